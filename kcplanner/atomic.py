@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterator
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 class OutputError(Exception):
@@ -24,11 +31,16 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.exists():
         raise OutputError(f"{target}: the folder {folder} does not exist")
-    if target.exists() and not os.access(target, os.W_OK):
+    # A file whose write permission is off was marked read-only on purpose: honour it even when
+    # running as an administrator, who could otherwise replace it.
+    if target.exists() and (not os.access(target, os.W_OK) or not target.stat().st_mode & stat.S_IWUSR):
         raise OutputError(f"{target}: the file is read-only; nothing was written")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix or target.suffix, dir=folder)
     os.close(fd)
     tmp_path = Path(tmp)
+    # mkstemp makes a private 0600 file; give the result the permissions a plain open() would
+    # (or the replaced file's own).
+    os.chmod(tmp_path, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask())
     try:
         yield tmp_path
         try:
