@@ -1,0 +1,128 @@
+"""Benchmark of the optimizer: the bundled sample city with 100 requests and 20 departments.
+
+    .venv/bin/python benchmarks/bench_optimize.py [--requests 100] [--seed 1] [--time-limit 30]
+
+The sample (resources/sample) has fewer requests; extra ones are generated deterministically on
+top of it (programs that drive KPIs, costs of 0.5–4% of the program's spending, a mix of
+Enhancements, New programs, Capital and Reductions, ranks 1..n per department).  For each
+configuration it prints the time to a proposal, its exact mean plan score, and the score of a
+greedy rank-order fill under the same constraints, in the same run.  Goal: a proposal in ≤ 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kcplanner.engine import evaluate, prepare  # noqa: E402
+from kcplanner.optimize import OptimizeOptions, greedy_fill, mean_score, optimize  # noqa: E402
+from kcplanner.readers import read_dataset  # noqa: E402
+from kcplanner.requests import Request, add_request, request_records  # noqa: E402
+from kcplanner.scenario import EMPTY_SCENARIO  # noqa: E402
+
+SAMPLE = ROOT / "resources" / "sample"
+
+
+def load_sample():
+    books = sorted(p for p in SAMPLE.glob("*.xlsx") if p.name != "plan.xlsx")
+    got = read_dataset(SAMPLE / "plan.xlsx", books)
+    if got.dataset is None:
+        raise SystemExit("the bundled sample could not be read: " + "; ".join(str(e) for e in got.report.errors[:3]))
+    return got.dataset
+
+
+def with_requests(ds, n_total: int, seed: int):
+    """The sample plus generated requests up to `n_total`."""
+    rng = np.random.default_rng(seed)
+    P = prepare(ds)
+    base = P.baseline_results()
+    pairs = base.by_program.names
+    spend = {pair: base.by_program.baseline[i, 0] for i, pair in enumerate(pairs)}
+    drivers = [(d, p) for d, p in zip(P.names["driver_departments"], P.names["driver_programs"]) if p is not None]
+    driven = [pr for pr in dict.fromkeys(drivers) if spend.get(pr, 0) > 0]
+    others = [pr for pr in pairs if spend.get(pr, 0) > 0 and pr not in driven]
+    # the fund that carries most of each program
+    li = ds.budget.line_items
+    e0 = P.E0[:, 0]
+    fund_of = {}
+    frame = li[["department", "program", "fund"]].astype(str).assign(e=e0)
+    for (d, p), g in frame.groupby(["department", "program"]):
+        fund_of[(d, p)] = g.groupby("fund")["e"].sum().idxmax()
+    existing = request_records(ds)
+    rank = {}
+    for r in existing:
+        rank[r.department] = max(rank.get(r.department, 0), int(r.rank or 0))
+    types = ["Enhancement"] * 6 + ["New program", "Capital", "Reduction"]
+    years = list(P.plan_years)
+    n = 0
+    while len(existing) + n < n_total:
+        pool = driven if rng.random() < 0.75 or not others else others
+        d, p = pool[int(rng.integers(0, len(pool)))]
+        typ = types[int(rng.integers(0, len(types)))]
+        share = float(rng.uniform(0.005, 0.04))
+        amount = round(spend[(d, p)] * share, -3)
+        recurring = typ not in ("Capital",)
+        if recurring:
+            costs = {y: round(amount * 1.03 ** t, -3) for t, y in enumerate(years)}
+        else:
+            costs = {years[0]: amount, years[1]: round(amount * 0.5, -3)}
+        rank[d] = rank.get(d, 0) + 1
+        n += 1
+        ds = add_request(ds, Request(
+            request_id=f"REQ-GEN-{n:03d}", department=d, program=p, fund=fund_of[(d, p)],
+            title=f"Generated {typ.lower()} for {p}", type=typ, account_class="Contractual Services",
+            recurring=recurring, fte=0.0, justification="Generated for the benchmark", rank=float(rank[d]),
+            costs=costs))
+    return ds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--requests", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--time-limit", type=float, default=30.0)
+    args = ap.parse_args()
+    t = time.perf_counter()
+    ds = with_requests(load_sample(), args.requests, args.seed)
+    P = prepare(ds)
+    depts = sorted({str(d) for d in ds.budget.line_items["department"].astype(str)})
+    print(f"sample + generated: {len(P.request_ids)} requests, {len(depts)} departments, "
+          f"{P.n_lines} line items, {len(P.kpi_ids)} KPIs, {len(P.drv_kpi)} drivers "
+          f"(setup {time.perf_counter() - t:.1f} s)")
+    base_score = mean_score(evaluate(P, EMPTY_SCENARIO))
+    print(f"base scenario (no request): mean plan score {base_score * 100:.2f}%")
+    configs = [
+        ("requests only, score", OptimizeOptions(objective="score", time_limit=args.time_limit)),
+        ("requests + 20 departments within ±2%, score",
+         OptimizeOptions(objective="score", department_bounds={d: (-2.0, 2.0) for d in depts},
+                         time_limit=args.time_limit)),
+        ("requests only, KPI gain", OptimizeOptions(objective="kpi_gain", time_limit=args.time_limit)),
+    ]
+    print(f"{'configuration':48s} {'time s':>7s} {'funded':>6s} {'exact':>8s} {'linear':>8s} "
+          f"{'greedy':>8s} {'greedy s':>8s} {'checks':>6s}")
+    for name, opts in configs:
+        t = time.perf_counter()
+        res = optimize(P, EMPTY_SCENARIO, opts)
+        elapsed = time.perf_counter() - t
+        t = time.perf_counter()
+        g = greedy_fill(P, EMPTY_SCENARIO, opts)
+        g_elapsed = time.perf_counter() - t
+        scale = 100.0
+        print(f"{name:48s} {elapsed:7.2f} {len(res.funded):6d} {res.exact_objective * scale:7.3f}% "
+              f"{res.linear_objective * scale:7.3f}% {g.exact_objective * scale:7.3f}% {g_elapsed:8.2f} "
+              f"{'ok' if not res.violations else 'FAIL':>6s}")
+        if res.department_changes:
+            moved = {d: v for d, v in res.department_changes.items() if v}
+            print(f"    department changes: {len(moved)} of {len(res.department_changes)}; status {res.status}")
+    print("goal: a proposal in ≤ 5 s (time s includes measuring every request with the engine)")
+
+
+if __name__ == "__main__":
+    main()
