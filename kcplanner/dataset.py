@@ -175,14 +175,25 @@ class Dataset:
                     for v in pd.unique(values.dropna()):
                         spellings.setdefault(_key(v), str(v).strip())
             categories = list(dict.fromkeys(spellings.values()))
+            position = {c: i for i, c in enumerate(categories)}
             for owner, name in tables:
                 frame = getattr(getattr(self, owner), name)
                 for col, vocab in VOCABULARY.items():
                     if vocab != kind or col not in frame.columns:
                         continue
-                    as_text = frame[col].astype(object)
-                    mapped = as_text.map(lambda v: spellings.get(_key(v)) if v is not None and v == v else None)
-                    frame[col] = pd.Categorical(mapped, categories=categories)
+                    # vectorized: map each distinct value once, then the codes
+                    if isinstance(frame[col].dtype, pd.CategoricalDtype):
+                        codes = frame[col].cat.codes.to_numpy()
+                        uniques = frame[col].cat.categories.astype(object)
+                    else:
+                        codes, uniques = pd.factorize(frame[col].astype(object), use_na_sentinel=True)
+                    lut = np.full(len(uniques) + 1, -1, dtype=np.int64)
+                    for k, u in enumerate(uniques):
+                        if u is not None and u == u:
+                            spelled = spellings.get(_key(u))
+                            if spelled is not None:
+                                lut[k] = position[spelled]
+                    frame[col] = pd.Categorical.from_codes(lut[codes], categories=categories)
         return self
 
     def copy(self) -> "Dataset":

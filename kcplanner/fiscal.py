@@ -28,7 +28,7 @@ PHASE_ALIASES = {
 }
 
 _YEAR = re.compile(
-    r"""^\s*(?P<fy>FY)?\s*(?P<a>\d{4}|\d{2})
+    r"""^\s*(?P<fy>FY)?[\s_.]*(?P<a>\d{4}|\d{2})
         (?:\s*[-/\u2013\u2014]\s*(?P<b>\d{4}|\d{2}))?
         (?P<rest>.*)$""",
     re.IGNORECASE | re.VERBOSE,

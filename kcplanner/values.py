@@ -32,7 +32,47 @@ def parse_amounts(values, missing: frozenset[str] | set[str] = DEFAULT_MISSING) 
 
     Blank cells and `missing` texts (compared case-insensitively) give NaN and are not bad.
     Booleans and dates are bad: an amount column holding them is a mistake worth reporting.
+
+    Vectorized: plain numbers and numeric text go through `pd.to_numeric` in one C pass; only
+    the cells it cannot read (formatted text such as `$1,234`, blanks, words) take the slower
+    text path, and only those cells.
     """
+    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    if arr.ndim != 1:
+        arr = arr.reshape(-1)
+    n = len(arr)
+    if n == 0:
+        return np.full(0, np.nan), np.zeros(0, dtype=bool)
+    try:
+        fast = pd.to_numeric(pd.Series(arr, dtype=object, copy=False), errors="coerce").to_numpy(dtype=float, copy=True)
+    except (TypeError, ValueError):
+        return _parse_amounts_slow(arr, missing)
+    if fast.dtype != np.float64:
+        fast = fast.astype(np.float64)
+    # booleans convert to 0/1: look at those few cells only
+    suspects = np.flatnonzero((fast == 0.0) | (fast == 1.0))
+    bad = np.zeros(n, dtype=bool)
+    if len(suspects):
+        is_bool = np.fromiter((isinstance(arr[i], (bool, np.bool_)) for i in suspects), dtype=bool, count=len(suspects))
+        bad[suspects[is_bool]] = True
+        fast[suspects[is_bool]] = np.nan
+    inf = np.isinf(fast)
+    if inf.any():
+        fast[inf] = np.nan
+        bad |= inf
+    leftover = np.flatnonzero(np.isnan(fast) & ~bad)
+    if len(leftover):
+        sub = arr[leftover]
+        nonblank = ~(pd.isna(sub) | (sub == ""))
+        idx = leftover[nonblank]
+        if len(idx):
+            vals, b = _parse_amounts_slow(arr[idx], missing)
+            fast[idx] = vals
+            bad[idx] = b
+    return fast, bad
+
+
+def _parse_amounts_slow(values, missing) -> tuple[np.ndarray, np.ndarray]:
     s = _as_series(values)
     out = np.full(len(s), np.nan)
     bad = np.zeros(len(s), dtype=bool)
@@ -95,8 +135,24 @@ _FALSE = {"n", "no", "false", "f", "0", "one-time", "onetime", "one time", "nonr
 
 
 def parse_flags(values, default: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Y/N column → (bool array, bad mask); a blank cell takes `default`."""
+    """Y/N column → (bool array, bad mask); a blank cell takes `default`.
+
+    Vectorized: the column is factorized (a C hash pass) and only its distinct values are
+    interpreted, so a million rows of `Y`/`N` cost one pass.
+    """
     s = _as_series(values)
+    if len(s) == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    u_out = np.full(len(uniques) + 1, default, dtype=bool)  # last slot: NA (code -1)
+    u_bad = np.zeros(len(uniques) + 1, dtype=bool)
+    small_out, small_bad = _parse_flags_loop(pd.Series(np.asarray(uniques, dtype=object), dtype=object), default)
+    u_out[:-1] = small_out
+    u_bad[:-1] = small_bad
+    return u_out[codes], u_bad[codes]
+
+
+def _parse_flags_loop(s: pd.Series, default: bool) -> tuple[np.ndarray, np.ndarray]:
     out = np.full(len(s), default, dtype=bool)
     bad = np.zeros(len(s), dtype=bool)
 
@@ -106,7 +162,7 @@ def parse_flags(values, default: bool = True) -> tuple[np.ndarray, np.ndarray]:
         if isinstance(v, bool):
             return v
         if isinstance(v, (int, float)):
-            return None if v not in (0, 1) else bool(v)
+            return "bad" if v not in (0, 1) else bool(v)
         t = str(v).strip().lower()
         if t == "":
             return default
@@ -116,7 +172,7 @@ def parse_flags(values, default: bool = True) -> tuple[np.ndarray, np.ndarray]:
             return False
         return "bad"
 
-    for i, v in enumerate(s.map(one).to_numpy()):  # flags are per row but cheap: the column is small text
+    for i, v in enumerate(s.map(one).to_numpy()):  # distinct values only (see parse_flags)
         if v == "bad":
             bad[i] = True
         elif v is not None:
@@ -125,22 +181,32 @@ def parse_flags(values, default: bool = True) -> tuple[np.ndarray, np.ndarray]:
 
 
 def clean_text(values) -> pd.Series:
-    """Name cells → stripped strings; blanks, None and NaN become None. Numbers keep their digits (`1010`)."""
+    """Name cells → stripped strings; blanks, None and NaN become None. Numbers keep their digits (`1010`).
+
+    Vectorized: factorize the column and clean only its distinct values.
+    """
     s = _as_series(values)
+    if len(s) == 0:
+        return s
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    cleaned = np.empty(len(uniques) + 1, dtype=object)
+    cleaned[:-1] = [_clean_one(v) for v in np.asarray(uniques, dtype=object)]
+    cleaned[-1] = None
+    out = cleaned[codes]  # code -1 (NA) → None
+    return pd.Series(out, dtype=object)
 
-    def one(v):
-        if v is None:
+
+def _clean_one(v):
+    if v is None:
+        return None
+    if isinstance(v, (float, np.floating)):
+        if np.isnan(v):
             return None
-        if isinstance(v, float):
-            if np.isnan(v):
-                return None
-            return str(int(v)) if v.is_integer() else repr(v)
-        if isinstance(v, (_dt.date, _dt.datetime)):
-            return v.isoformat()
-        t = str(v).strip()
-        return t or None
-
-    return s.map(one)
+        return str(int(v)) if float(v).is_integer() else repr(float(v))
+    if isinstance(v, (_dt.date, _dt.datetime)):
+        return v.isoformat()
+    t = str(v).strip()
+    return t or None
 
 
 def name_key(values: pd.Series) -> pd.Series:

@@ -1,0 +1,144 @@
+"""Workbook readers: the plan workbook and the department budget workbooks → a `Dataset`.
+
+    result = read_dataset(plan_path, [budget_file_or_folder, ...])
+    if result.dataset is None:
+        print(result.report.to_text())
+
+`ImportResult.dataset` is None whenever the report holds an error: never half a dataset.
+See docs/workbook-format.md for every sheet, column and alias accepted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from ..dataset import Budget, Dataset, Plan
+from ..report import ValidationReport
+from . import crossref
+from .budget import BudgetPart, merge, read_budget_file
+from .plan import PlanRefs, read_plan as _read_plan
+from .workbook import UnreadableFile, WORKBOOK_SUFFIXES, expand_paths
+
+__all__ = ["Cancelled", "ImportResult", "UnreadableFile", "read_budget", "read_dataset", "read_plan",
+           "WORKBOOK_SUFFIXES", "expand_paths"]
+
+
+class Cancelled(Exception):
+    """The import was cancelled by the caller's `cancelled()` callback."""
+
+
+@dataclass
+class ImportResult:
+    dataset: Dataset | None
+    report: ValidationReport
+
+    @property
+    def ok(self) -> bool:
+        return self.dataset is not None
+
+
+def read_plan(path: Path | str, report: ValidationReport) -> Plan | None:
+    """Read the plan workbook alone (no cross-checks against the budget)."""
+    return _read_plan(Path(path), report)
+
+
+def read_budget(paths: Iterable[Path | str], report: ValidationReport, *,
+                progress=None, cancelled=None) -> Budget:
+    """Read and merge department budget workbooks (files or folders); no cross-checks with the plan."""
+    budget, _pos, _req = _read_budget(list(expand_paths(paths)), report, progress, cancelled, 0.0, 1.0)
+    return budget
+
+
+def _read_budget(files, report, progress, cancelled, start, span):
+    part = BudgetPart()
+    for k, f in enumerate(files):
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+        if progress is not None:
+            progress(start + span * k / max(len(files), 1), f"Reading {f.name}")
+        if not f.exists():
+            report.error(f.name, "", "", f"{f} does not exist")
+            continue
+        try:
+            read_budget_file(f, report, part, cancelled)
+        except (Cancelled, KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as exc:  # a last guard: the user gets a message, never a traceback
+            report.error(f.name, "", "", f"{f.name} could not be read ({type(exc).__name__}: {exc})")
+    return merge(part)
+
+
+def _respell_ids(plan: Plan, budget: Budget) -> None:
+    """KPI IDs named by drivers and requests take the spelling of the KPIs sheet (SPEC: first seen)."""
+    spelled = {" ".join(str(k).split()).casefold(): k for k in plan.kpis["kpi_id"]}
+    if not spelled:
+        return
+    for frame in (plan.drivers, budget.requests):
+        if len(frame) and "kpi_id" in frame:
+            frame["kpi_id"] = [spelled.get(" ".join(str(v).split()).casefold(), v) if isinstance(v, str) else v
+                               for v in frame["kpi_id"]]
+
+
+def read_dataset(plan: Path | str | None, budgets: list[Path | str], mappings=None, *,
+                 progress: Callable[[float, str], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> ImportResult:
+    """Read the plan and the budget workbooks, check every cross-reference, and build a Dataset.
+
+    `budgets` are files or folders (a folder gives every workbook in it, sorted by name,
+    skipping `~$` lock files and hidden files).  Without a plan the Plan is empty (no KPIs,
+    growth 0, balances 0).  `mappings` is reserved for import mappings (issue 6) and ignored.
+    """
+    del mappings  # issue 6
+    report = ValidationReport()
+    files = expand_paths(budgets)
+    if plan is not None:  # a budget folder that also holds the plan: the plan is not a budget file
+        plan_resolved = Path(plan).resolve()
+        files = [f for f in files if f.resolve() != plan_resolved]
+    sources: list[str] = []
+
+    def step(fraction: float, text: str) -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+        if progress is not None:
+            progress(min(max(fraction, 0.0), 1.0), text)
+
+    refs = PlanRefs()
+    plan_obj = Plan()
+    if plan is not None:
+        plan = Path(plan)
+        step(0.0, f"Reading {plan.name}")
+        if not plan.exists():
+            report.error(plan.name, "", "", f"{plan} does not exist")
+        else:
+            try:
+                got = _read_plan(plan, report, refs)
+            except (Cancelled, KeyboardInterrupt, MemoryError):
+                raise
+            except Exception as exc:  # a last guard: the user gets a message, never a traceback
+                report.error(plan.name, "", "", f"{plan.name} could not be read ({type(exc).__name__}: {exc})")
+                got = None
+            if got is not None:
+                plan_obj = got
+            sources.append(str(plan))
+    if not files:
+        report.error("", "", "", "no budget workbook given (expected one or more .xlsx, .xlsm, .xls, .ods or .csv "
+                     "files or folders holding them)")
+    budget, positions, requests = _read_budget(files, report, progress and step, cancelled, 0.05, 0.85)
+    sources.extend(str(f) for f in files)
+    if files and not len(budget.line_items) and report.ok:
+        report.warning("", "", "", "no line items were imported: the budget workbooks hold no rows of amounts")
+    step(0.92, "Checking references")
+    crossref.check(report, budget.line_items, requests, positions, refs.kpis, refs.drivers,
+                   pd.Series(sorted(refs.kpi_keys), dtype=object) if refs.kpis is not None else None)
+    if not report.ok:
+        step(1.0, "Import failed")
+        return ImportResult(None, report)
+    _respell_ids(plan_obj, budget)
+    dataset = Dataset(plan=plan_obj, budget=budget, sources=sources)
+    dataset.unify()
+    step(1.0, "Done")
+    return ImportResult(dataset, report)
