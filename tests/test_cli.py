@@ -1,0 +1,156 @@
+"""The command line: validate, run, sample, template; exit codes 0 / 1 / 2 of SPEC.md."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kcplanner.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "resources" / "sample"
+
+
+@pytest.fixture(scope="module")
+def small_city(tmp_path_factory):
+    out = tmp_path_factory.mktemp("city")
+    assert main(["sample", str(out), "--lines", "1500", "--seed", "3"]) == 0
+    return out
+
+
+def test_sample_writes_a_plan_and_department_workbooks(small_city):
+    files = sorted(p.name for p in small_city.glob("*.xlsx"))
+    assert "plan.xlsx" in files
+    assert len(files) == 21  # the plan and 20 departments
+
+
+def test_validate_the_sample_folder_is_clean(small_city, capsys):
+    # the plan sits in the budget folder: it is read as the plan, not as a budget
+    code = main(["validate", "--plan", str(small_city / "plan.xlsx"), "--budget", str(small_city)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "0 error(s)" in out
+
+
+def test_validate_the_bundled_sample(capsys):
+    code = main(["validate", "--plan", str(SAMPLE / "plan.xlsx"), "--budget", str(SAMPLE)])
+    assert code == 0, capsys.readouterr().err
+    assert "0 error(s)" in capsys.readouterr().out
+
+
+def test_validate_the_template(tmp_path, capsys):
+    assert main(["template", str(tmp_path)]) == 0
+    code = main(["validate", "--plan", str(tmp_path / "plan-template.xlsx"),
+                 "--budget", str(tmp_path / "department-template.xlsx")])
+    assert code == 0, capsys.readouterr().err
+
+
+def test_validate_bad_input_exits_1_with_the_report_on_stderr(tmp_path, capsys):
+    bad = tmp_path / "budget.xlsx"
+    bad.write_bytes(b"this is not a workbook")
+    code = main(["validate", "--budget", str(bad)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "budget.xlsx" in captured.err
+    assert captured.out == ""
+
+
+def test_bad_usage_exits_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--budget", str(tmp_path)])  # --json is required
+    assert exc.value.code == 2
+    assert main(["validate", "--budget", str(tmp_path / "missing.xlsx")]) == 2
+
+
+def test_run_baseline_writes_the_results_file(small_city, tmp_path, capsys):
+    out = tmp_path / "results.json"
+    code = main(["run", "--plan", str(small_city / "plan.xlsx"), "--budget", str(small_city), "--json", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "General Fund" in printed
+    data = json.loads(out.read_text())
+    assert set(data) == {"plan_years", "funds", "departments", "kpis", "score", "findings"}
+    assert len(data["plan_years"]) == 5
+    # with no scenario, every department's scenario equals its baseline
+    for dept in data["departments"].values():
+        assert dept["scenario"] == dept["baseline"]
+
+
+def test_run_with_a_scenario_moves_only_what_it_targets(small_city, tmp_path):
+    base, scen = tmp_path / "base.json", tmp_path / "scen.json"
+    scenario = tmp_path / "s.json"
+    scenario.write_text(json.dumps({
+        "name": "Police +10%",
+        "rules": [{"label": "Police +10%", "target": {"department": "Police"}, "kind": "percent", "value": 10}],
+        "funded_requests": []}))
+    plan, budget = str(small_city / "plan.xlsx"), str(small_city)
+    assert main(["run", "--plan", plan, "--budget", budget, "--json", str(base)]) == 0
+    assert main(["run", "--plan", plan, "--budget", budget, "--scenario", str(scenario), "--json", str(scen)]) == 0
+    a, b = json.loads(base.read_text()), json.loads(scen.read_text())
+    for name, dept in b["departments"].items():
+        factor = 1.10 if name == "Police" else 1.0
+        np.testing.assert_allclose(dept["scenario"], np.array(a["departments"][name]["scenario"]) * factor, rtol=1e-12)
+
+
+def test_run_with_a_bad_scenario_exits_1(small_city, tmp_path, capsys):
+    scenario = tmp_path / "bad.json"
+    scenario.write_text(json.dumps({"name": "x", "rules": [{"kind": "percent", "valu": 3}]}))
+    code = main(["run", "--plan", str(small_city / "plan.xlsx"), "--budget", str(small_city),
+                 "--scenario", str(scenario), "--json", str(tmp_path / "r.json")])
+    assert code == 1
+    assert "valu" in capsys.readouterr().err
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_run_without_a_plan_has_no_kpis_and_zero_growth(small_city, tmp_path):
+    out = tmp_path / "r.json"
+    budgets = [str(p) for p in small_city.glob("*.xlsx") if p.name != "plan.xlsx"]
+    assert main(["run", "--budget", *budgets, "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["kpis"] == {}
+    # zero growth: y2..y5 of every department equal y1 less its one-time lines; check y5 == y2
+    for dept in data["departments"].values():
+        assert dept["baseline"][4] == pytest.approx(dept["baseline"][1], rel=1e-12)
+
+
+def test_results_totals_match_a_plain_pandas_sum_of_requested_amounts(small_city, tmp_path):
+    """y1 of each department = Σ Requested FY2027 where given, else the Adopted/Actual fallback grown once."""
+    out = tmp_path / "r.json"
+    budgets = [p for p in small_city.glob("*.xlsx") if p.name != "plan.xlsx"]
+    assert main(["run", "--budget", *map(str, budgets), "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    expected = {}
+    for path in budgets:
+        frame = pd.read_excel(path, sheet_name="Line Items", engine="calamine", header=None)
+        header = next(i for i in range(20) if "Department" in set(frame.iloc[i].astype(str)))
+        frame.columns = frame.iloc[header].astype(str)
+        frame = frame.iloc[header + 1:]
+        frame = frame[~frame["Fund"].astype(str).str.startswith("Total")].dropna(subset=["Department"])
+        # every sample file has the columns … Actual, Actual, Adopted (y0), Requested (y1), in that order
+        *_, actual_1, actual_2, adopted, requested = frame.columns
+        actuals = [actual_1, actual_2]
+        y1 = pd.to_numeric(frame[requested], errors="coerce")
+        fallback = pd.to_numeric(frame[adopted], errors="coerce")
+        for col in reversed(actuals):  # without a plan growth is 0: the latest Actual as is
+            fallback = fallback.fillna(pd.to_numeric(frame[col], errors="coerce"))
+        y1 = y1.fillna(fallback).fillna(0.0)
+        for dept, total in y1.groupby(frame["Department"]).sum().items():
+            expected[dept] = expected.get(dept, 0.0) + total
+    for dept, total in expected.items():
+        assert data["departments"][dept]["baseline"][0] == pytest.approx(total, rel=1e-9, abs=0.01)
+
+
+def test_entry_point_runs_as_a_module(small_city, tmp_path):
+    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "validate", "--budget", str(tmp_path / "none.xlsx")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 2
+    assert "none.xlsx" in out.stderr
+    helped = subprocess.run([sys.executable, str(ROOT / "main.py"), "run", "--help"], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert helped.returncode == 0 and "--scenario" in helped.stdout
