@@ -1,0 +1,39 @@
+"""The project file (`.kcplan`): data, scenarios, autosave journal, recovery and audit trail in one
+SQLite file.  See docs/project-file.md.
+
+    from kcplanner.project import Project, ProjectError, diff_datasets
+    project = Project.create("city.kcplan", dataset, sources)     # File > New project
+    project = Project.open("city.kcplan")                         # File > Open; check project.recovered
+    project.record_edit(name, None, before, after)                # every undo command, as it happens
+    project.save(); project.save_as(other); project.close()
+"""
+
+from .audit import HISTORY_HEADER, HistoryEntry, current_user, describe_change, history_rows
+from .project import (APPLICATION_ID, FORMAT_VERSION, READ_COMPAT_VERSION, SUFFIX, ImportArguments, NewerFormatError,
+                      Project, ProjectError, ProjectInUse, RecoveryInfo, ReplaceReport, SavePoint, SourceChange,
+                      SourceFile, file_sha256, inspect_project)
+
+
+_LAZY = {"diff_datasets": "diff", "DatasetDiff": "diff", "KeyedChange": "diff", "RequestChange": "diff",
+         "AmountChange": "diff", "encode_frame": "frames", "decode_frame": "frames", "FrameCodecError": "frames"}
+
+
+def __getattr__(name: str):
+    """The diff and the frame codec need pandas: imported on first use, so that opening a project
+    to edit scenarios does not pay for pandas."""
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def export_history_rows(project: Project, scenario: str | None = None, header: bool = True) -> list[list]:
+    """Plain rows for a History sheet (see `Project.export_history_rows`)."""
+    return project.export_history_rows(scenario, header=header)
+
+
+__all__ = ["Project", "ProjectError", "ProjectInUse", "NewerFormatError", "RecoveryInfo", "SavePoint", "SourceFile", "SourceChange", "ImportArguments",
+           "ReplaceReport", "FORMAT_VERSION", "READ_COMPAT_VERSION", "APPLICATION_ID", "SUFFIX", "file_sha256",
+           "inspect_project", "HistoryEntry", "HISTORY_HEADER", "describe_change", "history_rows", "current_user",
+           "export_history_rows", "diff_datasets", "DatasetDiff", "KeyedChange", "RequestChange", "AmountChange",
+           "encode_frame", "decode_frame", "FrameCodecError"]
