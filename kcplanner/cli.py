@@ -42,6 +42,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", type=Path, metavar="FILE", help="a scenario file (.json); without it, the baseline")
     p.add_argument("--json", type=Path, required=True, metavar="OUT", help="where to write the results (.json)")
 
+    p = sub.add_parser("export", help="write the scenario workbook (.xlsx) for council",
+                       description="Write the scenario workbook: summary, rules, line items, rollups as "
+                                   "formulas, KPIs and charts. With --compare, two scenarios side by side; "
+                                   "with --write-back, each department's own workbook with the scenario added.")
+    _add_inputs(p)
+    p.add_argument("--scenario", type=Path, metavar="FILE", help="a scenario (.json, or an exported .xlsx)")
+    p.add_argument("--out", type=Path, required=True, metavar="OUT.xlsx",
+                   help="the workbook to write (with --write-back: a folder)")
+    p.add_argument("--compare", type=Path, metavar="FILE",
+                   help="a second scenario: write the comparison of --scenario (A) and this one (B)")
+    p.add_argument("--write-back", action="store_true",
+                   help="write a copy of every department workbook with the scenario's amounts added")
+
     p = sub.add_parser("optimize", help="propose the best set of requests to fund under the policies",
                        description="Choose which requests to fund (and optionally a percent change per "
                                    "department within bounds) to maximise the plan score or the KPI gain, "
@@ -89,13 +102,18 @@ def _missing_inputs(args) -> list[str]:
 
 
 def _load_scenario(path: Path | None):
-    """The scenario file given (a .json), or the empty baseline scenario; None after printing why not."""
-    from .scenario import Scenario, ScenarioError, load_scenario
+    """The scenario given (a .json file, or an exported scenario workbook), or the empty baseline
+    scenario; None after printing why not."""
+    from .exports import ExportError, load_any_scenario
+    from .scenario import Scenario, ScenarioError
 
     if path is None:
         return Scenario(name="Baseline")
     try:
-        return load_scenario(path)
+        return load_any_scenario(path)
+    except ExportError as exc:  # names the file too
+        print(exc, file=sys.stderr)
+        return None
     except ScenarioError as exc:  # its message names the file and the place in it
         print(exc, file=sys.stderr)
         return None
@@ -134,6 +152,41 @@ def cmd_run(args) -> int:
     results = evaluate(prepared, scenario)
     write_results_json(results, args.json)
     print(run_summary_text(results))
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from .engine import evaluate, prepare
+    from .exports import OutputError, export_comparison, export_scenario, write_back
+
+    dataset, status = _load(args)
+    if dataset is None:
+        return status
+    scenario = _load_scenario(args.scenario)
+    if scenario is None:
+        return EXIT_INVALID
+    prepared = prepare(dataset)
+    results = evaluate(prepared, scenario)
+    try:
+        if args.write_back:
+            args.out.mkdir(parents=True, exist_ok=True)
+            books = sorted({Path(p) for p in dataset.sources if Path(p) != args.plan})
+            for book in books:
+                target = args.out / f"{book.stem} - {scenario.name}{book.suffix}"
+                write_back(book, dataset, results, target)
+                print(f"Wrote {target}")
+            return EXIT_OK
+        if args.compare:
+            other = _load_scenario(args.compare)
+            if other is None:
+                return EXIT_INVALID
+            export_comparison(prepared, results, evaluate(prepared, other), args.out)
+        else:
+            export_scenario(prepared, results, args.out)
+    except OutputError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    print(f"Wrote {args.out}")
     return EXIT_OK
 
 
@@ -194,7 +247,7 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "run": cmd_run, "optimize": cmd_optimize,
+COMMANDS = {"validate": cmd_validate, "run": cmd_run, "export": cmd_export, "optimize": cmd_optimize,
             "sample": cmd_sample, "template": cmd_template}
 
 
@@ -205,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    if args.command in ("validate", "run", "optimize"):
+    if args.command in ("validate", "run", "export", "optimize"):
         missing = _missing_inputs(args)
         if missing:
             print("No such file or folder: " + ", ".join(missing), file=sys.stderr)

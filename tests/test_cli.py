@@ -154,3 +154,43 @@ def test_entry_point_runs_as_a_module(small_city, tmp_path):
     helped = subprocess.run([sys.executable, str(ROOT / "main.py"), "run", "--help"], capture_output=True, text=True,
                             cwd=ROOT)
     assert helped.returncode == 0 and "--scenario" in helped.stdout
+
+
+def test_export_then_run_from_the_workbook_gives_the_same_results(small_city, tmp_path, capsys):
+    scenario = tmp_path / "s.json"
+    scenario.write_text(json.dumps({
+        "name": "Mixed",
+        "rules": [{"label": "Police +3%", "target": {"department": "Police"}, "kind": "percent", "value": 3,
+                   "start": 2028},
+                  {"label": "Parks +$250k", "target": {"department": "Parks and Recreation"}, "kind": "amount",
+                   "value": 250000, "start": None, "end": 2029}],
+        "funded_requests": []}))
+    plan, budget = str(small_city / "plan.xlsx"), str(small_city)
+    book = tmp_path / "mixed.xlsx"
+    assert main(["export", "--plan", plan, "--budget", budget, "--scenario", str(scenario), "--out", str(book)]) == 0
+    assert book.exists()
+    from_json, from_book = tmp_path / "a.json", tmp_path / "b.json"
+    assert main(["run", "--plan", plan, "--budget", budget, "--scenario", str(scenario), "--json", str(from_json)]) == 0
+    assert main(["run", "--plan", plan, "--budget", budget, "--scenario", str(book), "--json", str(from_book)]) == 0
+    assert json.loads(from_json.read_text()) == json.loads(from_book.read_text())
+
+
+def test_export_write_back_gives_each_department_its_own_workbook(small_city, tmp_path):
+    out = tmp_path / "back"
+    assert main(["export", "--plan", str(small_city / "plan.xlsx"), "--budget", str(small_city),
+                 "--out", str(out), "--write-back"]) == 0
+    written = sorted(p.name for p in out.glob("*.xlsx"))
+    departments = sorted(p.name for p in small_city.glob("*.xlsx") if p.name != "plan.xlsx")
+    assert len(written) == len(departments)
+    assert all(w.startswith(d.removesuffix(".xlsx")) for w, d in zip(written, departments))
+
+
+def test_export_to_a_read_only_target_exits_1_and_keeps_it(small_city, tmp_path, capsys):
+    target = tmp_path / "locked.xlsx"
+    target.write_bytes(b"previous")
+    target.chmod(0o444)
+    code = main(["export", "--plan", str(small_city / "plan.xlsx"), "--budget", str(small_city),
+                 "--out", str(target)])
+    assert code == 1
+    assert "read-only" in capsys.readouterr().err
+    assert target.read_bytes() == b"previous"
