@@ -1,0 +1,77 @@
+"""Fixtures of the UI tests (imported by tests/test_ui*.py; tests/conftest.py belongs to others).
+
+- `ui_settings`: QSettings go to a temporary folder (never the developer's own settings).
+- `sample_dir`: a small generated sample city (kcplanner.sample, 2000 line items), once a session.
+- `sample_prepared`: that sample read and prepared once; most tests hand it to a window directly
+  (`window.session.set_data`) instead of reading the workbooks again.
+- `window`: a MainWindow, shown, with isolated settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+SAMPLE_LINES = 2000
+
+
+@pytest.fixture(autouse=True)
+def ui_settings(tmp_path):
+    folder = tmp_path / "qsettings"
+    folder.mkdir(exist_ok=True)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    yield folder
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory) -> Path:
+    from kcplanner.sample import write_sample
+
+    folder = tmp_path_factory.mktemp("sample")
+    write_sample(folder, lines=SAMPLE_LINES)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sample_loaded(sample_dir):
+    """(Project, Prepared, ValidationReport) of the sample."""
+    from kcplanner.engine import prepare
+    from kcplanner.readers import read_dataset
+    from ui.workers import classify
+
+    project = classify([sample_dir])
+    result = read_dataset(project.plan, list(project.budgets))
+    assert result.dataset is not None, result.report.to_text()
+    return project, prepare(result.dataset), result.report
+
+
+@pytest.fixture
+def window(qtbot, ui_settings):
+    from ui.mainwindow import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    yield w
+    if w.task is not None:
+        w.task.cancel()
+    for d in (w.report_dialog, w.kpi_detail):
+        if d is not None:
+            d.close()
+
+
+@pytest.fixture
+def loaded(window, sample_loaded):
+    """The window with the sample loaded (without reading the workbooks again)."""
+    project, prepared, report = sample_loaded
+    window.session.set_data(prepared, report, project)
+    return window
+
+
+def open_and_wait(qtbot, window, paths, timeout=60_000) -> bool:
+    with qtbot.waitSignal(window.loadFinished, timeout=timeout) as blocker:
+        window.open_paths([str(p) for p in paths])
+    return blocker.args[0]

@@ -1,0 +1,30 @@
+"""`run_app()`: the desktop app (`kcplanner` with no arguments, `python main.py`)."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from . import charts
+from .settings import APPLICATION, ORGANIZATION
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("kcplanner")
+    charts.configure()
+    return app
+
+
+def run_app(argv: list[str] | None = None) -> int:
+    """Open the main window on the last project (or the bundled sample) and run the event loop."""
+    app = make_app(argv)
+    from .mainwindow import MainWindow
+
+    window = MainWindow()
+    window.show()
+    window.open_initial()
+    return app.exec()

@@ -1,0 +1,234 @@
+"""The open document: dataset, prepared baseline, scenarios, undo stack, and the live loop.
+
+One `Session` per window.  Every edit replaces the (immutable) scenario list through a
+`StateCommand` on the undo stack; the command's redo/undo restore a whole state, so undo gives
+back exactly the old scenarios.  A changed scenario schedules one evaluation for the next turn of
+the event loop (`QTimer` single shot, 0 ms, flagged): ten edits in one frame cost one
+`evaluate`, which runs here on the GUI thread (milliseconds), and `resultsChanged` hands the
+Results to every view, which updates its existing items in place.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from kcplanner.engine import Prepared, Results, evaluate
+from kcplanner.report import ValidationReport
+from kcplanner.scenario import EMPTY_SCENARIO, Scenario
+
+from .settings import Project
+
+
+@dataclass(frozen=True)
+class State:
+    scenarios: tuple[Scenario, ...]
+    current: int
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.scenarios[self.current]
+
+
+class StateCommand(QUndoCommand):
+    """One undo step: the state before and after.  Commands with the same `merge_key` merge
+    (a slider drag on one row is one step)."""
+
+    MERGE_ID = 4242
+
+    def __init__(self, session: "Session", old: State, new: State, text: str, merge_key=None):
+        super().__init__(text)
+        self.session = session
+        self.old = old
+        self.new = new
+        self.merge_key = merge_key
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return self.MERGE_ID if self.merge_key is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+        if not isinstance(other, StateCommand) or other.merge_key != self.merge_key:
+            return False
+        self.new = other.new
+        self.setText(other.text())
+        return True
+
+    def redo(self) -> None:
+        self.session._restore(self.new)
+
+    def undo(self) -> None:
+        self.session._restore(self.old)
+
+
+class Session(QObject):
+    datasetChanged = Signal()
+    scenariosChanged = Signal()      # the list (names, count, current) changed
+    scenarioChanged = Signal()       # the current scenario's rules changed
+    resultsChanged = Signal(object)  # Results of the current scenario
+    recalculated = Signal(float, float)  # evaluate ms, evaluate + views ms
+    yearChanged = Signal(int)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.prepared: Prepared | None = None
+        self.report: ValidationReport | None = None
+        self.project: Project | None = None
+        self.state = State((Scenario("Scenario 1"),), 0)
+        self.results: Results | None = None
+        self.baseline: Results | None = None
+        self.year = 0
+        self.undo_stack = QUndoStack(self)
+        self.evaluations = 0
+        self.last_eval_ms = 0.0
+        self.last_total_ms = 0.0
+        self._dirty = False
+        self._cache: OrderedDict = OrderedDict()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.flush)
+
+    # -- dataset ------------------------------------------------------------------------------------
+    @property
+    def loaded(self) -> bool:
+        return self.prepared is not None
+
+    @property
+    def dataset(self):
+        return None if self.prepared is None else self.prepared.dataset
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.state.scenario
+
+    @property
+    def scenarios(self) -> tuple[Scenario, ...]:
+        return self.state.scenarios
+
+    @property
+    def plan_years(self) -> list[int]:
+        return [] if self.prepared is None else list(self.prepared.plan_years)
+
+    @property
+    def year_labels(self) -> list[str]:
+        return [] if self.prepared is None else list(self.prepared.year_labels)
+
+    def set_data(self, prepared: Prepared, report: ValidationReport | None = None,
+                 project: Project | None = None, scenarios: tuple[Scenario, ...] | None = None) -> None:
+        """A newly loaded dataset: fresh scenarios, an empty undo stack, results computed now."""
+        self._timer.stop()
+        self._dirty = False
+        self.prepared = prepared
+        self.report = report
+        self.project = project
+        self._cache.clear()
+        self.undo_stack.clear()
+        self.state = State(tuple(scenarios) if scenarios else (Scenario("Scenario 1"),), 0)
+        self.baseline = prepared.baseline_results()
+        self.results = self._evaluate(self.scenario)
+        self.datasetChanged.emit()
+        self.scenariosChanged.emit()
+        self.scenarioChanged.emit()
+        self._emit_results(0.0, time.perf_counter())
+
+    def replace_prepared(self, prepared: Prepared, structural: bool = True) -> None:
+        """Swap the prepared dataset (e.g. after a request was edited in the app) keeping the
+        scenarios, the current scenario, the year and the undo stack; recompute now.  With
+        `structural` (names, rows or plan changed) the views rebuild (`datasetChanged`) before
+        they get the new results; without it they only get `resultsChanged`."""
+        t0 = time.perf_counter()
+        self._timer.stop()
+        self._dirty = False
+        self._cache.clear()
+        self.prepared = prepared
+        self.baseline = prepared.baseline_results()
+        self.results = self._evaluate(self.scenario)
+        t1 = time.perf_counter()
+        if structural:
+            self.datasetChanged.emit()
+        self._emit_results(t0, t1)
+
+    def set_year(self, index: int) -> None:
+        index = max(0, min(4, int(index)))
+        if index != self.year:
+            self.year = index
+            self.yearChanged.emit(index)
+
+    # -- edits ----------------------------------------------------------------------------------------
+    def push(self, new: State, text: str, merge_key=None) -> None:
+        if new == self.state:
+            return
+        self.undo_stack.push(StateCommand(self, self.state, new, text, merge_key))
+
+    def edit_scenario(self, scenario: Scenario, text: str, merge_key=None) -> None:
+        """Replace the current scenario (one undo step, merged with the previous one when the
+        merge keys match)."""
+        scenarios = list(self.state.scenarios)
+        scenarios[self.state.current] = scenario
+        self.push(State(tuple(scenarios), self.state.current), text, merge_key)
+
+    def set_scenarios(self, scenarios, current: int, text: str) -> None:
+        self.push(State(tuple(scenarios), max(0, min(current, len(scenarios) - 1))), text)
+
+    def select_scenario(self, index: int) -> None:
+        """Switching the current scenario is a view change, not an edit: no undo step."""
+        if 0 <= index < len(self.state.scenarios) and index != self.state.current:
+            self._restore(State(self.state.scenarios, index))
+
+    def _restore(self, state: State) -> None:
+        old = self.state
+        self.state = state
+        names_changed = ([s.name for s in old.scenarios] != [s.name for s in state.scenarios]
+                         or old.current != state.current)
+        if names_changed:
+            self.scenariosChanged.emit()
+        if old.scenario != state.scenario or old.current != state.current:
+            self.scenarioChanged.emit()
+            self.schedule()
+
+    # -- the live loop ----------------------------------------------------------------------------
+    def schedule(self) -> None:
+        """Ask for one evaluation on the next turn of the event loop (coalesced)."""
+        self._dirty = True
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Evaluate now if anything changed since the last evaluation."""
+        self._timer.stop()
+        if not self._dirty or self.prepared is None:
+            return
+        self._dirty = False
+        t0 = time.perf_counter()
+        self.results = self._evaluate(self.scenario)
+        self._emit_results(t0, time.perf_counter())
+
+    def _emit_results(self, t0: float, t1: float) -> None:
+        self.resultsChanged.emit(self.results)
+        t2 = time.perf_counter()
+        self.last_eval_ms = (t1 - t0) * 1000 if t0 else self.last_eval_ms
+        self.last_total_ms = (t2 - (t0 or t1)) * 1000
+        self.recalculated.emit(self.last_eval_ms, self.last_total_ms)
+
+    def _evaluate(self, scenario: Scenario) -> Results:
+        self.evaluations += 1
+        return evaluate(self.prepared, scenario)
+
+    def results_for(self, scenario: Scenario) -> Results:
+        """Results of any scenario (compare), cached by value."""
+        if scenario == self.scenario and self.results is not None and not self._dirty:
+            return self.results
+        if scenario == EMPTY_SCENARIO or not scenario.rules and not scenario.funded_requests:
+            if self.baseline is not None:
+                return self.baseline
+        hit = self._cache.get(scenario)
+        if hit is None:
+            hit = evaluate(self.prepared, scenario)
+            self._cache[scenario] = hit
+            while len(self._cache) > 8:
+                self._cache.popitem(last=False)
+        return hit
