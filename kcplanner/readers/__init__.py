@@ -20,11 +20,27 @@ from ..dataset import Budget, Dataset, Plan
 from ..report import ValidationReport
 from . import crossref
 from .budget import BudgetPart, merge, read_budget_file
+from .mapping import Mapping, MappingError, load_mapping, save_mapping
 from .plan import PlanRefs, read_plan as _read_plan
 from .workbook import UnreadableFile, WORKBOOK_SUFFIXES, expand_paths
 
 __all__ = ["Cancelled", "ImportResult", "UnreadableFile", "read_budget", "read_dataset", "read_plan",
-           "WORKBOOK_SUFFIXES", "expand_paths"]
+           "WORKBOOK_SUFFIXES", "expand_paths", "Mapping", "MappingError", "load_mapping", "save_mapping",
+           "suggest_mapping", "needs_mapping"]
+
+
+def needs_mapping(path) -> bool:
+    """True when a budget file is not in the standard layout (no sheet the readers can take): offer a mapping."""
+    from .mapping_apply import needs_mapping as _needs
+
+    return _needs(path)
+
+
+def suggest_mapping(path, sheet=None):
+    """A proposed import mapping for a workbook of unknown layout (see readers/suggest.py)."""
+    from .suggest import suggest_mapping as _suggest
+
+    return _suggest(path, sheet)
 
 
 class Cancelled(Exception):
@@ -53,7 +69,7 @@ def read_budget(paths: Iterable[Path | str], report: ValidationReport, *,
     return budget
 
 
-def _read_budget(files, report, progress, cancelled, start, span):
+def _read_budget(files, report, progress, cancelled, start, span, mappings=(), mapped=None):
     part = BudgetPart()
     for k, f in enumerate(files):
         if cancelled is not None and cancelled():
@@ -64,6 +80,20 @@ def _read_budget(files, report, progress, cancelled, start, span):
             report.error(f.name, "", "", f"{f} does not exist")
             continue
         try:
+            matching = [m for m in mappings if m.matches(f)]
+            if matching:  # an import mapping reads this file instead of the standard reader
+                from .mapping_apply import read_mapped_file
+
+                for m in matching:
+                    got = read_mapped_file(f, m, report)
+                    if got is None:
+                        continue
+                    if got.line_items is not None:
+                        part.line_items.append(got.line_items)
+                        part.amounts.append(got.amounts)
+                    if mapped is not None:
+                        mapped.append(got)
+                continue
             read_budget_file(f, report, part, cancelled)
         except (Cancelled, KeyboardInterrupt, MemoryError):
             raise
@@ -83,6 +113,27 @@ def _respell_ids(plan: Plan, budget: Budget) -> None:
                                for v in frame["kpi_id"]]
 
 
+def _usable_mappings(mappings, report: ValidationReport) -> list[Mapping]:
+    """Mapping objects (dicts are checked and converted); a mapping that maps nothing is ignored, with a warning."""
+    from .mapping import mapping_from_dict
+
+    out = []
+    for k, m in enumerate(mappings or []):
+        if m is None:
+            continue
+        if isinstance(m, dict):
+            try:
+                m = mapping_from_dict(m, f"import mapping {k + 1}")
+            except MappingError as exc:
+                report.error("", "", "", str(exc))
+                continue
+        if not (m.columns or m.constants or m.amount or m.amounts or m.history or m.targets):
+            report.warning("", "", "", f"the import mapping {m.name or k + 1} maps no column and no constant: ignored")
+            continue
+        out.append(m)
+    return out
+
+
 def read_dataset(plan: Path | str | None, budgets: list[Path | str], mappings=None, *,
                  progress: Callable[[float, str], None] | None = None,
                  cancelled: Callable[[], bool] | None = None) -> ImportResult:
@@ -90,11 +141,20 @@ def read_dataset(plan: Path | str | None, budgets: list[Path | str], mappings=No
 
     `budgets` are files or folders (a folder gives every workbook in it, sorted by name,
     skipping `~$` lock files and hidden files).  Without a plan the Plan is empty (no KPIs,
-    growth 0, balances 0).  `mappings` is reserved for import mappings (issue 6) and ignored.
+    growth 0, balances 0).
+
+    `mappings` (import mappings, docs/mappings.md): each applies to the budget files whose name its
+    `files` glob matches (no glob: every budget file); such a file is read by its mapping(s) instead
+    of the standard reader.  Mapped line items join the budget, mapped revenue lines the plan's
+    Revenue, mapped KPIs (a `kpis` mapping) the plan's KPIs, targets, history and goals.  A plan path
+    that a kpis mapping's glob matches is read as a KPI export, not as a plan workbook.
     """
-    del mappings  # issue 6
     report = ValidationReport()
+    mappings = _usable_mappings(mappings, report)
     files = expand_paths(budgets)
+    if plan is not None and any(m.table == "kpis" and m.files and m.matches(plan) for m in mappings):
+        files = [Path(plan)] + [f for f in files if Path(f).resolve() != Path(plan).resolve()]
+        plan = None
     if plan is not None:  # a budget folder that also holds the plan: the plan is not a budget file
         plan_resolved = Path(plan).resolve()
         files = [f for f in files if f.resolve() != plan_resolved]
@@ -127,9 +187,15 @@ def read_dataset(plan: Path | str | None, budgets: list[Path | str], mappings=No
     if not files:
         report.error("", "", "", "no budget workbook given (expected one or more .xlsx, .xlsm, .xls, .ods or .csv "
                      "files or folders holding them)")
-    budget, positions, requests = _read_budget(files, report, progress and step, cancelled, 0.05, 0.85)
+    mapped: list = []
+    budget, positions, requests = _read_budget(files, report, progress and step, cancelled, 0.05, 0.85,
+                                               mappings, mapped)
     sources.extend(str(f) for f in files)
-    if files and not len(budget.line_items) and report.ok:
+    if mapped:
+        from .mapping_merge import merge_mapped
+
+        merge_mapped(plan_obj, budget, mapped, report, refs)
+    if files and not len(budget.line_items) and report.ok and not mapped:
         report.warning("", "", "", "no line items were imported: the budget workbooks hold no rows of amounts")
     step(0.92, "Checking references")
     crossref.check(report, budget.line_items, requests, positions, refs.kpis, refs.drivers,
