@@ -21,6 +21,8 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
                    "no KPIs, growth is zero and beginning balances are zero)")
     p.add_argument("--budget", type=Path, nargs="+", required=True, metavar="PATH",
                    help="department budget workbooks, or folders of them")
+    p.add_argument("--mapping", type=Path, action="append", default=[], metavar="FILE",
+                   help="an import mapping (.json) for workbooks in another city's layout (repeatable)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,10 +86,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args) -> "tuple[object | None, int]":
-    from .readers import read_dataset
+def _read(args):
+    """The import result, or None after printing why a mapping file cannot be used."""
+    from .readers import MappingError, load_mapping, read_dataset
 
-    result = read_dataset(args.plan, list(args.budget))
+    try:
+        mappings = [load_mapping(path) for path in args.mapping]
+    except MappingError as exc:  # names the file
+        print(exc, file=sys.stderr)
+        return None
+    return read_dataset(args.plan, list(args.budget), mappings=mappings or None)
+
+
+def _load(args) -> "tuple[object | None, int]":
+    result = _read(args)
+    if result is None:
+        return None, EXIT_INVALID
     if result.dataset is None:
         print(result.report.to_text(), file=sys.stderr)
         return None, EXIT_INVALID
@@ -97,7 +111,7 @@ def _load(args) -> "tuple[object | None, int]":
 
 
 def _missing_inputs(args) -> list[str]:
-    paths = ([args.plan] if args.plan else []) + list(args.budget)
+    paths = ([args.plan] if args.plan else []) + list(args.budget) + list(args.mapping)
     return [str(p) for p in paths if not p.exists()]
 
 
@@ -123,9 +137,9 @@ def _load_scenario(path: Path | None):
 
 
 def cmd_validate(args) -> int:
-    from .readers import read_dataset
-
-    result = read_dataset(args.plan, list(args.budget))
+    result = _read(args)
+    if result is None:
+        return EXIT_INVALID
     text = result.report.to_text()
     if args.json:
         result.report.save(args.json)

@@ -194,3 +194,30 @@ def test_export_to_a_read_only_target_exits_1_and_keeps_it(small_city, tmp_path,
     assert code == 1
     assert "read-only" in capsys.readouterr().err
     assert target.read_bytes() == b"previous"
+
+
+REALDATA = ROOT.parent / "shared" / "realdata"
+
+
+@pytest.mark.skipif(not REALDATA.exists(), reason="the shared real-data folder is not beside the checkout")
+def test_run_oakland_with_its_shipped_mapping(tmp_path, capsys):
+    oakland = next((REALDATA / "oakland").glob("*.xlsx"))
+    out = tmp_path / "oakland.json"
+    assert main(["validate", "--budget", str(oakland)]) == 1  # not the standard layout without a mapping
+    capsys.readouterr()
+    code = main(["run", "--budget", str(oakland), "--mapping", str(ROOT / "resources" / "mappings" / "oakland.json"),
+                 "--json", str(out)])
+    assert code == 0, capsys.readouterr().err
+    data = json.loads(out.read_text())
+    assert data["plan_years"] == [2018, 2019, 2020, 2021, 2022]
+    # no plan: zero growth, so y1 expenditure is the FY2016-17 adopted expense total of SOURCE.txt
+    total_y1 = sum(fund["expenditure"][0] for fund in data["funds"].values())
+    assert total_y1 == pytest.approx(1_239_428_331, abs=0.5)
+
+
+def test_a_bad_mapping_file_exits_1_naming_it(small_city, tmp_path, capsys):
+    mapping = tmp_path / "bad-mapping.json"
+    mapping.write_text('{"table": "line_items", "colums": {}}')
+    code = main(["validate", "--budget", str(small_city), "--mapping", str(mapping)])
+    assert code == 1
+    assert "bad-mapping.json" in capsys.readouterr().err
