@@ -150,8 +150,10 @@ def cmd_validate(args) -> int:
     return EXIT_INVALID
 
 
-def cmd_run(args) -> int:
-    from .engine import evaluate, prepare, run_summary_text, write_results_json
+def _prepared_and_scenario(args):
+    """(Prepared, Scenario) for the inputs and --scenario of `args`, or an exit status after
+    printing why not. Rules that match nothing are reported on stderr and skipped by the engine."""
+    from .engine import prepare
     from .scenario import validate_scenario
 
     dataset, status = _load(args)
@@ -163,23 +165,30 @@ def cmd_run(args) -> int:
     prepared = prepare(dataset)
     for message in validate_scenario(scenario, prepared):
         print(f"{args.scenario}: {message}", file=sys.stderr)
-    results = evaluate(prepared, scenario)
+    return prepared, scenario
+
+
+def cmd_run(args) -> int:
+    from .engine import evaluate, run_summary_text, write_results_json
+
+    loaded = _prepared_and_scenario(args)
+    if isinstance(loaded, int):
+        return loaded
+    results = evaluate(*loaded)
     write_results_json(results, args.json)
     print(run_summary_text(results))
     return EXIT_OK
 
 
 def cmd_export(args) -> int:
-    from .engine import evaluate, prepare
+    from .engine import evaluate
     from .exports import OutputError, export_comparison, export_scenario, write_back
 
-    dataset, status = _load(args)
-    if dataset is None:
-        return status
-    scenario = _load_scenario(args.scenario)
-    if scenario is None:
-        return EXIT_INVALID
-    prepared = prepare(dataset)
+    loaded = _prepared_and_scenario(args)
+    if isinstance(loaded, int):
+        return loaded
+    prepared, scenario = loaded
+    dataset = prepared.dataset
     results = evaluate(prepared, scenario)
     try:
         if args.write_back:
@@ -217,21 +226,18 @@ def _department_bounds(items: list[str]) -> dict[str, tuple[float, float]]:
 
 
 def cmd_optimize(args) -> int:
-    from .engine import prepare
     from .optimize import OptimizeOptions, optimize, summary_text
     from .scenario import save_scenario
 
-    dataset, status = _load(args)
-    if dataset is None:
-        return status
-    base = _load_scenario(args.scenario)
-    if base is None:
-        return EXIT_INVALID
+    loaded = _prepared_and_scenario(args)
+    if isinstance(loaded, int):
+        return loaded
+    prepared, base = loaded
     options = OptimizeOptions(
         objective=args.objective, must_fund=tuple(args.must_fund), must_not_fund=tuple(args.must_not_fund),
         department_bounds=_department_bounds(args.department_bounds),
         baseline_violations="strict" if args.strict else "no_worse", time_limit=args.time_limit)
-    result = optimize(prepare(dataset), base, options)
+    result = optimize(prepared, base, options)
     print(summary_text(result))
     if result.status in ("infeasible", "no_solution"):
         return EXIT_INVALID

@@ -221,3 +221,28 @@ def test_a_bad_mapping_file_exits_1_naming_it(small_city, tmp_path, capsys):
     code = main(["validate", "--budget", str(small_city), "--mapping", str(mapping)])
     assert code == 1
     assert "bad-mapping.json" in capsys.readouterr().err
+
+
+def test_optimize_writes_a_scenario_whose_funded_requests_exist(small_city, tmp_path, capsys):
+    from kcplanner.scenario import load_scenario
+
+    out = tmp_path / "best.json"
+    plan, budget = str(small_city / "plan.xlsx"), str(small_city)
+    code = main(["optimize", "--plan", plan, "--budget", budget, "--out", str(out), "--time-limit", "20",
+                 "--name", "Best set"])
+    assert code == 0, capsys.readouterr().err
+    proposal = load_scenario(out)
+    assert proposal.name == "Best set"
+    requests = set()
+    for path in small_city.glob("*.xlsx"):
+        if path.name != "plan.xlsx":
+            cells = pd.read_excel(path, sheet_name="Requests", engine="calamine", header=None).astype(str)
+            row, col = np.argwhere(cells.to_numpy() == "Request ID")[0]
+            requests |= set(cells.iloc[row + 1:, col])
+    assert set(proposal.funded_requests) <= requests
+    # the proposal runs, and is at least as good on the plan score as funding nothing
+    base_json, best_json = tmp_path / "base.json", tmp_path / "best-results.json"
+    assert main(["run", "--plan", plan, "--budget", budget, "--json", str(base_json)]) == 0
+    assert main(["run", "--plan", plan, "--budget", budget, "--scenario", str(out), "--json", str(best_json)]) == 0
+    mean = lambda xs: np.nanmean([np.nan if x is None else x for x in xs])  # noqa: E731
+    assert mean(json.loads(best_json.read_text())["score"]) >= mean(json.loads(base_json.read_text())["score"]) - 1e-12
