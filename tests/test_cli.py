@@ -13,6 +13,8 @@ import pytest
 
 from kcplanner.cli import main
 
+from .realdata import REALDATA, require
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "resources" / "sample"
 
@@ -196,10 +198,7 @@ def test_export_to_a_read_only_target_exits_1_and_keeps_it(small_city, tmp_path,
     assert target.read_bytes() == b"previous"
 
 
-REALDATA = ROOT.parent / "shared" / "realdata"
-
-
-@pytest.mark.skipif(not REALDATA.exists(), reason="the shared real-data folder is not beside the checkout")
+@require(REALDATA / "oakland")
 def test_run_oakland_with_its_shipped_mapping(tmp_path, capsys):
     oakland = next((REALDATA / "oakland").glob("*.xlsx"))
     out = tmp_path / "oakland.json"

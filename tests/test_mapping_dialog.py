@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-import ui  # noqa: F401  (pins the singletons before any signal is emitted)
 from kcplanner.readers import load_mapping
 from tests.conftest import write_csv
 from tests.conftest_ui import ui_settings  # noqa: F401
 from ui.mapping_dialog import MappingDialog, edit_mapping
 
+from .realdata import REALDATA, need, require
+
 ROOT = Path(__file__).resolve().parents[1]
-REAL = Path("/work/shared/realdata")
+REAL = REALDATA
 BOSTON_OP = REAL / "boston" / "fy24-adopted-operating-budget.csv"
 OAKLAND = REAL / "oakland" / "BudgetData for Public Adopted FY2016-17 Midcycle.xlsx"
 
@@ -87,9 +88,8 @@ def test_excluded_rows_and_problems_listed(qtbot, small_csv):
     assert any(c == "E3" for c in d.problems_model.frame["cell"])
 
 
+@require(BOSTON_OP)
 def test_wide_amounts_table(qtbot):
-    if not BOSTON_OP.exists():
-        pytest.skip("no real data")
     d = MappingDialog(BOSTON_OP)
     qtbot.addWidget(d)
     assert len(_totals(d)) == 4
@@ -137,9 +137,8 @@ def test_kpi_table(qtbot, tmp_path):
     assert list(prev["direction"]) == ["Lower is better", "Higher is better"]
 
 
+@require(OAKLAND)
 def test_oakland_stays_responsive(qtbot):
-    if not OAKLAND.exists():
-        pytest.skip("no real data")
     d = MappingDialog(OAKLAND, load_mapping(ROOT / "resources" / "mappings" / "oakland.json"))
     qtbot.addWidget(d)
     t0 = time.perf_counter()
@@ -169,8 +168,7 @@ def test_unreadable_file_gives_a_message_not_a_traceback(qtbot, tmp_path, monkey
 ])
 def test_shipped_mappings_round_trip_through_the_dialog(qtbot, name, rel, status):
     path = REAL / rel
-    if not path.exists():
-        pytest.skip("no real data")
+    need(path)
     shipped = load_mapping(ROOT / "resources" / "mappings" / f"{name}.json")
     d = MappingDialog(path, shipped)
     qtbot.addWidget(d)

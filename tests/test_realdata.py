@@ -26,8 +26,10 @@ from kcplanner.readers import load_mapping, read_dataset, suggest_mapping
 from kcplanner.readers.mapping_apply import read_mapped_file
 from kcplanner.report import ValidationReport
 
+from .realdata import REALDATA, require
+
 ROOT = Path(__file__).resolve().parents[1]
-REAL = Path("/work/shared/realdata")
+REAL = REALDATA
 MAPPINGS = ROOT / "resources" / "mappings"
 BOSTON_OP = REAL / "boston" / "fy24-adopted-operating-budget.csv"
 BOSTON_REV = REAL / "boston" / "fy24-adopted-revenue-budget.csv"
@@ -35,7 +37,7 @@ OAKLAND = REAL / "oakland" / "BudgetData for Public Adopted FY2016-17 Midcycle.x
 AUSTIN = REAL / "austin-kpi" / "2016_EPERF_DOWNLOAD 9-22-16.xlsx"
 FILES = [BOSTON_OP, BOSTON_REV, OAKLAND, AUSTIN]
 
-pytestmark = pytest.mark.skipif(not all(f.exists() for f in FILES), reason="the shared real-data files are absent")
+pytestmark = require(*FILES)
 
 # SOURCE.txt
 BOSTON_TOTALS = {(2021, "Actual"): Decimal("3595728929.19"), (2022, "Actual"): Decimal("3838631715.68"),
