@@ -152,7 +152,8 @@ def cmd_validate(args) -> int:
 
 def _prepared_and_scenario(args):
     """(Prepared, Scenario) for the inputs and --scenario of `args`, or an exit status after
-    printing why not. Rules that match nothing are reported on stderr and skipped by the engine."""
+    printing why not. A scenario whose rules match nothing, or that funds unknown requests, is
+    invalid input (exit 1): a batch run must not write figures that silently leave a rule out."""
     from .engine import prepare
     from .scenario import validate_scenario
 
@@ -163,19 +164,25 @@ def _prepared_and_scenario(args):
     if scenario is None:
         return EXIT_INVALID
     prepared = prepare(dataset)
-    for message in validate_scenario(scenario, prepared):
+    problems = validate_scenario(scenario, prepared)
+    for message in problems:
         print(f"{args.scenario}: {message}", file=sys.stderr)
-    return prepared, scenario
+    return EXIT_INVALID if problems else (prepared, scenario)
 
 
 def cmd_run(args) -> int:
+    from .atomic import OutputError
     from .engine import evaluate, run_summary_text, write_results_json
 
     loaded = _prepared_and_scenario(args)
     if isinstance(loaded, int):
         return loaded
     results = evaluate(*loaded)
-    write_results_json(results, args.json)
+    try:
+        write_results_json(results, args.json)
+    except OutputError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
     print(run_summary_text(results))
     return EXIT_OK
 

@@ -203,6 +203,10 @@ def _rule_from_dict(data: Any, where: str) -> Rule:
             raise _unknown(f"{where}.target.", str(key), TARGET_KEYS)
         if value is not None and not isinstance(value, str):
             raise ScenarioError(f"{where}.target.{key}: expected a name (text), found {value!r}")
+        if isinstance(value, str) and not value.strip():
+            # an empty name would silently widen the rule to every line; leave the key out (or null) for "any"
+            raise ScenarioError(f"{where}.target.{key}: empty name; give a {key.replace('_', ' ')} name, "
+                                f"or leave the key out to match any")
         names[key] = value
     if "kind" not in data:
         raise ScenarioError(f"{where}.kind: missing; expected one of {', '.join(KINDS)}")

@@ -12,9 +12,16 @@ import numpy as np
 import pandas as pd
 
 #: Texts that mean "no value" in every workbook (an import mapping may add its own).
-DEFAULT_MISSING = frozenset({"", "-", "--", "n/a", "na", "none", "null", "nan"})
+DEFAULT_MISSING = frozenset({"", "n/a", "na", "none", "null", "nan"})
+#: An accounting dash is a zero, not a blank: `-` in a Requested column means "requested nothing".
+ZERO_TEXTS = frozenset({"-", "--", "\u2013", "\u2014", "$-", "$ -"})
 
 _SPACES = r"[\s\u00a0\u2007\u202f']"
+#: An amount in text: sign or parentheses, an optional $, digits grouped by thousands separators
+#: (groups of three, separated alike) or not at all, decimals.  Anything else is not an amount.
+_AMOUNT = (r"^(?P<sign>[-+])?\$?(?P<open>\()?\$?"
+           r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)"
+           r"(?P<close>\))?(?P<trail>-)?$")
 
 
 def _as_series(values) -> pd.Series:
@@ -91,14 +98,19 @@ def _parse_amounts_slow(values, missing) -> tuple[np.ndarray, np.ndarray]:
         lowered = text.str.lower()
         missing_lower = {m.lower() for m in missing}
         blank = lowered.isin(missing_lower).to_numpy()
-        cleaned = text.str.replace(_SPACES, "", regex=True).str.replace(",", "", regex=False)
-        negative = cleaned.str.match(r"^\(.*\)$") | cleaned.str.match(r"^-?\$?\(.*\)$")
-        cleaned = cleaned.str.replace(r"[()$]", "", regex=True)
-        trailing_minus = cleaned.str.match(r"^[0-9.]+-$")
-        cleaned = cleaned.where(~trailing_minus, "-" + cleaned.str.rstrip("-"))
-        cleaned = cleaned.str.replace(r"^-\$", "-", regex=True)
-        numbers = pd.to_numeric(cleaned.where(cleaned.str.match(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"), None), errors="coerce").to_numpy(dtype=float)
-        numbers = np.where(negative.to_numpy(), -np.abs(numbers), numbers)
+        zero = text.isin(ZERO_TEXTS).to_numpy() & ~blank
+        # spaces beside a sign, $ or parenthesis go; spaces between digit groups are thousands separators
+        cleaned = text.str.replace(r"(?<=[-+$(])\s+|\s+(?=[)$-])", "", regex=True)
+        cleaned = cleaned.str.replace(_SPACES, ",", regex=True)
+        parts = cleaned.str.extract(_AMOUNT)
+        balanced = parts["open"].notna() == parts["close"].notna()
+        one_sign = ~(parts["sign"].notna() & parts["trail"].notna())
+        ok_form = parts["num"].notna() & balanced & one_sign
+        numbers = pd.to_numeric(parts["num"].where(ok_form).str.replace(",", "", regex=False),
+                                errors="coerce").to_numpy(dtype=float)
+        negative = ((parts["sign"] == "-") | parts["open"].notna() | parts["trail"].notna()).to_numpy()
+        numbers = np.where(negative, -numbers, numbers)
+        numbers[zero] = 0.0
         idx = np.flatnonzero(is_text)
         ok = ~np.isnan(numbers) & ~blank
         out[idx[ok]] = numbers[ok]

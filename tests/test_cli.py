@@ -245,3 +245,25 @@ def test_optimize_writes_a_scenario_whose_funded_requests_exist(small_city, tmp_
     assert main(["run", "--plan", plan, "--budget", budget, "--scenario", str(out), "--json", str(best_json)]) == 0
     mean = lambda xs: np.nanmean([np.nan if x is None else x for x in xs])  # noqa: E731
     assert mean(json.loads(best_json.read_text())["score"]) >= mean(json.loads(base_json.read_text())["score"]) - 1e-12
+
+
+def test_a_scenario_rule_that_matches_nothing_is_invalid_input(small_city, tmp_path, capsys):
+    scenario = tmp_path / "typo.json"
+    scenario.write_text(json.dumps({"name": "typo", "funded_requests": ["NOPE-1"], "rules": [
+        {"label": "Police +5%", "target": {"department": "Polce"}, "kind": "percent", "value": 5}]}))
+    out = tmp_path / "r.json"
+    code = main(["run", "--plan", str(small_city / "plan.xlsx"), "--budget", str(small_city),
+                 "--scenario", str(scenario), "--json", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Polce" in err and "Police" in err  # says what it did not find, and suggests
+    assert "NOPE-1" in err
+    assert not out.exists()
+
+
+def test_results_into_a_missing_folder_is_a_message_not_a_traceback(small_city, tmp_path, capsys):
+    code = main(["run", "--plan", str(small_city / "plan.xlsx"), "--budget", str(small_city),
+                 "--json", str(tmp_path / "no" / "such" / "r.json")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "does not exist" in err and "Traceback" not in err

@@ -346,13 +346,14 @@ def test_subtotal_forms_and_row_accounting(tmp_path):
             ["General", "Police", "Patrol", "Total Patrol", None, None, 10],
             ["General", "Police", "Sub-total Police", None, None, None, 10],
             ["Grand Total", None, None, None, None, None, 10],
+            ["Totals", None, None, None, None, None, 10],
             ["GENERAL", "Police", "Patrol", "Totalizer lease", "Other", "Y", 5],  # not a subtotal: "Totalizer"
             [None, None, None, None, None, None, None],
             ["", " ", "", "", "", "", ""]]
     path = write_xlsx(tmp_path / "b.xlsx", {"LineItems": rows})
     res = _ok(read_dataset(None, [path]))
     c = res.report.rows[0]
-    assert (c.read, c.imported, dict(c.excluded)) == (7, 2, {"subtotal row": 3, "blank row": 2})
+    assert (c.read, c.imported, dict(c.excluded)) == (8, 2, {"subtotal row": 4, "blank row": 2})
     assert c.balanced
     assert res.dataset.budget.amounts[(2026, "Adopted")].sum() == 15
     # "GENERAL" and "General" are one fund, spelled as first seen
@@ -403,3 +404,51 @@ def test_mappings_hook_is_accepted(budget_book):
     a = _ok(read_dataset(None, [budget_book])).dataset
     b = _ok(read_dataset(None, [budget_book], mappings=[{"table": "line_items"}])).dataset
     pd.testing.assert_frame_equal(a.budget.amounts, b.budget.amounts)
+
+
+# -- found in review: each was a wrong number read silently ------------------------------------
+
+def test_duplicate_request_ids_are_errors_without_a_plan_too(tmp_path):
+    from tests.conftest import BUDGET_SHEETS
+
+    sheets = {k: [list(r) for r in v] for k, v in BUDGET_SHEETS.items()}
+    sheets["Requests"][2][0] = "r1"  # the same ID as R1, in another spelling
+    path = write_xlsx(tmp_path / "b.xlsx", sheets)
+    res = read_dataset(None, [path])
+    assert res.dataset is None
+    assert any("duplicate request ID" in p.message and p.cell == "A3" for p in res.report.errors)
+
+
+def test_a_percent_formatted_trend_cell_is_a_fraction(tmp_path):
+    import xlsxwriter
+
+    from tests.conftest import PLAN_SHEETS
+
+    path = tmp_path / "plan.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    percent = wb.add_format({"num_format": "0%"})
+    for name, rows in PLAN_SHEETS.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if name == "KPIs" and r == 1 and rows[0][c] == "Trend %":
+                    ws.write_number(r, c, 0.02, percent)  # shows 2%, stores 0.02
+                elif v is not None:
+                    ws.write(r, c, v)
+    wb.close()
+    plan = read_plan(path, ValidationReport())
+    trend = plan.kpis.set_index("kpi_id")["trend"]
+    assert trend["K1"] == pytest.approx(0.02)  # not 0.0002
+    assert trend["K2"] == pytest.approx(0.02)  # "2%" as text
+
+
+@pytest.mark.parametrize("cell, direction", [("1", 1), ("+1", 1), ("-1", -1), (1, 1), (-1, -1), ("+", 1), ("-", -1),
+                                             ("Higher is better", 1), ("decrease", -1)])
+def test_direction_symbols(tmp_path, cell, direction):
+    from tests.conftest import PLAN_SHEETS
+
+    sheets = {k: [list(r) for r in v] for k, v in PLAN_SHEETS.items()}
+    sheets["KPIs"][1][4] = cell
+    plan = read_plan(write_xlsx(tmp_path / "plan.xlsx", sheets), report := ValidationReport())
+    assert report.ok, report.to_text()
+    assert plan.kpis.set_index("kpi_id")["direction"]["K1"] == direction

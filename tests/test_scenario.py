@@ -110,3 +110,10 @@ def test_file_errors_name_the_file(tmp_path):
     nameless = tmp_path / "plan-a.json"
     nameless.write_text(json.dumps({"rules": []}))
     assert load_scenario(nameless).name == "plan-a"
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_an_empty_target_name_is_an_error_not_every_line(name):
+    data = {"name": "s", "rules": [{"target": {"department": name}, "kind": "percent", "value": 10}]}
+    with pytest.raises(ScenarioError, match=r"rules\[0\]\.target\.department: empty name"):
+        scenario_from_dict(data)

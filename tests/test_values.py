@@ -20,7 +20,7 @@ def test_amounts_read(cell, expected):
     assert not bad[0] and vals[0] == expected
 
 
-@pytest.mark.parametrize("cell", ["", None, "  ", "-", "n/a", "N/A", float("nan")])
+@pytest.mark.parametrize("cell", ["", None, "  ", "n/a", "N/A", float("nan")])
 def test_amounts_blank_is_nan_not_bad(cell):
     vals, bad = parse_amounts([cell])
     assert np.isnan(vals[0]) and not bad[0]
@@ -77,3 +77,24 @@ def test_clean_text_and_keys():
     import pandas as pd
 
     assert name_key(pd.Series(["  Public  Works ", "PUBLIC WORKS"])).tolist() == ["public works"] * 2
+
+
+@pytest.mark.parametrize("cell", ["-", "--", "\u2013", "$ -"])
+def test_an_accounting_dash_is_zero_not_blank(cell):
+    """`-` in a Requested column means "requested nothing": 0, so the model does not fall back to Adopted."""
+    vals, bad = parse_amounts([cell])
+    assert vals[0] == 0.0 and not bad[0]
+
+
+@pytest.mark.parametrize("cell", ["1.234,50", "1,2,3", "12,34", "1$2", "(1234", "1234)", "5-5", "-(5)-", "1 2 3"])
+def test_malformed_amount_text_is_reported_not_guessed(cell):
+    vals, bad = parse_amounts([cell])
+    assert np.isnan(vals[0]) and bad[0]
+
+
+@pytest.mark.parametrize("cell, expected", [("$ 1,234", 1234.0), ("($1,234.50)", -1234.5), ("$(1,234)", -1234.0),
+                                            ("-$1,234", -1234.0), ("1234-", -1234.0), ("1 234 567", 1234567.0),
+                                            ("1,234,567.89", 1234567.89), (".5", 0.5), ("+5", 5.0)])
+def test_amount_text_forms(cell, expected):
+    vals, bad = parse_amounts([cell])
+    assert vals[0] == expected and not bad[0]

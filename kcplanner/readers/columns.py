@@ -252,7 +252,9 @@ def _lookup(table: dict) -> dict[str, object]:
 
 CLASS_LOOKUP = _lookup(CLASS_ALIASES)
 REQUEST_TYPE_LOOKUP = _lookup(REQUEST_TYPE_ALIASES)
-DIRECTION_LOOKUP = {**{norm(t) or t: d for d, ts in DIRECTION_ALIASES.items() for t in ts}}
+# Words match like column names; symbols ("+1", "-1", "1") as typed, since norm("-1") == norm("1").
+DIRECTION_LOOKUP = {(norm(t) if any(ch.isalpha() for ch in t) else t): d
+                    for d, ts in DIRECTION_ALIASES.items() for t in ts}
 SETTINGS_LOOKUP = _lookup(SETTINGS_KEYS)
 
 

@@ -112,12 +112,13 @@ def choice(t: Table, f: str, lookup: dict, table: dict, what: str, default=None)
     mapped[-1] = default
     badu = np.zeros(len(uniques) + 1, dtype=bool)
     for k, u in enumerate(uniques):
+        if isinstance(u, float) and u.is_integer():
+            u = int(u)  # a number cell such as -1 reads as -1.0
         raw = str(u).strip() if u is not None else ""
-        key = norm(raw) or raw
         if not raw:
             mapped[k] = default
             continue
-        c = lookup.get(key)
+        c = lookup.get(raw.casefold(), lookup.get(norm(raw) or raw))
         if c is None:
             badu[k] = True
         mapped[k] = c

@@ -86,6 +86,7 @@ def check(report: ValidationReport, line_items: pd.DataFrame, requests: pd.DataF
             r = requests.iloc[i]
             err(r["source_file"], r["source_sheet"], r["_kpi_cell"],
                 f"the request names the unknown KPI {r['kpi_id']!r}; expected a KPI ID of the plan's KPIs sheet")
+    if requests is not None and len(requests):
         ik = _keys(requests["request_id"])
         dup = ik.duplicated(keep=False).to_numpy()
         firsts: dict[str, int] = {}

@@ -115,7 +115,8 @@ def read_plan(path, report: ValidationReport, refs: PlanRefs | None = None) -> P
                 report.error(file, s.name, "", f"the ID {k!r} is both a goal and an objective; expected distinct IDs")
         if found["KPIs"]:
             s, g = sheet("KPIs")
-            plan.kpis, plan.kpi_targets, refs.kpis, refs.kpi_keys = _kpis(report, file, s.name, g, goal_ids, obj_goal, obj_spelling)
+            plan.kpis, plan.kpi_targets, refs.kpis, refs.kpi_keys = _kpis(report, file, s.name, g, goal_ids, obj_goal, obj_spelling,
+                                                                          wb.percent_cells(s.name))
         kpi_ids = refs.kpi_keys
         if found["Drivers"]:
             s, g = sheet("Drivers")
@@ -220,7 +221,7 @@ def _kpi_parent(found, row) -> bool:
     return bool({"parent_id", "goal_id", "objective_id"} & found.keys())
 
 
-def _kpis(report, file, name, grid, goal_ids, obj_goal, obj_spelling=None):
+def _kpis(report, file, name, grid, goal_ids, obj_goal, obj_spelling=None, pct=None):
     obj_spelling = obj_spelling or {}
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in KPI_COLUMNS})
     t = open_table(report, file, name, grid, KPIS, accept=_kpi_parent, what=" of KPIs")
@@ -252,7 +253,7 @@ def _kpis(report, file, name, grid, goal_ids, obj_goal, obj_spelling=None):
     t.require("direction", "a direction: Higher is better or Lower is better")
     baseline = K.amount(t, "baseline", "a number (the baseline)", required=True)
     bfy = K.year(t, "baseline_fy")
-    trend = K.rate(t, "trend")
+    trend = K.rate(t, "trend", pct)
     mn = K.amount(t, "minimum", "a number")
     mx = K.amount(t, "maximum", "a number")
     w = K.amount(t, "weight", "a weight (a number)")

@@ -25,7 +25,9 @@ from .workbook import ERROR_TEXTS
 HEADER_SEARCH_ROWS = 20
 MAX_MESSAGES_PER_COLUMN = 20
 
-SUBTOTAL = re.compile(r"^\s*(grand\s*total|sub\s*-?\s*total|total)\b", re.IGNORECASE)
+# SPEC: a key cell that starts with Total, Subtotal or Grand Total ("Totals", "TOTAL:", "Total Patrol");
+# a word that merely begins with those letters ("Totalizer lease") is a name, not a subtotal.
+SUBTOTAL = re.compile(r"^\s*(grand\s*totals?|sub\s*-?\s*totals?|totals?)\b", re.IGNORECASE)
 
 
 def is_blank(arr: np.ndarray) -> np.ndarray:
