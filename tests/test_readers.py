@@ -452,3 +452,21 @@ def test_direction_symbols(tmp_path, cell, direction):
     plan = read_plan(write_xlsx(tmp_path / "plan.xlsx", sheets), report := ValidationReport())
     assert report.ok, report.to_text()
     assert plan.kpis.set_index("kpi_id")["direction"]["K1"] == direction
+
+
+def test_a_new_program_request_may_name_a_program_the_line_items_lack(tmp_path):
+    from tests.conftest import BUDGET_SHEETS
+
+    sheets = {k: [list(r) for r in v] for k, v in BUDGET_SHEETS.items()}
+    sheets["Requests"][1][2] = "Drone Unit"  # R1: Enhancement → an unknown program is an error
+    res = read_dataset(None, [write_xlsx(tmp_path / "a.xlsx", sheets)])
+    assert any("Drone Unit" in p.message for p in res.report.errors)
+    sheets["Requests"][1][5] = "New program"
+    res = read_dataset(None, [write_xlsx(tmp_path / "b.xlsx", sheets)])
+    assert res.report.ok, res.report.to_text()
+    from kcplanner.engine import evaluate, prepare
+    from kcplanner.scenario import Scenario
+
+    results = evaluate(prepare(res.dataset), Scenario("s", funded_requests=("R1",)))
+    programs = dict(zip(results.by_program.names, results.by_program.scenario[:, 0]))
+    assert programs[("Police", "Drone Unit")] == 200000

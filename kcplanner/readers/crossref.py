@@ -2,7 +2,8 @@
 
 - duplicate request IDs across all files (both places named);
 - requests, positions, drivers and KPIs naming a department that has no line items;
-- requests, positions and drivers naming a program that is not in that department's line items;
+- requests, positions and drivers naming a program that is not in that department's line items
+  (or created by a "New program" request);
 - requests naming an unknown KPI.
 Names compare case-insensitively with surrounding spaces ignored.
 """
@@ -40,6 +41,11 @@ def check(report: ValidationReport, line_items: pd.DataFrame, requests: pd.DataF
           positions: pd.DataFrame | None, kpi_refs: pd.DataFrame | None, driver_refs: pd.DataFrame | None,
           kpi_ids: pd.Series) -> None:
     depts, pairs = _known(line_items)
+    if requests is not None and len(requests) and "type" in requests:
+        # A "New program" request creates its program: it, and the positions and drivers that name
+        # it, may name a program the line items do not have yet (its department must exist).
+        new = (requests["type"].astype(object).map(lambda t: str(t).strip().casefold()) == "new program").to_numpy()
+        pairs = pairs | set(zip(_keys(requests["department"])[new], _keys(requests["program"])[new]))
     known_kpis = set(_keys(kpi_ids).dropna()) if kpi_ids is not None and len(kpi_ids) else set()
     count = {"n": 0}
 
