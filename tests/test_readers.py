@@ -470,3 +470,18 @@ def test_a_new_program_request_may_name_a_program_the_line_items_lack(tmp_path):
     results = evaluate(prepare(res.dataset), Scenario("s", funded_requests=("R1",)))
     programs = dict(zip(results.by_program.names, results.by_program.scenario[:, 0]))
     assert programs[("Police", "Drone Unit")] == 200000
+
+
+def test_a_reduction_typed_as_negative_savings_still_lowers_spending(tmp_path):
+    from tests.conftest import BUDGET_SHEETS
+
+    from kcplanner.engine import evaluate, prepare
+    from kcplanner.scenario import Scenario
+
+    sheets = {k: [list(r) for r in v] for k, v in BUDGET_SHEETS.items()}
+    sheets["Requests"][2][8] = "(5,000)"  # R2 is a Reduction: its saving typed as a negative
+    res = read_dataset(None, [write_xlsx(tmp_path / "b.xlsx", sheets)])
+    assert res.report.ok
+    assert any(p.cell == "I3" and "saving of 5,000" in p.message for p in res.report.warnings)
+    results = evaluate(prepare(res.dataset), Scenario("s", funded_requests=("R2",)))
+    assert results.requests.costs[0, 0] == -5000.0

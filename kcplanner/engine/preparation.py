@@ -664,7 +664,8 @@ def prepare(dataset: Dataset) -> Prepared:
                     costs[j, t] = col[r]
     types = [("" if _is_missing(v) else str(v).strip()) for v in rq["type"]] if "type" in rq.columns else [""] * nq
     sign = np.array([-1.0 if name_key(t) == "reduction" else 1.0 for t in types])
-    costs = costs * sign[:, None] if nq else costs
+    # a Reduction's costs are savings whether typed as 50 or as (50): spending goes down
+    costs = np.where(sign[:, None] < 0, -np.abs(costs), costs) if nq else costs
     titles = [("" if _is_missing(v) else str(v)) for v in rq["title"]] if "title" in rq.columns else [""] * nq
 
     # -- KPIs ------------------------------------------------------------------------------------

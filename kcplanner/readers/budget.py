@@ -10,7 +10,7 @@ import pandas as pd
 from .. import values as V
 from ..dataset import LINE_ITEM_KEYS, POSITION_COLUMNS, REQUEST_COLUMNS, SOURCE_COLUMNS, Budget, amounts_frame
 from ..fiscal import LINE_ITEM_PHASES, parse_phase, parse_prefixed_year, parse_year_phase
-from ..report import ValidationReport, column_letter
+from ..report import ValidationReport, a1, column_letter
 from . import common as K
 from .columns import LINE_ITEMS, POSITIONS, REQUEST_TYPE_ALIASES, REQUEST_TYPE_LOOKUP, REQUESTS
 from .table import find_sheet, open_table
@@ -230,6 +230,12 @@ def read_requests(report: ValidationReport, file: str, sheet: Sheet, part: Budge
     kpi = K.text(t, "kpi_id", "")
     rank = K.amount(t, "rank", "a rank (a number)")
     costs = {y: K.amount(t, j) for j, y in cost_cols.items()}
+    reduction = rtype == "Reduction"
+    for j, y in cost_cols.items():  # savings typed as negatives: say how they are read
+        for i in np.flatnonzero(reduction & (costs[y] < 0)):
+            report.warning(file, sheet.name, a1(t.header_row + 1 + int(i), j),
+                           f"a Reduction's costs are savings: {costs[y][i]:,.0f} is read as a saving of "
+                           f"{-costs[y][i]:,.0f} (spending goes down either way)")
     keep = t.close()
     if not keep.any():
         return
