@@ -4,7 +4,7 @@
 - `sample_dir`: a small generated sample city (kcplanner.sample, 2000 line items), once a session.
 - `sample_prepared`: that sample read and prepared once; most tests hand it to a window directly
   (`window.session.set_data`) instead of reading the workbooks again.
-- `window`: a MainWindow, shown, with isolated settings.
+- `window`: a MainWindow (Requests panel and project support installed), shown, with isolated settings.
 """
 
 from __future__ import annotations
@@ -55,9 +55,13 @@ def window(qtbot, ui_settings):
     qtbot.addWidget(w)
     w.resize(1400, 900)
     w.show()
+    w.project_controller.confirm_unsaved = lambda: "save"  # never block on a question at teardown
     yield w
+    w.project_controller.shutdown()
     if w.task is not None:
         w.task.cancel()
+    if w.export_task is not None:
+        w.export_task.cancel()
     for d in (w.report_dialog, w.kpi_detail):
         if d is not None:
             d.close()

@@ -494,3 +494,36 @@ def test_a_new_export_is_readable_like_any_saved_document(exported, tmp_path):
     out.chmod(0o664)
     export_scenario(exported["P"], exported["R"], out)
     assert out.stat().st_mode & 0o777 == 0o664  # a replaced file keeps its permissions
+
+
+def test_history_sheet_holds_the_projects_audit_trail_as_text(exported, tmp_path):
+    """Issue 8: the audit trail goes out with the scenario workbook (`history_rows`)."""
+    from kcplanner.project import Project
+
+    sc = exported["scenario"]
+    with Project.create(tmp_path / "city.kcplan", exported["ds"], [], scenarios=[Scenario("Base")],
+                        user="=cmd|' /C calc'!A0") as project:
+        project.record_edit("Base", "=HYPERLINK(\"http://x\",\"y\") cut", Scenario("Base"), sc.rename("Base"))
+        rows = project.export_history_rows()
+    assert len(rows) >= 3 and rows[0][0] == "#"
+    out = tmp_path / "with-history.xlsx"
+    info = export_scenario(exported["P"], exported["R"], out, sources=[], history_rows=rows)
+    assert info.sheets[-1] == "History"
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[-1] == "History" and wb.sheetnames[:-1] == [
+        "Summary", "Funds", "Departments", "KPIs", "Charts", "Revenue", "Line Items", "Rules"]
+    ws = wb["History"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
+    got = [[c.value for c in r] for r in ws.iter_rows(max_col=len(rows[0]))]
+    assert len(got) == len(rows)
+    assert [str(v) for v in got[0]] == [str(v) for v in rows[0]]
+    for want, have in zip(rows[1:], got[1:]):
+        assert have[0] == want[0]  # the sequence number stays a number
+        assert [("" if v is None else str(v)) for v in have[1:]] == [("" if v is None else str(v)) for v in want[1:]]
+    for row in ws.iter_rows(min_row=2):
+        for c in row:
+            if isinstance(c.value, str):
+                assert c.data_type == "s", (c.coordinate, c.value)  # text as text, never a formula
+    assert any("HYPERLINK" in str(c.value) for r in ws.iter_rows() for c in r)
+    # without history_rows there is no History sheet (the default export is unchanged)
+    assert "History" not in openpyxl.load_workbook(exported["path"]).sheetnames

@@ -387,10 +387,12 @@ def test_budget_without_a_plan_opens(qtbot, window, tmp_path):
 
 def test_funding_a_request_is_an_undo_step(qtbot, loaded, qtmodeltester):
     w, s = loaded, loaded.session
-    m = w.requests.model
+    m = w.requests.model  # the full Requests panel (ui/panels/requests_view.py)
+    assert w.requests is w.requests_panel and w.tabs.indexOf(w.requests) == 5
+    assert [w.tabs.tabText(i) for i in range(w.tabs.count())].count("Requests") == 1
     qtmodeltester.check(m)
     assert m.rowCount() == len(s.prepared.request_ids) > 0
-    rid = m.ids[0]
+    rid = m.records[0].request_id
     assert m.setData(m.index(0, 0), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     s.flush()
     assert s.scenario.funded_requests == (rid,)

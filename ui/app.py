@@ -20,11 +20,15 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 
 def run_app(argv: list[str] | None = None) -> int:
-    """Open the main window on the last project (or the bundled sample) and run the event loop."""
+    """Open the main window on the last project file, else the last workbooks (or the bundled
+    sample), and run the event loop."""
     app = make_app(argv)
     from .mainwindow import MainWindow
 
-    window = MainWindow()
+    from .project_controller import reopen_last_project
+
+    window = MainWindow()  # builds the Requests panel and installs the project support
     window.show()
-    window.open_initial()
+    if not reopen_last_project(window):  # the last .kcplan, if there is one
+        window.open_initial()            # else the last workbooks, or the bundled sample
     return app.exec()

@@ -70,9 +70,12 @@ class ReportDialog(QDialog):
             self.view.setColumnWidth(c, w)
         h.setStretchLastSection(True)
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        if self.model.rowCount() <= 2000:  # whole messages (a huge report keeps one line a row: fast)
+        self._fit = self.model.rowCount() <= 2000  # whole messages (a huge report keeps one line a row: fast)
+        if self._fit:
             self.resize(self.size())
             self.view.resizeRowsToContents()
+            # the rows follow the Message column's width (shown, resized): no half-empty tall rows
+            h.sectionResized.connect(lambda c, _o, _n: c == 4 and self.view.resizeRowsToContents())
         copy = QPushButton("Copy")
         copy.setToolTip("Copy the selected rows (or all) as tab-separated text (Ctrl+C)")
         copy.clicked.connect(self.copy)
@@ -98,6 +101,11 @@ class ReportDialog(QDialog):
         lay.addWidget(self.filter)
         lay.addWidget(self.view, 1)
         lay.addLayout(row)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._fit:
+            self.view.resizeRowsToContents()
 
     def selected_source_rows(self) -> list[int]:
         rows = self.view.selectionModel().selectedRows()

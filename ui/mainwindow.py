@@ -6,11 +6,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QThreadPool, Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDialog, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QProgressDialog, QTabWidget, QToolBar, QUndoView)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
+                               QMessageBox, QProgressDialog, QTabWidget, QToolBar, QUndoView, QVBoxLayout, QWidget)
 
 from kcplanner.atomic import OutputError
-from kcplanner.scenario import ScenarioError, load_scenario, save_scenario
+from kcplanner.scenario import ScenarioError, save_scenario
 
 from . import charts
 from . import settings as st
@@ -21,12 +21,12 @@ from .panels.funds import FundsPanel
 from .panels.kpis import KpiDetail, KpiPanel
 from .panels.lineitems import LineItemsPanel
 from .panels.overview import OverviewPanel
-from .panels.requests import RequestsPanel
+from .panels.requests_view import RequestsPanel, add_requests_menu
 from .panels.rules import RulesPanel
 from .panels.scenarios import ComparePanel, ScenarioList
 from .session import Session
 from .settings import Project
-from .workers import LoadOutcome, LoadTask
+from .workers import JobTask, LoadOutcome, LoadTask
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "resources" / "sample"
@@ -38,6 +38,7 @@ TABS = ["Overview", "Allocations", "KPIs", "Funds", "Line items", "Requests", "R
 
 class MainWindow(QMainWindow):
     loadFinished = Signal(bool)  # True when a dataset was loaded, False when not (errors, cancel, failure)
+    exportFinished = Signal(list)  # the files an export wrote ([] when it failed or was cancelled)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -54,13 +55,17 @@ class MainWindow(QMainWindow):
         self.report_dialog: ReportDialog | None = None
         self.kpi_detail: KpiDetail | None = None
         self.scenario_paths: dict[str, str] = {}
+        self.export_task: JobTask | None = None
+        self.export_progress: QProgressDialog | None = None
+        self.export_box: QMessageBox | None = None
 
         self.overview = OverviewPanel(self.session)
         self.allocations = AllocationPanel(self.session)
         self.kpis = KpiPanel(self.session)
         self.funds = FundsPanel(self.session)
         self.line_items = LineItemsPanel(self.session)
-        self.requests = RequestsPanel(self.session)
+        self.requests = RequestsPanel(self.session, self)
+        self.requests_panel = self.requests
         self.rules = RulesPanel(self.session)
         self.compare = ComparePanel(self.session)
         self.tabs = QTabWidget()
@@ -68,7 +73,16 @@ class MainWindow(QMainWindow):
         for name, panel in zip(TABS, (self.overview, self.allocations, self.kpis, self.funds, self.line_items,
                                       self.requests, self.rules, self.compare)):
             self.tabs.addTab(panel, name)
-        self.setCentralWidget(self.tabs)
+        # the central widget: a slot for a message bar (the project's info bar) above the tabs
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self._bar_slot = QHBoxLayout()
+        self._bar_slot.setContentsMargins(6, 0, 6, 0)
+        lay.addLayout(self._bar_slot)
+        lay.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         self.kpis.kpiClicked.connect(self.show_kpi)
 
         self.scenario_list = ScenarioList(self.session)
@@ -105,6 +119,23 @@ class MainWindow(QMainWindow):
         self.session.undo_stack.cleanChanged.connect(lambda _c: self._update_title())
         self._build_actions()
         self._restore_settings()
+        self._install_features()
+
+    def _install_features(self) -> None:
+        """The project file (File > New/Open/Save Project, History tab, info bar, autosave)."""
+        from PySide6.QtWidgets import QStyle
+
+        from .project_controller import install_project_support
+
+        self.project_controller = install_project_support(self)
+        save = self.project_controller.save_action
+        save.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
+        self.toolbar.insertAction(self.toolbar.actions()[1], save)
+        self._update_title()
+
+    def set_message_bar(self, widget: QWidget) -> None:
+        """Put a message bar (hidden until it has something to say) above the tabs."""
+        self._bar_slot.addWidget(widget)
 
     # -- actions, menus, toolbar -------------------------------------------------------------------
     def _action(self, text, slot, shortcut=None, tip=None, icon=None) -> QAction:
@@ -137,11 +168,28 @@ class MainWindow(QMainWindow):
                                         "Open a plan workbook and department budget workbooks", SP.SP_DialogOpenButton)
         open_folder = self._action("Open &folder…", self.open_folder, "Ctrl+Shift+O",
                                    "Open every workbook in a folder (the plan is found by its sheets)", SP.SP_DirOpenIcon)
+        open_mapped = self._action("Open with &mapping…", self.open_with_mapping, None,
+                                   "Open budget files in another city's layout with a saved import mapping (.json)")
         self.recent_menu_action = None
-        self.save_action = self._action("&Save scenario", self.save_scenario, QKeySequence.StandardKey.Save,
-                                        "Save the current scenario (.json)", SP.SP_DialogSaveButton)
-        save_as = self._action("Save scenario &as…", self.save_scenario_as, "Ctrl+Shift+S", "Save the scenario as a new file")
-        open_sc = self._action("Open scenario…", self.open_scenario, None, "Add a scenario from a file (.json)")
+        # Ctrl+S / Ctrl+Shift+S belong to the project (Save Project / Save Project As…, added by
+        # ui/project_controller.py); a scenario file (.json) is saved from the Scenario menu
+        self.save_action = self._action("&Save scenario to file", self.save_scenario, None,
+                                        "Save the current scenario to its .json file", SP.SP_DialogSaveButton)
+        save_as = self._action("Save scenario to file &as…", self.save_scenario_as, None,
+                               "Save the current scenario as a new .json file")
+        self.save_scenario_as_action = save_as
+        open_sc = self._action("&Open scenario…", self.open_scenario, None,
+                               "Add a scenario from a file (.json, or a workbook exported by kcplanner)")
+        self.export_scenario_action = self._action(
+            "&Export scenario…", self.export_scenario_dialog, "Ctrl+E",
+            "Write the current scenario as a live Excel workbook (funds, departments, KPIs, charts, line items, "
+            "rules; with a project open, its history)")
+        self.export_comparison_action = self._action(
+            "Export &comparison…", self.export_comparison_dialog, None,
+            "Write the current scenario and another one side by side, with the differences (.xlsx)")
+        self.write_back_action = self._action(
+            "&Write back to department workbooks…", self.write_back_dialog, None,
+            "Copy each department's budget workbook into a folder with the current scenario's amounts added")
         report = self._action("Validation &report", self.show_report, "Ctrl+R", "The report of the last import")
         sample = self._action("Open the sample city", self.open_sample, None, "Open the bundled sample city")
         quit_ = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -158,13 +206,15 @@ class MainWindow(QMainWindow):
             min(self.year.count() - 1, self.year.currentIndex() + 1)), "Alt+Right")
 
         m = self.menuBar().addMenu("&File")
-        for a in (self.open_action, open_folder):
+        for a in (self.open_action, open_folder, open_mapped):
             m.addAction(a)
         self.recent_menu = m.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addAction(sample)
         m.addSeparator()
-        for a in (open_sc, self.save_action, save_as):
+        m.addAction(open_sc)
+        m.addSeparator()
+        for a in (self.export_scenario_action, self.export_comparison_action, self.write_back_action):
             m.addAction(a)
         m.addSeparator()
         m.addAction(report)
@@ -178,6 +228,10 @@ class MainWindow(QMainWindow):
         m = self.menuBar().addMenu("&Scenario")
         for a in (new_sc, dup_sc, ren_sc, del_sc, cmp_sc):
             m.addAction(a)
+        m.addSeparator()
+        for a in (self.save_action, save_as):
+            m.addAction(a)
+        add_requests_menu(self, self.requests, self.menuBar().addMenu("&Requests"))
         m = self.menuBar().addMenu("&View")
         for i, name in enumerate(TABS):
             m.addAction(self._action(name, lambda _c=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}"))
@@ -190,8 +244,8 @@ class MainWindow(QMainWindow):
         tb = QToolBar("Main")
         tb.setObjectName("main_toolbar")
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for a in (self.open_action, self.save_action):
-            tb.addAction(a)
+        tb.addAction(self.open_action)
+        self.toolbar = tb
         tb.addSeparator()
         tb.addAction(undo)
         tb.addAction(redo)
@@ -235,6 +289,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         if self.task is not None:
             self.task.cancel()
+        if self.export_task is not None:
+            self.export_task.cancel()
         self.save_settings()
         super().closeEvent(event)
 
@@ -269,14 +325,76 @@ class MainWindow(QMainWindow):
             st.set_value(st.KEY_LAST_DIR, path)
             self.open_paths([path])
 
-    def open_project(self, project: Project) -> None:
-        self._start(LoadTask(project=project))
+    def open_project(self, project: Project, mappings=()) -> None:
+        self._start(LoadTask(project=project, mappings=mappings))
 
-    def open_paths(self, paths: list[str]) -> None:
-        """Files and folders (drag and drop, a folder): the plan is the workbook with plan sheets."""
-        self._start(LoadTask(paths=[str(p) for p in paths]))
+    def open_paths(self, paths: list[str], mappings=()) -> None:
+        """Files and folders (drag and drop, a folder): the plan is the workbook with plan sheets.
+        A budget file in another city's layout that none of `mappings` applies to opens the
+        mapping dialog first (`_ask_mappings`)."""
+        self._start(LoadTask(paths=[str(p) for p in paths], mappings=mappings))
+
+    def open_with_mapping(self) -> None:
+        """File > Open with mapping…: budget files, then the saved mapping(s) (.json) to read them with."""
+        from kcplanner.readers.mapping import MappingError, load_mapping
+
+        start = st.get_str(st.KEY_LAST_DIR, "")
+        files, _ = QFileDialog.getOpenFileNames(self, "Open budget files in another layout", start,
+                                                "Budget files (*.xlsx *.xlsm *.xls *.csv);;All files (*)")
+        if not files:
+            return
+        st.set_value(st.KEY_LAST_DIR, str(Path(files[0]).parent))
+        chosen, _ = QFileDialog.getOpenFileNames(self, "Choose the import mapping(s)",
+                                                 str(ROOT / "resources" / "mappings"), "Mappings (*.json)")
+        if not chosen:
+            return
+        try:
+            mappings = [load_mapping(p) for p in chosen]
+        except MappingError as exc:
+            QMessageBox.warning(self, "Could not read the mapping", str(exc))
+            return
+        self.open_paths(files, mappings=mappings)
+
+    def _ask_mappings(self, task: LoadTask, project: Project, paths: list) -> None:
+        """Budget files in another layout: the mapping dialog for each (modal, on the GUI thread),
+        then the load again with the mappings."""
+        if task is not self.task:
+            self._retire(task)
+            return
+        self._retire(task)
+        self._close_progress()
+        import dataclasses
+        import glob
+
+        from . import mapping_dialog
+
+        mappings = list(task.mappings)
+        for path in paths:
+            self.statusBar().showMessage(f"{Path(path).name} is in another layout: map its columns", 0)
+            m = mapping_dialog.edit_mapping(path, parent=self)
+            if m is None:
+                self.statusBar().showMessage(f"Opening cancelled: {Path(path).name} needs an import mapping", 10000)
+                self.loadFinished.emit(False)
+                return
+            if not m.matches(path) or not m.files:  # it applies to this file (not to every file)
+                m = dataclasses.replace(m, files=glob.escape(Path(path).name))
+            mappings.append(m)
+        self._start_now(LoadTask(project=project, mappings=mappings))
 
     def _start(self, task: LoadTask) -> None:
+        """Start a load; with a project open, first close it (asking Save / Don't Save / Cancel when
+        it has unsaved edits: its edits stay in the file either way)."""
+        controller = getattr(self, "project_controller", None)
+        if controller is not None and controller.project is not None and not controller.project.closed:
+            def then():
+                from .project_controller import forget_last_project_file
+                forget_last_project_file()
+                self._start_now(task)
+            controller.close_project(then=then)
+            return
+        self._start_now(task)
+
+    def _start_now(self, task: LoadTask) -> None:
         if self.task is not None:  # a new load replaces the running one
             self.task.cancel()
             self._close_progress()
@@ -285,6 +403,7 @@ class MainWindow(QMainWindow):
         task.signals.finished.connect(lambda outcome, t=task: self._finished(t, outcome))
         task.signals.failed.connect(lambda text, t=task: self._failed(t, text))
         task.signals.cancelled.connect(lambda t=task: self._cancelled(t))
+        task.signals.needsMapping.connect(lambda project, paths, t=task: self._ask_mappings(t, project, paths))
         self.progress = QProgressDialog("Reading workbooks…", "Cancel", 0, 1000, self)
         self.progress.setWindowTitle("Opening workbooks")
         self.progress.setMinimumDuration(PROGRESS_DELAY_MS)
@@ -344,7 +463,7 @@ class MainWindow(QMainWindow):
         return self.report_dialog
 
     def _apply(self, outcome: LoadOutcome) -> None:
-        self.session.set_data(outcome.prepared, outcome.report, outcome.project)
+        self.session.set_data(outcome.prepared, outcome.report, outcome.project, mappings=outcome.mappings)
         self.scenario_paths.clear()
         st.remember_project(outcome.project)
         n = outcome.prepared.n_lines
@@ -396,20 +515,25 @@ class MainWindow(QMainWindow):
     # -- scenarios files -------------------------------------------------------------------------------
     def open_scenario(self, path: str | None = None) -> None:
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self, "Open a scenario", st.get_str(st.KEY_LAST_DIR, ""),
-                                                  "Scenarios (*.json);;All files (*)")
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Open a scenario", st.get_str(st.KEY_LAST_DIR, ""),
+                "Scenarios (*.json *.xlsx *.xlsm);;Scenario files (*.json);;Exported workbooks (*.xlsx *.xlsm);;"
+                "All files (*)")
         if not path:
             return
+        from kcplanner.exports import ExportError, load_any_scenario
+
         try:
-            scenario = load_scenario(path)
-        except ScenarioError as exc:
+            scenario = load_any_scenario(path)
+        except (ScenarioError, ExportError, OSError) as exc:
             QMessageBox.warning(self, "Could not open the scenario", str(exc))
             return
         names = [s.name for s in self.session.scenarios]
         scenario = scenario.rename(unique_name(scenario.name, names))
         scenarios = list(self.session.scenarios) + [scenario]
         self.session.set_scenarios(scenarios, len(scenarios) - 1, f"Open scenario '{scenario.name}'")
-        self.scenario_paths[scenario.name] = path
+        if Path(path).suffix.lower() == ".json":  # Save scenario writes .json: never over a workbook
+            self.scenario_paths[scenario.name] = path
         self.session.flush()
         bad = len(self.session.results.invalid_rules) if self.session.results else 0
         self.statusBar().showMessage(f"Opened {Path(path).name}" + (f": {bad} invalid rule(s), see Rules" if bad else ""),
@@ -438,6 +562,212 @@ class MainWindow(QMainWindow):
         self.scenario_paths[self.session.scenario.name] = path
         self.session.undo_stack.setClean()
         self.statusBar().showMessage(f"Saved {path}", 8000)
+
+    # -- exports (kcplanner.exports, on a worker thread) -------------------------------------------------
+    def _export_target(self, title: str, name: str, filter_: str) -> str | None:
+        start = str(Path(st.get_str(st.KEY_LAST_DIR, "")) / name)
+        path, _ = QFileDialog.getSaveFileName(self, title, start, filter_)
+        if not path:
+            return None
+        if not Path(path).suffix:
+            path += ".xlsx"
+        st.set_value(st.KEY_LAST_DIR, str(Path(path).parent))
+        return path
+
+    def _can_export(self) -> bool:
+        if not self.session.loaded:
+            self.statusBar().showMessage("Open workbooks first", 5000)
+            return False
+        if self.export_task is not None:
+            self.statusBar().showMessage("An export is running; wait for it or cancel it", 5000)
+            return False
+        self.session.flush()
+        return True
+
+    def _history_rows(self):
+        """The open project's audit trail (read here, on the GUI thread that owns the connection)."""
+        controller = getattr(self, "project_controller", None)
+        p = controller.project if controller is not None else None
+        if p is None or p.closed:
+            return None
+        try:
+            controller._record()  # everything on screen is in the trail
+            return p.export_history_rows()
+        except Exception:  # noqa: BLE001 - the export goes on without the history sheet
+            return None
+
+    def _safe_name(self, text: str) -> str:
+        return "".join("_" if ch in '<>:"/\\|?*' else ch for ch in text).strip() or "scenario"
+
+    def export_scenario_dialog(self) -> None:
+        if not self._can_export():
+            return
+        path = self._export_target("Export the scenario", f"{self._safe_name(self.session.scenario.name)}.xlsx",
+                                   "Excel workbooks (*.xlsx)")
+        if path:
+            self.export_scenario(path)
+
+    def export_scenario(self, path: str) -> JobTask | None:
+        """The current scenario's workbook (with the project's History sheet when one is open)."""
+        if not self._can_export():
+            return None
+        from kcplanner.exports import export_scenario
+
+        prepared, results = self.session.prepared, self.session.results
+        history = self._history_rows()
+
+        def job(progress, cancelled):
+            export_scenario(prepared, results, path, progress=progress, cancelled=cancelled, history_rows=history)
+            return [path]
+        return self._run_export("Exporting the scenario", job)
+
+    def export_comparison_dialog(self) -> None:
+        if not self._can_export():
+            return
+        names = [s.name for i, s in enumerate(self.session.scenarios) if i != self.session.state.current]
+        if not names:
+            QMessageBox.information(self, "Export comparison", "There is only one scenario: make another one "
+                                    "(Scenario > New or Duplicate) to compare with.")
+            return
+        from PySide6.QtWidgets import QInputDialog
+
+        other, ok = QInputDialog.getItem(self, "Export comparison",
+                                         f"Compare “{self.session.scenario.name}” with:", names, 0, False)
+        if not ok:
+            return
+        path = self._export_target("Export the comparison",
+                                   self._safe_name(f"{self.session.scenario.name} vs {other}") + ".xlsx",
+                                   "Excel workbooks (*.xlsx)")
+        if path:
+            self.export_comparison(other, path)
+
+    def export_comparison(self, other: str, path: str) -> JobTask | None:
+        """The current scenario (A) and the scenario named `other` (B) side by side, B − A."""
+        if not self._can_export():
+            return None
+        from kcplanner.exports import export_comparison
+
+        scenario = next((s for s in self.session.scenarios if s.name == other), None)
+        if scenario is None:
+            return None
+        prepared = self.session.prepared
+        a, b = self.session.results, self.session.results_for(scenario)
+
+        def job(progress, cancelled):
+            export_comparison(prepared, a, b, path, progress=progress, cancelled=cancelled)
+            return [path]
+        return self._run_export("Exporting the comparison", job)
+
+    def department_workbooks(self) -> list[Path]:
+        """The budget workbooks the dataset was read from (write back takes .xlsx and .xlsm)."""
+        from kcplanner.exports.writeback import WRITE_BACK_SUFFIXES
+
+        ds = self.session.dataset
+        if ds is None:
+            return []
+        plan = self.session.project.plan if self.session.project is not None else None
+        plan = Path(plan).resolve() if plan else None
+        out = []
+        for p in ds.sources:
+            p = Path(p)
+            if p.suffix.lower() in WRITE_BACK_SUFFIXES and (plan is None or p.resolve() != plan) and p not in out:
+                out.append(p)
+        return sorted(out)
+
+    def write_back_dialog(self) -> None:
+        if not self._can_export():
+            return
+        if not self.department_workbooks():
+            QMessageBox.information(self, "Write back", "None of the budget files is an Excel workbook "
+                                    "(.xlsx, .xlsm) that can be written back to.")
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Write the department workbooks into a folder",
+                                                  st.get_str(st.KEY_LAST_DIR, ""))
+        if folder:
+            self.write_back(folder)
+
+    def write_back(self, folder: str) -> JobTask | None:
+        """Each department workbook, copied into `folder` as `<name> - <scenario>.xlsx` with the
+        scenario's amounts added (kcplanner.exports.write_back)."""
+        if not self._can_export():
+            return None
+        from kcplanner.exports import write_back
+
+        books = self.department_workbooks()
+        dataset, results = self.session.dataset, self.session.results
+        name = self._safe_name(self.session.scenario.name)
+
+        def job(progress, cancelled):
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            written = []
+            for k, book in enumerate(books):
+                target = Path(folder) / f"{book.stem} - {name}{book.suffix}"
+                part = lambda f, t, k=k: progress((k + f) / len(books), f"{book.name}: {t}")  # noqa: E731
+                write_back(book, dataset, results, target, progress=part, cancelled=cancelled)
+                written.append(str(target))
+            return written
+        return self._run_export("Writing back to the department workbooks", job)
+
+    def _run_export(self, title: str, job) -> JobTask:
+        task = JobTask(job)
+        self.export_task = task
+        dlg = QProgressDialog(title + "…", "Cancel", 0, 1000, self)
+        dlg.setWindowTitle(title)
+        dlg.setMinimumDuration(PROGRESS_DELAY_MS)
+        dlg.setWindowModality(Qt.WindowModality.NonModal)  # the window stays usable meanwhile
+        dlg.setAutoClose(False)
+        dlg.setAutoReset(False)
+        dlg.canceled.connect(task.cancel)
+        dlg.setValue(0)
+        self.export_progress = dlg
+        task.signals.progress.connect(lambda f, t: (dlg.setLabelText(t), dlg.setValue(int(f * 1000))))
+        task.signals.finished.connect(lambda paths, t=task: self._export_done(t, title, paths))
+        task.signals.failed.connect(lambda exc, t=task: self._export_failed(t, title, exc))
+        task.signals.cancelled.connect(lambda t=task: self._export_cancelled(t))
+        self.statusBar().showMessage(title + "…")
+        QThreadPool.globalInstance().start(task)
+        return task
+
+    def _export_end(self, task: JobTask) -> bool:
+        if task is not self.export_task:
+            return False
+        self.export_task = None
+        if self.export_progress is not None:
+            self.export_progress.canceled.disconnect()
+            self.export_progress.close()
+            self.export_progress.deleteLater()
+            self.export_progress = None
+        return True
+
+    def _export_done(self, task: JobTask, title: str, paths: list) -> None:
+        if not self._export_end(task):
+            return
+        text = f"Wrote {paths[0]}" if len(paths) == 1 else f"Wrote {len(paths)} workbooks into {Path(paths[0]).parent}"
+        self.statusBar().showMessage(text, 15000)
+        self.exportFinished.emit(list(paths))
+
+    def _export_failed(self, task: JobTask, title: str, exc) -> None:
+        if not self._export_end(task):
+            return
+        from kcplanner.exports import ExportError
+
+        if isinstance(exc, (OutputError, ExportError, OSError)):
+            box = QMessageBox(QMessageBox.Icon.Warning, "Could not export", str(exc),
+                              QMessageBox.StandardButton.Close, self)
+        else:
+            box = QMessageBox(QMessageBox.Icon.Critical, "Could not export",
+                              "The export failed; no file was changed.", QMessageBox.StandardButton.Close, self)
+            box.setDetailedText(getattr(exc, "details", "") or repr(exc))
+        self.export_box = box
+        box.open()
+        self.statusBar().showMessage(f"{title} failed: {exc}", 10000)
+        self.exportFinished.emit([])
+
+    def _export_cancelled(self, task: JobTask) -> None:
+        if not self._export_end(task):
+            return
+        self.statusBar().showMessage("Export cancelled; no file was changed", 8000)
+        self.exportFinished.emit([])
 
     # -- panels ------------------------------------------------------------------------------------------
     def show_kpi(self, k: int) -> None:
@@ -478,12 +808,17 @@ class MainWindow(QMainWindow):
         self.recalc_label.setText(f"Recalculated in {eval_ms:.1f} ms (views {max(total_ms - eval_ms, 0):.1f} ms)")
 
     def _update_title(self) -> None:
+        """`city — scenario — project.kcplan (unsaved changes) — kcplanner`.  With a project open
+        its state is shown ("unsaved changes" since the last save point, "read-only"); without one
+        a `*` marks edits made since the scenario file was saved."""
         city = ""
         if self.session.dataset is not None:
             city = self.session.dataset.plan.settings.city or ""
+        controller = getattr(self, "project_controller", None)
+        project = controller.title_part() if controller is not None else ""
         try:
-            dirty = "" if self.session.undo_stack.isClean() else " *"
+            dirty = "" if project or self.session.undo_stack.isClean() else " *"
         except RuntimeError:  # the window is being destroyed
             return
-        parts = [p for p in (city, self.session.scenario.name + dirty if self.session.loaded else "") if p]
+        parts = [p for p in (city, self.session.scenario.name + dirty if self.session.loaded else "", project) if p]
         self.setWindowTitle(" — ".join(parts + ["kcplanner"]))

@@ -398,6 +398,12 @@ class MappingDialog(QDialog):
         frame = pd.DataFrame(body, columns=pd.Index(heads)) if len(heads) else pd.DataFrame()
         frame.insert(0, "row", np.arange(r + 2, r + 2 + len(frame)))
         self.source_model.set_frame(frame)
+        view = self.tabs.widget(0)
+        if isinstance(view, QTableView) and view.model() is self.source_model:
+            view.setColumnWidth(0, 56)  # the sheet's row numbers: narrow, the headers get the room
+            for c in range(1, self.source_model.columnCount()):
+                view.setColumnWidth(c, min(220, max(90, view.sizeHintForColumn(c),
+                                                    view.horizontalHeader().sectionSizeHint(c))))
 
     def current_mapping(self) -> Mapping:
         """The mapping the widgets show (`MappingError` when it is not valid)."""

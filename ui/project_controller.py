@@ -196,6 +196,19 @@ def _workbooks_of(args) -> st.Project:
     return st.Project(str(args.plan) if args.plan else None, tuple(str(b) for b in args.budgets))
 
 
+def _mappings_of(args) -> tuple:
+    """The project's import mappings (stored as dicts) as `Mapping`s; those that do not read are left out."""
+    from kcplanner.readers.mapping import Mapping, MappingError, mapping_from_dict
+
+    out = []
+    for m in getattr(args, "mappings", None) or ():
+        try:
+            out.append(m if isinstance(m, Mapping) else mapping_from_dict(m))
+        except (MappingError, TypeError, ValueError):
+            continue
+    return tuple(out)
+
+
 # -- the controller ----------------------------------------------------------------------------------
 
 class ProjectController(QObject):
@@ -216,6 +229,7 @@ class ProjectController(QObject):
         self.project: Project | None = None
         self.prepared = None                  # the Prepared that came with the project
         self._workbooks_ref = None            # the session's `project` (workbooks record) set with it
+        self._load_serial = -1                # the session's load_serial when the data came
         self.changes: list = []               # changed source workbooks found on open
         self.message_box: QMessageBox | None = None
         self.reimport_dialog: ReimportDialog | None = None
@@ -243,8 +257,11 @@ class ProjectController(QObject):
     # -- installing ---------------------------------------------------------------------------------
     def install(self) -> None:
         m = self.main
-        central = m.takeCentralWidget()
-        m.setCentralWidget(make_container(self.bar, central))
+        if hasattr(m, "set_message_bar"):  # the MainWindow has a place for it above the tabs
+            m.set_message_bar(self.bar)
+        else:
+            central = m.takeCentralWidget()
+            m.setCentralWidget(make_container(self.bar, central))
         self.history_index = m.tabs.addTab(self.history, "History")
         self._build_actions()
         stack = self.session.undo_stack
@@ -253,7 +270,8 @@ class ProjectController(QObject):
         self.session.scenarioChanged.connect(self._schedule_check)
         self.session.datasetChanged.connect(self._on_dataset_changed)
         self.session.datasetChanged.connect(self._update_actions)
-        m.windowTitleChanged.connect(self._title_changed)
+        if not hasattr(m, "_update_title"):  # a window that does not compose its title with title_part()
+            m.windowTitleChanged.connect(self._title_changed)
         m.installEventFilter(self)
         app = QApplication.instance()
         if app is not None:
@@ -295,7 +313,7 @@ class ProjectController(QObject):
                                             "the new data (every scenario is kept)")
         self.export_history_action = self._action("Export &History…", self.history.export_dialog, (),
                                                   "Save the audit trail as an Excel workbook or a CSV file")
-        self.history_action = self._action("History", self.show_history, ("Ctrl+8", "Ctrl+H"),
+        self.history_action = self._action("History", self.show_history, ("Ctrl+9", "Ctrl+H"),
                                            "Every change to the project: who, when, which scenario, what")
         file_menu = None
         view_menu = None
@@ -357,7 +375,8 @@ class ProjectController(QObject):
         idle = not self.busy
         self.new_action.setEnabled(idle and self.session.loaded)
         self.open_action.setEnabled(idle)
-        self.save_action.setEnabled(idle and writable and self._unsaved() > 0)
+        # no project: Save Project makes one (like Save on an untitled document)
+        self.save_action.setEnabled(idle and (writable and self._unsaved() > 0 or not open_ and self.session.loaded))
         self.save_as_action.setEnabled(idle and open_)
         self.reimport_action.setEnabled(idle and writable)
         self.export_history_action.setEnabled(open_)
@@ -378,7 +397,18 @@ class ProjectController(QObject):
         self._base_title = title
         self._apply_title()
 
+    def title_part(self) -> str:
+        """`budget.kcplan`, `budget.kcplan (unsaved changes)`, `budget.kcplan (read-only)`, or ""."""
+        p = self.project
+        if p is None or p.closed:
+            return ""
+        state = " (read-only)" if p.read_only else (" (unsaved changes)" if self._unsaved() else "")
+        return f"{p.path.name}{state}"
+
     def _apply_title(self) -> None:
+        if hasattr(self.main, "_update_title"):
+            self.main._update_title()
+            return
         base = self._base_title
         p = self.project
         if p is None or p.closed:
@@ -444,10 +474,8 @@ class ProjectController(QObject):
         old = self.prepared
         if old is None or prepared is None:
             return False
-        if self.session.project is not self._workbooks_ref:
-            return False  # Session.set_data ran (it sets the workbooks record): new data, new scenarios
-        a, b = old.dataset, prepared.dataset
-        return a.plan is b.plan and a.budget.line_items is b.budget.line_items
+        # Session.set_data (a load) counts up load_serial; replace_prepared (an in-app edit) does not
+        return self.session.load_serial == self._load_serial
 
     def _sync_dataset(self) -> bool:
         """Follow the session's dataset: requests changed in the app → `update_dataset` (audited
@@ -530,16 +558,18 @@ class ProjectController(QObject):
             try:
                 scenarios = tuple(project.scenarios) or None
                 try:
-                    workbooks = _workbooks_of(project.import_arguments())
+                    args = project.import_arguments()
+                    workbooks, mappings = _workbooks_of(args), _mappings_of(args)
                 except (ProjectError, ValueError, TypeError):
-                    workbooks = None
-                self.session.set_data(prepared, None, workbooks, scenarios)
+                    workbooks, mappings = None, ()
+                self.session.set_data(prepared, None, workbooks, scenarios, mappings=mappings)
             finally:
                 self._suspend -= 1
             self.prepared = prepared
         else:
             self.prepared = self.session.prepared
         self._workbooks_ref = self.session.project
+        self._load_serial = self.session.load_serial
         self._index = self.session.undo_stack.index()
         self._record()  # e.g. the session's "Scenario 1" of a project without scenarios
         self.history.set_project(project)
@@ -741,9 +771,10 @@ class ProjectController(QObject):
                        else None)
             scenarios = list(self.session.scenarios)
             prepared = self.session.prepared
+            mappings = list(self.session.mappings) or None  # kept for re-import
 
             def job(_task):
-                return Project.create(path, dataset, sources, scenarios=scenarios)
+                return Project.create(path, dataset, sources, mappings=mappings, scenarios=scenarios)
 
             def done(project):
                 if self.session.prepared is not prepared:  # workbooks were opened meanwhile
@@ -836,8 +867,8 @@ class ProjectController(QObject):
     # -- File > Save / Save As ------------------------------------------------------------------------
     def save_project(self) -> None:
         p = self.project
-        if p is None or p.closed:
-            self.status("No project is open: File > New Project makes one from the open workbooks")
+        if p is None or p.closed:  # Save with no project: make one (asks for the file name)
+            self.new_project_dialog()
             return
         if p.read_only:
             self.status(f"{p.path.name} is open read-only: use File > Save Project As… for a copy")
@@ -982,12 +1013,14 @@ class ProjectController(QObject):
             scenarios = tuple(p.scenarios) or None
             self._suspend += 1
             try:
-                self.session.set_data(prepared, preview.result.report, _workbooks_of(args), scenarios)
+                self.session.set_data(prepared, preview.result.report, _workbooks_of(args), scenarios,
+                                      mappings=_mappings_of(args))
                 self.session.select_scenario(current)
             finally:
                 self._suspend -= 1
             self.prepared = prepared
             self._workbooks_ref = self.session.project
+            self._load_serial = self.session.load_serial
             self._index = self.session.undo_stack.index()
             self.changes = []
             self.bar.hide()

@@ -16,88 +16,29 @@ so that the dataset step, which evaluates at once, already sees the new funded l
 Funding a request is a scenario edit like any other (`Session.edit_scenario`), so it is undoable
 and coalesced by the session's live loop.
 
-`replace_prepared(session, prepared)` is what `Session` should expose as a method
-(`Session.replace_prepared(prepared)`): swap the prepared dataset while keeping the scenarios and
-the undo stack.  Until it does, this module does it with the session's current attributes.
+`Session.replace_prepared(prepared)` swaps the prepared dataset while keeping the scenarios and
+the undo stack (and tells the views, rebuilding them only when `same_structure` says so).
 """
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
 from PySide6.QtGui import QUndoCommand
 
-from kcplanner.engine import Prepared, evaluate, prepare
+from kcplanner.engine import Prepared, prepare
 from kcplanner.requests import (Request, RequestError, add_request, duplicate_request, get_request,
                                 remove_request, rerank_requests, update_request)
 from kcplanner.scenario import Scenario
 
-from .session import State
+from .session import State, same_structure  # noqa: F401 - re-exported
 
 
 def _key(value) -> str:
     return " ".join(str(value).split()).casefold()
 
 
-# =============================================================================================
-# What Session should expose
-# =============================================================================================
-
-def same_structure(a: Prepared | None, b: Prepared | None) -> bool:
-    """True when two prepared datasets differ at most in their requests' costs, titles and types:
-    same line items and groups, same names, same requests in the same funds, departments,
-    programs, account classes and Recurring flags.  Views built on `a` (trees, tables, matrices)
-    are then still valid for `b`, so no `datasetChanged` (and no rebuild) is needed."""
-    if a is None or b is None:
-        return False
-    if a.n_lines != b.n_lines or a.dataset.budget.line_items is not b.dataset.budget.line_items:
-        return False
-    if a.dataset.plan is not b.dataset.plan:
-        return False
-    for vocab in ("funds", "departments", "programs", "classes", "sources"):
-        if list(getattr(a, vocab).names) != list(getattr(b, vocab).names):
-            return False
-    if [_key(r) for r in a.request_ids] != [_key(r) for r in b.request_ids]:
-        return False
-    for name in ("req_fund", "req_dept", "req_prog", "req_class", "req_rec", "shown_departments", "shown_pairs",
-                 "shown_classes"):
-        if not np.array_equal(getattr(a, name), getattr(b, name)):
-            return False
-    return True
-
-
 def replace_prepared(session, prepared: Prepared) -> None:
-    """Swap the session's prepared dataset, keeping its scenarios, current scenario, year and undo
-    stack; recompute the results now and tell the views.
-
-    When only request costs, titles or types changed (`same_structure`), the views keep their
-    items and just get `resultsChanged`; otherwise `datasetChanged` comes first (views rebuild),
-    then `resultsChanged`.  What `Session.replace_prepared(prepared)` should do, exactly."""
-    old = session.prepared
-    structural = not same_structure(old, prepared)
-    t0 = time.perf_counter()
-    session.prepared = prepared
-    # the session's private caches hold results of the old dataset
-    cache = getattr(session, "_cache", None)
-    if cache is not None:
-        cache.clear()
-    timer = getattr(session, "_timer", None)
-    if timer is not None:
-        timer.stop()
-    if hasattr(session, "_dirty"):
-        session._dirty = False
-    session.baseline = prepared.baseline_results()
-    session.evaluations = getattr(session, "evaluations", 0) + 1
-    session.results = evaluate(prepared, session.scenario)
-    t1 = time.perf_counter()
-    if structural:
-        session.datasetChanged.emit()
-    session.resultsChanged.emit(session.results)
-    t2 = time.perf_counter()
-    session.last_eval_ms = (t1 - t0) * 1000
-    session.last_total_ms = (t2 - t0) * 1000
-    session.recalculated.emit(session.last_eval_ms, session.last_total_ms)
+    """Kept for callers of the old helper: `session.replace_prepared(prepared)`."""
+    session.replace_prepared(prepared)
 
 
 # =============================================================================================
@@ -115,10 +56,10 @@ class DatasetCommand(QUndoCommand):
         self.new = new
 
     def redo(self) -> None:
-        replace_prepared(self.session, self.new)
+        self.session.replace_prepared(self.new)
 
     def undo(self) -> None:
-        replace_prepared(self.session, self.old)
+        self.session.replace_prepared(self.old)
 
 
 def _fix_scenarios(scenarios: tuple[Scenario, ...], removed: str | None = None,

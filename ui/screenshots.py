@@ -1,6 +1,7 @@
 """`python -m ui.screenshots OUT_DIR`: open the window on the sample offscreen, show each panel
 and save PNGs (overview, allocations, kpis, kpi detail, funds, line items, requests, rules,
-compare, validation report).
+compare, the History tab of a project, the justification builder, the optimizer, the mapping
+dialog on Oakland's budget export (when /work/shared/realdata is there), validation report).
 
 Settings go to a temporary folder, so a developer's own settings are never touched.  Without the
 bundled sample (resources/sample), a sample city is generated in a temporary folder.
@@ -86,6 +87,14 @@ def main(argv: list[str] | None = None) -> int:
         print("the sample did not load", file=sys.stderr)
         return 1
     s = w.session
+    # a project, so that every edit below is in its History
+    c = w.project_controller
+    opened = []
+    c.opened.connect(opened.append)
+    c.new_project(tmp / "Sample City budget.kcplan")
+    if not _wait(app, lambda: opened, 60):
+        print("the project was not created", file=sys.stderr)
+        return 1
 
     # a scenario worth looking at: cut one program, grow another, fund a request
     w.tabs.setCurrentWidget(w.allocations)
@@ -118,13 +127,24 @@ def main(argv: list[str] | None = None) -> int:
     kd = s.results.kpis.drivers
     moved = [int(kd.kpi_index[j]) for j in range(len(kd.kpi_ids)) if abs(kd.effect[j]).max() > 0]
     shots = [("overview", w.overview), ("allocations", w.allocations), ("kpis", w.kpis), ("funds", w.funds),
-             ("line-items", w.line_items), ("requests", w.requests), ("rules", w.rules)]
+             ("line-items", w.line_items), ("requests", w.requests), ("rules", w.rules), ("history", c.history)]
+    rid = _moving_request(s)
     for name, panel in shots:
         w.tabs.setCurrentWidget(panel)
         _settle(app, 8)
         if panel is w.kpis and moved:
             w.kpis.scroll_to(moved[0])
             _settle(app, 4)
+        if panel is w.requests and rid is not None:
+            w.requests.select_request(rid)
+            _settle(app, 8)
+        if panel is c.history:
+            c.history.refresh(full=True)
+            _settle(app, 4)
+            rows = c.history.model.rowCount()
+            if rows:  # the pane below shows the selected change in full
+                c.history.view.selectRow(max(0, rows - 2))
+                _settle(app, 4)
         if panel is w.line_items:
             w.line_items.filter.setText(p1)
             w.line_items.apply_filter()
@@ -140,7 +160,53 @@ def main(argv: list[str] | None = None) -> int:
     w.kpi_detail.grab().save(str(out / "kpi-detail.png"))
     w.kpi_detail.close()
 
+    # the justification builder of a request that moves a KPI, on its KPI step
+    w.tabs.setCurrentWidget(w.requests)
+    if rid is not None:
+        w.requests.select_request(rid)
+        _settle(app, 4)
+        dlg = w.requests.build_justification()
+        if dlg is not None:
+            dlg.resize(1100, 760)
+            dlg.what.setPlainText("Two more crews on the overnight shift, with their vehicles and equipment.")
+            dlg.why.setPlainText("Response times in the northern districts have slipped two years running.")
+            dlg.steps.setCurrentRow(3)
+            if dlg.kpi_rows:
+                row = dlg.kpi_rows[0]
+                row.expected.setText(f"{dlg.projected(row) * 1.1:.6g}")
+                row.words.setText("Noticeably better within two years")
+            _settle(app, 8)
+            dlg.grab().save(str(out / "justification.png"))
+            dlg.reject()
+
+    # the optimizer: fund the best set of requests within the budget
+    opt = w.requests.open_optimizer()
+    if opt is not None:
+        opt.resize(1200, 800)
+        finished = []
+        opt.runFinished.connect(finished.append)
+        opt.run()
+        _wait(app, lambda: finished, 120)
+        _settle(app, 8)
+        opt.grab().save(str(out / "optimizer.png"))
+        opt.close()
+
+    # the mapping dialog on another city's budget export
+    oakland = Path("/work/shared/realdata/oakland/BudgetData for Public Adopted FY2016-17 Midcycle.xlsx")
+    if oakland.exists():
+        from .mapping_dialog import MappingDialog
+
+        md = MappingDialog(oakland, None, w)
+        md.resize(1300, 820)
+        md.show()
+        _settle(app, 10)
+        time.sleep(0.3)
+        _settle(app, 10)
+        md.grab().save(str(out / "mapping.png"))
+        md.close()
+
     bad = write_bad_workbook(tmp)
+    c.confirm_unsaved = lambda: "save"  # opening workbooks closes the project: no question here
     done.clear()
     w.open_paths([str(bad)])
     _wait(app, lambda: done, 60)
@@ -150,8 +216,21 @@ def main(argv: list[str] | None = None) -> int:
         w.report_dialog.close()
     for p in sorted(out.glob("*.png")):
         print(p)
+    c.shutdown()
     w.close()
     return 0
+
+
+def _moving_request(session):
+    """A request of the sample that moves some KPI and costs something (else the first one)."""
+    from kcplanner.requests import request_effect
+
+    P = session.prepared
+    for rid in P.request_ids:
+        e = request_effect(P, session.scenario, rid)
+        if e.moved_kpis() and e.total_cost > 0:
+            return rid
+    return P.request_ids[0] if len(P.request_ids) else None
 
 
 if __name__ == "__main__":

@@ -24,6 +24,35 @@ from kcplanner.scenario import EMPTY_SCENARIO, Scenario
 from .settings import Project
 
 
+def _key(value) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+def same_structure(a: Prepared | None, b: Prepared | None) -> bool:
+    """True when two prepared datasets differ at most in their requests' costs, titles and types:
+    same line items and groups, same names, same requests in the same funds, departments,
+    programs, account classes and Recurring flags.  Views built on `a` (trees, tables, matrices)
+    are then still valid for `b`, so no `datasetChanged` (and no rebuild) is needed."""
+    import numpy as np
+
+    if a is None or b is None:
+        return False
+    if a.n_lines != b.n_lines or a.dataset.budget.line_items is not b.dataset.budget.line_items:
+        return False
+    if a.dataset.plan is not b.dataset.plan:
+        return False
+    for vocab in ("funds", "departments", "programs", "classes", "sources"):
+        if list(getattr(a, vocab).names) != list(getattr(b, vocab).names):
+            return False
+    if [_key(r) for r in a.request_ids] != [_key(r) for r in b.request_ids]:
+        return False
+    for name in ("req_fund", "req_dept", "req_prog", "req_class", "req_rec", "shown_departments", "shown_pairs",
+                 "shown_classes"):
+        if not np.array_equal(getattr(a, name), getattr(b, name)):
+            return False
+    return True
+
+
 @dataclass(frozen=True)
 class State:
     scenarios: tuple[Scenario, ...]
@@ -71,18 +100,25 @@ class Session(QObject):
     resultsChanged = Signal(object)  # Results of the current scenario
     recalculated = Signal(float, float)  # evaluate ms, evaluate + views ms
     yearChanged = Signal(int)
+    #: Why the data changed, emitted before `datasetChanged`/`resultsChanged`: "load" (`set_data`:
+    #: workbooks opened, a project opened, a re-import: new data, new scenarios, a fresh undo stack)
+    #: or "edit" (`replace_prepared`: the same data edited in the app, e.g. a request, or its undo).
+    dataReplaced = Signal(str)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.prepared: Prepared | None = None
         self.report: ValidationReport | None = None
         self.project: Project | None = None
+        self.mappings: tuple = ()  # the import mappings the workbooks were read with (kcplanner.readers.Mapping)
         self.state = State((Scenario("Scenario 1"),), 0)
         self.results: Results | None = None
         self.baseline: Results | None = None
         self.year = 0
         self.undo_stack = QUndoStack(self)
         self.evaluations = 0
+        self.load_serial = 0        # +1 on every set_data (a load); replace_prepared keeps it
+        self.last_data_change = ""  # "load" or "edit": the reason of the last dataReplaced
         self.last_eval_ms = 0.0
         self.last_total_ms = 0.0
         self._dirty = False
@@ -118,36 +154,49 @@ class Session(QObject):
         return [] if self.prepared is None else list(self.prepared.year_labels)
 
     def set_data(self, prepared: Prepared, report: ValidationReport | None = None,
-                 project: Project | None = None, scenarios: tuple[Scenario, ...] | None = None) -> None:
-        """A newly loaded dataset: fresh scenarios, an empty undo stack, results computed now."""
+                 project: Project | None = None, scenarios: tuple[Scenario, ...] | None = None,
+                 mappings=()) -> None:
+        """A newly loaded dataset: fresh scenarios, an empty undo stack, results computed now.
+        `mappings`: the import mappings it was read with (kept for a project made from it)."""
         self._timer.stop()
         self._dirty = False
         self.prepared = prepared
         self.report = report
         self.project = project
+        self.mappings = tuple(mappings or ())
+        self.load_serial += 1
+        self.last_data_change = "load"
         self._cache.clear()
         self.undo_stack.clear()
         self.state = State(tuple(scenarios) if scenarios else (Scenario("Scenario 1"),), 0)
         self.baseline = prepared.baseline_results()
         self.results = self._evaluate(self.scenario)
+        self.dataReplaced.emit("load")
         self.datasetChanged.emit()
         self.scenariosChanged.emit()
         self.scenarioChanged.emit()
         self._emit_results(0.0, time.perf_counter())
 
-    def replace_prepared(self, prepared: Prepared, structural: bool = True) -> None:
-        """Swap the prepared dataset (e.g. after a request was edited in the app) keeping the
-        scenarios, the current scenario, the year and the undo stack; recompute now.  With
-        `structural` (names, rows or plan changed) the views rebuild (`datasetChanged`) before
-        they get the new results; without it they only get `resultsChanged`."""
+    def replace_prepared(self, prepared: Prepared, structural: bool | None = None) -> None:
+        """Swap the prepared dataset for an edited one (a request created, edited or deleted in the
+        app, or its undo) keeping the scenarios, the current scenario, the year, the undo stack and
+        `load_serial`; recompute now.  `structural` None decides by `same_structure`: when only
+        request costs, titles or types changed the views keep their items and only get
+        `resultsChanged`; otherwise `datasetChanged` comes first (the views rebuild).  Emits
+        `dataReplaced("edit")` first, so listeners (the project file) can tell an in-app edit
+        from a load."""
         t0 = time.perf_counter()
+        if structural is None:
+            structural = not same_structure(self.prepared, prepared)
         self._timer.stop()
         self._dirty = False
         self._cache.clear()
         self.prepared = prepared
+        self.last_data_change = "edit"
         self.baseline = prepared.baseline_results()
         self.results = self._evaluate(self.scenario)
         t1 = time.perf_counter()
+        self.dataReplaced.emit("edit")
         if structural:
             self.datasetChanged.emit()
         self._emit_results(t0, t1)

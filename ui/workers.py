@@ -61,11 +61,51 @@ def classify(paths: list[str | Path]) -> Project:
     return Project(str(plan) if plan else None, budgets)
 
 
+STANDARD_SHEETS = {"lineitems", "positions", "requests"}
+
+
+def _mapped(path: Path, mappings) -> bool:
+    return any(getattr(m, "table", "line_items") != "kpis" and m.matches(path) for m in mappings or ())
+
+
+def files_needing_mapping(project: Project, mappings=()) -> list[str]:
+    """The budget files in another city's layout (`kcplanner.readers.needs_mapping`) that none of
+    `mappings` applies to.  A workbook with a Line Items, Positions or Requests sheet is taken
+    as standard without reading it."""
+    from kcplanner.readers import expand_paths, needs_mapping
+
+    out = []
+    for f in expand_paths([Path(b) for b in project.budgets]):
+        if _mapped(f, mappings):
+            continue
+        if f.suffix.lower() != ".csv":
+            try:
+                from kcplanner.readers.workbook import Workbook
+
+                book = Workbook(f)
+                names = {_norm(n) for n in book.sheet_names}
+                try:
+                    book.close()
+                except Exception:  # noqa: BLE001 - best effort
+                    pass
+                if names & STANDARD_SHEETS:
+                    continue
+            except Exception:  # noqa: BLE001 - an unreadable file is left to the readers to report
+                continue
+        try:
+            if needs_mapping(f):
+                out.append(str(f))
+        except Exception:  # noqa: BLE001 - the readers report it
+            continue
+    return out
+
+
 @dataclass
 class LoadOutcome:
     project: Project
     prepared: Prepared | None
     report: ValidationReport
+    mappings: tuple = ()
 
 
 class LoadSignals(QObject):
@@ -73,6 +113,7 @@ class LoadSignals(QObject):
     finished = Signal(object)  # LoadOutcome
     failed = Signal(str)
     cancelled = Signal()
+    needsMapping = Signal(object, list)  # (Project, [paths]): ask for mappings, then load again
 
 
 #: Every task ever started stays referenced: a QRunnable freed while its worker thread is still
@@ -83,12 +124,15 @@ _STARTED: list = []
 class LoadTask(QRunnable):
     """Read (and, with `paths`, first sort out) the workbooks, then prepare the dataset."""
 
-    def __init__(self, project: Project | None = None, paths: list[str] | None = None):
+    def __init__(self, project: Project | None = None, paths: list[str] | None = None, mappings=(),
+                 check_mappings: bool = True):
         super().__init__()
         self.setAutoDelete(False)
         _STARTED.append(self)
         self.project = project
         self.paths = paths
+        self.mappings = tuple(mappings or ())
+        self.check_mappings = check_mappings
         self.signals = LoadSignals()
         self._cancel = threading.Event()
 
@@ -107,7 +151,13 @@ class LoadTask(QRunnable):
                 project = classify(self.paths or [])
             if self._cancel.is_set():
                 raise Cancelled()
-            result = read_dataset(project.plan, list(project.budgets),
+            if self.check_mappings:
+                self.signals.progress.emit(0.01, "Checking the layout of the budget files")
+                need = files_needing_mapping(project, self.mappings)
+                if need:  # the GUI thread asks for mappings, then starts a new task
+                    self.signals.needsMapping.emit(project, need)
+                    return
+            result = read_dataset(project.plan, list(project.budgets), list(self.mappings) or None,
                                   progress=lambda f, text: self.signals.progress.emit(float(f), str(text)),
                                   cancelled=self._cancel.is_set)
             prepared = None
@@ -117,8 +167,56 @@ class LoadTask(QRunnable):
                 prepared.baseline_results()
             if self._cancel.is_set():
                 raise Cancelled()
-            self.signals.finished.emit(LoadOutcome(project, prepared, result.report))
+            self.signals.finished.emit(LoadOutcome(project, prepared, result.report, self.mappings))
         except Cancelled:
             self.signals.cancelled.emit()
         except Exception:  # noqa: BLE001 - shown to the user, never lost
             self.signals.failed.emit(traceback.format_exc())
+
+
+# -- any other long job (exports) -------------------------------------------------------------------
+
+class JobSignals(QObject):
+    progress = Signal(float, str)
+    finished = Signal(object)   # the job's return value
+    failed = Signal(object)     # the exception (its `details` attribute: the traceback text)
+    cancelled = Signal()
+
+
+class JobTask(QRunnable):
+    """Run `fn(progress, cancelled)` on the global QThreadPool: `progress(fraction, text)` reports
+    through `signals.progress`; `cancelled()` is True after `cancel()`.  An `ExportCancelled` or
+    `Cancelled` raised by `fn` ends in `signals.cancelled`, any other exception in `signals.failed`.
+    Like LoadTask it never touches a widget and stays referenced until the process ends."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.setAutoDelete(False)
+        _STARTED.append(self)
+        self.fn = fn
+        self.signals = JobSignals()
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def run(self) -> None:
+        from kcplanner.exports import ExportCancelled
+
+        try:
+            result = self.fn(lambda f, text: self.signals.progress.emit(float(f), str(text)), self._cancel.is_set)
+            if self._cancel.is_set():
+                raise ExportCancelled("cancelled")
+            self.signals.finished.emit(result)
+        except (ExportCancelled, Cancelled):
+            self.signals.cancelled.emit()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never lost
+            try:
+                exc.details = traceback.format_exc()
+            except Exception:  # noqa: BLE001 - an exception type without a __dict__
+                pass
+            self.signals.failed.emit(exc)

@@ -33,6 +33,8 @@ KPI_SHEET = "KPIs"
 CHART_SHEET = "Charts"
 SUMMARY_SHEET = "Summary"
 SHEETS = [SUMMARY_SHEET, FUNDS_SHEET, DEPARTMENTS_SHEET, KPI_SHEET, CHART_SHEET, REVENUE_SHEET, LINE_SHEET, "Rules"]
+HISTORY_SHEET = "History"  # only with history_rows (a project's audit trail)
+HISTORY_WIDTHS = [7, 25, 12, 24, 10, 80, 30, 30]
 
 #: Line Items columns: keys, then Baseline / Scenario / Change per plan year.
 LINE_KEY_HEADERS = ["Fund", "Department", "Program", "Account", "Account class", "Recurring", "Line",
@@ -80,13 +82,17 @@ class _Layout:
 
 
 def export_scenario(prepared, results, out_path: str | Path, *, sources: Sequence[str | Path] | None = None,
-                    progress=None, cancelled=None, exported_at: _dt.datetime | None = None) -> ExportInfo:
+                    progress=None, cancelled=None, exported_at: _dt.datetime | None = None,
+                    history_rows: Sequence[Sequence[Any]] | None = None) -> ExportInfo:
     """Write the scenario workbook of `results` (an `evaluate(prepared, scenario)`) to `out_path`.
 
     `sources`: the input files to list with their SHA-256 (default: the dataset's own list).
     `progress(fraction, text)` is called as sheets are written; `cancelled()` returning True stops
     the export with ExportCancelled.  The target is replaced only when the workbook is complete;
     a target that is read-only or open elsewhere gives OutputError and is left as it was.
+    `history_rows` (header first, e.g. `project.export_history_rows()`): the project's audit trail,
+    written as a last "History" sheet (text as text, never a formula; the header frozen, an
+    autofilter).  None (the default) writes no History sheet.
     """
     steps = Steps(progress, cancelled)
     out_path = Path(out_path)
@@ -98,11 +104,14 @@ def export_scenario(prepared, results, out_path: str | Path, *, sources: Sequenc
     if sources is None:
         sources = list(getattr(P.dataset, "sources", []) or [])
     steps(0.0, "Preparing the export")
-    info = ExportInfo(path=out_path, sheets=list(SHEETS))
+    info = ExportInfo(path=out_path, sheets=list(SHEETS) + ([HISTORY_SHEET] if history_rows is not None else []))
     with atomic_path(out_path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {**WORKBOOK_OPTIONS, "constant_memory": True})
         try:
             _write(wb, P, R, sources, steps, info, exported_at)
+            if history_rows is not None:
+                steps(0.96, "Writing the history")
+                _write_history(wb, make_formats(wb), list(history_rows))
             steps(0.97, "Saving the workbook")
             wb.close()
         except BaseException:
@@ -110,6 +119,26 @@ def export_scenario(prepared, results, out_path: str | Path, *, sources: Sequenc
             raise
     steps(1.0, "Done")
     return info
+
+
+def _write_history(wb, fmt, rows: list) -> None:
+    """The audit trail: the header row bold and frozen, numbers as numbers, everything else as
+    text (a change text starting with "=" stays text)."""
+    ws = wb.add_worksheet(HISTORY_SHEET)
+    width = max((len(r) for r in rows), default=0)
+    for c in range(width):
+        ws.set_column(c, c, HISTORY_WIDTHS[c] if c < len(HISTORY_WIDTHS) else 20)
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if r == 0:
+                write_text(ws, r, c, v, fmt["header"])
+            elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+                write_num(ws, r, c, v)
+            else:
+                write_text(ws, r, c, None if v is None else str(v)[:32767])
+    if rows:
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(0, len(rows) - 1), max(0, width - 1))
 
 
 def _discard(wb) -> None:

@@ -8,8 +8,9 @@ structural balance (kcplanner.requests.request_effect: the engine with and witho
 The panel also opens the justification builder, exports justifications (workbook + PDF per
 department, on a worker thread) and opens the optimizer ("Fund the best set").
 
-`install_requests(main_window)` puts the panel in the main window's "Requests" tab (replacing the
-simple list there, or adding the tab) and adds a Requests menu.
+The main window builds the panel in its "Requests" tab and fills its Requests menu with
+`add_requests_menu`; `install_requests(main_window)` returns that panel (or, for a window
+without it, installs one).
 """
 
 from __future__ import annotations
@@ -1215,13 +1216,15 @@ class RequestsPanel(QWidget):
 # =============================================================================================
 
 def install_requests(main_window) -> RequestsPanel:
-    """Put the Requests panel in `main_window`: it replaces the widget of the existing "Requests"
-    tab (same index, so View > Requests and its shortcut still work) or becomes a new tab; add a
-    "&Requests" menu (New request, Edit request, Duplicate request, Delete request, Build
-    justification…, Export justification…, Fund the best set…).  Returns the panel, also kept as
-    `main_window.requests_panel`.
+    """The Requests panel of `main_window`.  The MainWindow builds it itself (its "Requests" tab and
+    Requests menu); this returns that panel (`main_window.requests_panel`).  For another window
+    (one without the panel) it puts a panel in the "Requests" tab (replacing that tab's widget,
+    same index, or adding the tab) and adds the Requests menu.
 
     Uses only `main_window.session`, `main_window.tabs` and `main_window.menuBar()`."""
+    existing = getattr(main_window, "requests_panel", None)
+    if isinstance(existing, RequestsPanel):
+        return existing
     session = main_window.session
     panel = RequestsPanel(session, main_window)
     tabs = main_window.tabs
@@ -1231,11 +1234,19 @@ def install_requests(main_window) -> RequestsPanel:
         old = tabs.widget(index)
         tabs.removeTab(index)
         tabs.insertTab(index, panel, "Requests")
-        old.hide()   # the simple list stays alive (the window may still refer to it) but is not shown
+        old.hide()
         tabs.setCurrentIndex(current)
     else:
         tabs.addTab(panel, "Requests")
-    m = main_window.menuBar().addMenu("&Requests")
+    add_requests_menu(main_window, panel, main_window.menuBar().addMenu("&Requests"))
+    return panel
+
+
+def add_requests_menu(main_window, panel: RequestsPanel, m) -> None:
+    """Fill the menu `m` with the panel's actions (New request, Edit request, Duplicate request,
+    Delete request, Build justification…, Export justification…, Fund the best set…); the actions
+    that act on the selection show the panel first."""
+    tabs = main_window.tabs
 
     def shown(slot):
         def run():
@@ -1243,7 +1254,6 @@ def install_requests(main_window) -> RequestsPanel:
             return slot()
         return run
 
-    # the menu's actions act on the panel's selection: they show the panel first
     for key, slot in (("edit", panel.edit_selected), ("duplicate", panel.duplicate_selected),
                       ("delete", panel.delete_selected), ("justify", panel.build_justification)):
         a = panel.actions[key]
@@ -1258,8 +1268,7 @@ def install_requests(main_window) -> RequestsPanel:
     m.addAction(panel.actions["optimize"])
     panel.menu = m
     main_window.requests_panel = panel
-    return panel
 
 
 __all__ = ["RequestsPanel", "RequestsModel", "RequestFilter", "EffectPane", "RequestDialog", "ExportDialog",
-           "JustificationExportTask", "install_requests", "safe_file_name"]
+           "JustificationExportTask", "install_requests", "add_requests_menu", "safe_file_name"]
