@@ -485,3 +485,16 @@ def test_a_reduction_typed_as_negative_savings_still_lowers_spending(tmp_path):
     assert any(p.cell == "I3" and "saving of 5,000" in p.message for p in res.report.warnings)
     results = evaluate(prepare(res.dataset), Scenario("s", funded_requests=("R2",)))
     assert results.requests.costs[0, 0] == -5000.0
+
+
+def test_a_misspelt_plan_column_is_a_warning_not_silence(tmp_path):
+    from tests.conftest import PLAN_SHEETS
+
+    sheets = {k: [list(r) for r in v] for k, v in PLAN_SHEETS.items()}
+    sheets["KPIs"][0][8] = "FY2027 Target"  # should be "Target FY2027"
+    report = ValidationReport()
+    plan = read_plan(write_xlsx(tmp_path / "plan.xlsx", sheets), report)
+    assert 2027 not in plan.kpi_targets.columns
+    warning = next(p for p in report.warnings if p.sheet == "KPIs" and "columns ignored" in p.message)
+    assert "FY2027 Target (I)" in warning.message and "Target FY2027" in warning.message
+    assert warning.cell == "A1"

@@ -85,10 +85,7 @@ def read_line_items(report: ValidationReport, file: str, sheet: Sheet, part: Bud
         else:
             seen[yp] = j
     used = K.used_columns(t, list(wide))
-    ignored = [t.header_text(j) for j in range(len(t.headers)) if j not in used and t.header_text(j)]
-    if ignored:
-        report.warning(file, sheet.name, f"A{t.header_row + 1}",
-                       "columns ignored (not a known column or a year-and-phase amount): " + ", ".join(ignored[:20]))
+    K.warn_ignored(report, t, used, "a known column or a year-and-phase amount")
 
     amount_cols = set(wide) | ({t.fields["amount"]} if long_layout else set())
     t.drop_blank_rows(used, amount_cols)

@@ -142,6 +142,18 @@ def used_columns(t: Table, extra: list[int] = ()) -> list[int]:
     return sorted(cols)
 
 
+def warn_ignored(report, t: Table, used: list[int], expected: str) -> None:
+    """One warning naming the header cells nobody reads: a misspelt column must not vanish silently."""
+    from ..report import column_letter
+
+    ignored = [f"{t.header_text(j)} ({column_letter(j)})" for j in range(len(t.headers))
+               if j not in used and t.header_text(j)]
+    if ignored:
+        report.warning(t.file, t.sheet, f"A{t.header_row + 1}",
+                       f"columns ignored (not {expected}): " + ", ".join(ignored[:20])
+                       + (f" and {len(ignored) - 20} more" if len(ignored) > 20 else ""))
+
+
 def cells(t: Table, mask: np.ndarray, f: str) -> np.ndarray:
     """A1 cells of field `f` for the rows in `mask`."""
     from ..report import column_letter

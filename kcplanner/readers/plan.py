@@ -184,6 +184,7 @@ def _goals(report, file, name, grid) -> pd.DataFrame:
     if t is None:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in GOAL_COLUMNS})
     used = K.used_columns(t)
+    K.warn_ignored(report, t, used, 'a column of Goals')
     t.drop_blank_rows(used)
     t.flag_error_cells(used, {})
     gid = K.text(t, "goal_id", "a goal ID", True)
@@ -200,6 +201,7 @@ def _objectives(report, file, name, grid, goal_ids) -> pd.DataFrame:
     if t is None:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in OBJECTIVE_COLUMNS})
     used = K.used_columns(t)
+    K.warn_ignored(report, t, used, 'a column of Objectives')
     t.drop_blank_rows(used)
     t.flag_error_cells(used, {})
     oid = K.text(t, "objective_id", "an objective ID", True)
@@ -239,6 +241,7 @@ def _kpis(report, file, name, grid, goal_ids, obj_goal, obj_spelling=None, pct=N
             if y is not None:
                 targets[j] = y
     used = K.used_columns(t, list(targets))
+    K.warn_ignored(report, t, used, 'a column of KPIs (targets are headed like "Target FY2027")')
     t.drop_blank_rows(used)
     t.flag_error_cells(used, {})
     kid = K.text(t, "kpi_id", "a KPI ID", True)
@@ -319,6 +322,7 @@ def _drivers(report, file, name, grid, kpi_ids, pct):
     if t is None:
         return empty, None
     used = K.used_columns(t)
+    K.warn_ignored(report, t, used, 'a column of Drivers')
     t.drop_blank_rows(used)
     t.flag_error_cells(used, {})
     kid = K.text(t, "kpi_id", "a KPI ID", True)
@@ -370,6 +374,7 @@ def _revenue(report, file, name, grid, pct):
                 continue
             cols[j] = yp
     used = K.used_columns(t, list(cols))
+    K.warn_ignored(report, t, used, 'a column of Revenue or a year-and-phase amount such as "FY2026 Adopted"')
     t.drop_blank_rows(used)
     t.drop_subtotals(["fund", "source"])
     t.flag_error_cells(used, {j: "an amount" for j in cols})
@@ -403,6 +408,7 @@ def _assumptions(report, file, name, grid, pct):
         if y is not None:
             cols[j] = y
     used = K.used_columns(t, list(cols))
+    K.warn_ignored(report, t, used, 'an account class or a plan year such as "FY2027"')
     t.drop_blank_rows(used)
     t.flag_error_cells(used, {})
     t.require("account_class", "an account class")
@@ -422,6 +428,7 @@ def _funds(report, file, name, grid, pct):
     if t is None:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in FUND_COLUMNS})
     used = K.used_columns(t)
+    K.warn_ignored(report, t, used, 'a column of Funds')
     t.drop_blank_rows(used)
     t.drop_subtotals(["fund"])
     t.flag_error_cells(used, {t.fields["beginning_balance"]: "an amount"})
