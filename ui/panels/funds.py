@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QListWidg
 from .. import charts, fmt
 from ..charts import X
 from ..models import AMBER, GREEN, RED, SORT_ROLE, TableModel
+from .deferred import UpdatesWhenShown
 
 STATUS_TEXT = {"no_policy": "no policy", "no_expenditure": "no expenditure", "below_floor": "below floor",
                "below_target": "below target", "within": "within policy", "above_ceiling": "above ceiling"}
@@ -22,7 +23,7 @@ def _pct(v):
     return fmt.percent(v, 1)
 
 
-class FundsPanel(QWidget):
+class FundsPanel(UpdatesWhenShown, QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
@@ -125,21 +126,6 @@ class FundsPanel(QWidget):
         if r is not None and name in r.funds.names:
             row = self.proxy.mapFromSource(self.model.index(r.funds.names.index(name), 0)).row()
             self.table.selectRow(row)
-
-    def set_results(self, results) -> None:
-        """Update now when shown; a hidden panel updates when it is shown again."""
-        if results is None:
-            return
-        if not self.isVisible():
-            self._pending = results
-            return
-        self._pending = None
-        self._update(results)
-
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        if getattr(self, "_pending", None) is not None:
-            self.set_results(self._pending)
 
     def _update(self, results) -> None:
         f, t = results.funds, self.session.year

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QListWid
 
 from .. import charts, fmt
 from ..charts import X
+from .deferred import UpdatesWhenShown
 
 
 class Card(QFrame):
@@ -38,7 +39,7 @@ class Card(QFrame):
         self.note.setText(note)
 
 
-class OverviewPanel(QWidget):
+class OverviewPanel(UpdatesWhenShown, QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
@@ -95,21 +96,6 @@ class OverviewPanel(QWidget):
         if P is not None:
             for p in (self.spend_plot, self.score_plot):
                 charts.set_year_ticks(p, P.year_labels)
-
-    def set_results(self, results) -> None:
-        """Update now when shown; a hidden panel updates when it is shown again."""
-        if results is None:
-            return
-        if not self.isVisible():
-            self._pending = results
-            return
-        self._pending = None
-        self._update(results)
-
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        if getattr(self, "_pending", None) is not None:
-            self.set_results(self._pending)
 
     def _update(self, results) -> None:
         t = self.session.year
