@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -451,8 +450,8 @@ def _write_department(path: Path, dept: S.Department, city: SampleCity) -> None:
         for c, w in enumerate([26, 26, 34, 42, 22, 10, 16, 16, 16, 16]):
             ws.set_column(c, c, w)
         ws.write_string(0, 0, f"City of {S.CITY} \u2014 {dept.name} Department FY{Y1} Budget Request", fm.title)
-        ws.write_string(1, 0, f"Line-item budget by fund, program and account. Amounts in dollars. "
-                              f"Requested = the department's submission to the Office of Management and Budget.", fm.note)
+        ws.write_string(1, 0, "Line-item budget by fund, program and account. Amounts in dollars. "
+                              "Requested = the department's submission to the Office of Management and Budget.", fm.note)
         top = 3
         headers = ["Fund", "Department", "Program", "Account", dept.class_header, "Recurring", *amount_headers]
         ws.freeze_panes(top + 1, 3)
@@ -486,7 +485,6 @@ def _write_department(path: Path, dept: S.Department, city: SampleCity) -> None:
         _table(ws, fm, 2, headers, req.itertuples(index=False), formats,
                [14, 24, 30, 26, 44, 13, 20, 10, 13, 13, 13, 13, 13, 7, 60, 9, 6])
         wb.close()
-    _publish(path)
 
 
 def _write_plan(path: Path, city: SampleCity) -> None:
@@ -545,17 +543,6 @@ def _write_plan(path: Path, city: SampleCity) -> None:
                            "Reserve ceiling %"], funds.itertuples(index=False),
                [None, None, fm.money, fm.rate, fm.rate, fm.rate], [28, 44, 18, 14, 14, 14])
         wb.close()
-    _publish(path)
-
-
-def _publish(path: Path) -> None:
-    """Give a written file the usual permissions (the temporary file it came from is private)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    try:
-        os.chmod(path, 0o666 & ~mask)
-    except OSError:
-        pass
 
 
 def write_sample(out_dir: Path, lines: int = DEFAULT_LINES, seed: int = DEFAULT_SEED) -> SampleFiles:

@@ -10,7 +10,6 @@ columns for another cycle.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -269,17 +268,6 @@ def _write(path: Path, sheets: dict[str, list[tuple[str, bool, int, str, str]]],
                 ws.write_string(r, 5, meaning, wrap)
                 r += 1
         wb.close()
-    _publish(path)
-
-
-def _publish(path: Path) -> None:
-    """Give a written file the usual permissions (the temporary file it came from is private)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    try:
-        os.chmod(path, 0o666 & ~mask)
-    except OSError:
-        pass
 
 
 def write_template(out_dir: Path) -> list[Path]:

@@ -48,7 +48,6 @@ def _has_amounts(found: dict[str, list[int]], row: list) -> bool:
 
 def read_line_items(report: ValidationReport, file: str, sheet: Sheet, part: BudgetPart) -> bool:
     """Read one Line Items sheet into `part`; False when the sheet has no usable header."""
-    grid = sheet.grid()
     t = open_table(report, file, sheet.name, sheet, LINE_ITEMS, accept=_has_amounts, require_found=False)
     if t is None:
         plain = open_table(report, file, sheet.name, sheet, LINE_ITEMS, require_found=False)

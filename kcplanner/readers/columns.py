@@ -7,7 +7,7 @@ here is also what the error messages list, so a user sees exactly what is accept
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 

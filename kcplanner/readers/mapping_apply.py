@@ -21,7 +21,7 @@ from ..fiscal import LINE_ITEM_PHASES, REVENUE_PHASES, parse_fiscal_year, parse_
 from ..report import RowCount, ValidationReport, column_letter
 from .columns import CLASS_ALIASES, CLASS_LOOKUP, KPIS, LINE_ITEMS, REVENUE, describe_choices, norm
 from .mapping import Mapping
-from .table import HEADER_SEARCH_ROWS, SUBTOTAL, Table, _blank_value
+from .table import HEADER_SEARCH_ROWS, Table, _blank_value
 from .workbook import ERROR_TEXTS, Sheet, UnreadableFile, Workbook
 
 MAX_CELLS_LISTED = 20
