@@ -13,11 +13,10 @@ result.to_scenario(name) to the session (one undo step); "Close" discards it.
 from __future__ import annotations
 
 import math
-import threading
 import traceback
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QRunnable, QSortFilterProxyModel, Qt, QThreadPool, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSortFilterProxyModel, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QProgressBar,
                                QPushButton, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
@@ -28,6 +27,7 @@ from kcplanner.requests import request_records
 from . import fmt
 from .models import SORT_ROLE, TableModel
 from .requests_commands import add_scenario
+from .workers import CancellableTask
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 CHECK = Qt.ItemDataRole.CheckStateRole
@@ -239,18 +239,14 @@ class OptimizeSignals(QObject):
     cancelled = Signal()
 
 
-class OptimizeTask(QRunnable):
+class OptimizeTask(CancellableTask):
+    """optimize() and, for comparison, the greedy rank-order fill, off the GUI thread."""
+
     def __init__(self, prepared, scenario, options: OptimizeOptions):
-        super().__init__()
-        self.setAutoDelete(False)
+        super().__init__(OptimizeSignals())
         self.prepared = prepared
         self.scenario = scenario
         self.options = options
-        self.signals = OptimizeSignals()
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancel.set()
 
     def run(self) -> None:
         try:

@@ -121,19 +121,15 @@ class LoadSignals(QObject):
 _STARTED: list = []
 
 
-class LoadTask(QRunnable):
-    """Read (and, with `paths`, first sort out) the workbooks, then prepare the dataset."""
+class CancellableTask(QRunnable):
+    """A task for the global QThreadPool that the GUI can cancel; it reports through `signals`
+    (set by the subclass), never touches a widget, and stays referenced until the process ends."""
 
-    def __init__(self, project: Project | None = None, paths: list[str] | None = None, mappings=(),
-                 check_mappings: bool = True):
+    def __init__(self, signals: QObject):
         super().__init__()
         self.setAutoDelete(False)
         _STARTED.append(self)
-        self.project = project
-        self.paths = paths
-        self.mappings = tuple(mappings or ())
-        self.check_mappings = check_mappings
-        self.signals = LoadSignals()
+        self.signals = signals
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -142,6 +138,22 @@ class LoadTask(QRunnable):
     @property
     def is_cancelled(self) -> bool:
         return self._cancel.is_set()
+
+    def report(self, fraction: float, text: str) -> None:
+        """The `progress(fraction, text)` callback kcplanner functions take."""
+        self.signals.progress.emit(float(fraction), str(text))
+
+
+class LoadTask(CancellableTask):
+    """Read (and, with `paths`, first sort out) the workbooks, then prepare the dataset."""
+
+    def __init__(self, project: Project | None = None, paths: list[str] | None = None, mappings=(),
+                 check_mappings: bool = True):
+        super().__init__(LoadSignals())
+        self.project = project
+        self.paths = paths
+        self.mappings = tuple(mappings or ())
+        self.check_mappings = check_mappings
 
     def run(self) -> None:
         try:
@@ -158,8 +170,7 @@ class LoadTask(QRunnable):
                     self.signals.needsMapping.emit(project, need)
                     return
             result = read_dataset(project.plan, list(project.budgets), list(self.mappings) or None,
-                                  progress=lambda f, text: self.signals.progress.emit(float(f), str(text)),
-                                  cancelled=self._cancel.is_set)
+                                  progress=self.report, cancelled=self._cancel.is_set)
             prepared = None
             if result.dataset is not None:
                 self.signals.progress.emit(0.97, "Computing the baseline")
@@ -183,32 +194,21 @@ class JobSignals(QObject):
     cancelled = Signal()
 
 
-class JobTask(QRunnable):
+class JobTask(CancellableTask):
     """Run `fn(progress, cancelled)` on the global QThreadPool: `progress(fraction, text)` reports
     through `signals.progress`; `cancelled()` is True after `cancel()`.  An `ExportCancelled` or
     `Cancelled` raised by `fn` ends in `signals.cancelled`, any other exception in `signals.failed`.
-    Like LoadTask it never touches a widget and stays referenced until the process ends."""
+    """
 
     def __init__(self, fn):
-        super().__init__()
-        self.setAutoDelete(False)
-        _STARTED.append(self)
+        super().__init__(JobSignals())
         self.fn = fn
-        self.signals = JobSignals()
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self._cancel.is_set()
 
     def run(self) -> None:
         from kcplanner.exports import ExportCancelled
 
         try:
-            result = self.fn(lambda f, text: self.signals.progress.emit(float(f), str(text)), self._cancel.is_set)
+            result = self.fn(self.report, self._cancel.is_set)
             if self._cancel.is_set():
                 raise ExportCancelled("cancelled")
             self.signals.finished.emit(result)
