@@ -700,3 +700,57 @@ def test_request_edits_from_kcplanner_requests_are_autosaved(sample, tmp_path):
     with Project.open(path) as p:
         assert_same_dataset(p.dataset, ds3)
         assert_same_results(evaluate(prepare(ds3), funded), evaluate(prepare(p.dataset), funded))
+
+
+# -- justification narratives ----------------------------------------------------------------------
+
+def test_narratives_round_trip_with_an_audit_row(small, tmp_path):
+    from kcplanner.justification import JustificationNarrative
+
+    path = tmp_path / "n.kcplan"
+    first = JustificationNarrative("Two officers", "Response times", "Overtime", (("PS-01", "30 s faster"),))
+    with Project.create(path, small, scenarios=[Scenario("S")], narratives={"R2": {"what": "Mowing"}}) as p:
+        assert p.unsaved_edits == 0  # created with them: part of the first save point
+        seq = p.put_narrative("R1", first)
+        assert p.put_narrative("r1", first.to_dict()) is None  # same narrative, same ID ignoring case: no row
+        entry = p.history()[-1]
+        assert (entry.seq, entry.action, entry.scenario) == (seq, "data", None)
+        assert "R1" in entry.description and entry.before is None
+        assert entry.after == {"request_id": "R1", "narrative": first.to_dict()}
+        assert p.unsaved_edits == 1
+        second = dataclasses.replace(first, why="Longer response times")
+        p.put_narrative("R1", second, description="Manager's rewrite")
+        assert p.history()[-1].description == "Manager's rewrite"
+        assert p.history()[-1].before["narrative"]["why"] == "Response times"
+        p.put_narrative("R2", None)
+        assert "Removed" in p.history()[-1].description
+        save_as = tmp_path / "copy.kcplan"
+        p.save_as(save_as)
+    with Project.open(path, read_only=True) as p:
+        assert p.narratives() == {"R1": second.to_dict()}
+        assert JustificationNarrative.from_dict(p.narratives()["R1"]) == second
+    with Project.open(save_as, read_only=True) as p:
+        assert p.narratives() == {"R1": second.to_dict()}
+        with pytest.raises(ProjectError, match="read-only"):
+            p.put_narrative("R1", None)
+
+
+def test_a_file_without_the_narratives_table_reads_as_none(small, tmp_path):
+    path = tmp_path / "old.kcplan"
+    Project.create(path, small, scenarios=[Scenario("S")]).close()
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE narratives")  # a file written before narratives were stored
+    con.commit()
+    con.close()
+    data = path.read_bytes()
+    with Project.open(path, read_only=True) as p:  # read-only: nothing created, nothing written
+        assert p.narratives() == {}
+    assert path.read_bytes() == data
+    with Project.open(path) as p:  # for writing: the table is added (same format version)
+        assert p.narratives() == {}
+        p.put_narrative("R1", {"what": "x"})
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == FORMAT_VERSION
+    con.close()
+    with Project.open(path, read_only=True) as p:
+        assert p.narratives() == {"R1": {"what": "x"}}

@@ -621,3 +621,32 @@ def test_project_in_use_on_another_computer_offers_open_anyway(qtbot, loaded, tm
     assert c.project.recovered.previous_host == "omb-laptop-7"
     assert "did not close cleanly" in c.bar.text.text()
     assert s.scenario.rules and s.scenario.rules[0].label == "x"
+
+
+def test_justification_narratives_are_kept_in_the_project(qtbot, loaded, tmp_path):
+    from kcplanner.justification import JustificationNarrative
+
+    w, s = loaded, loaded.session
+    panel = w.requests_panel
+    rid = str(s.dataset.budget.requests["request_id"].iloc[0])
+    before = JustificationNarrative("Written before the project", "kept by New Project")
+    panel.save_narrative(rid, before)
+    path = tmp_path / "narratives.kcplan"
+    project = create(qtbot, w, path)
+    assert project.narratives() == {rid: before.to_dict()} and project.unsaved_edits == 0
+    narrative = JustificationNarrative("Two more officers", "Response times", "Overtime",
+                                       (("PS-01", "About 30 seconds faster"),))
+    panel.save_narrative(rid, narrative)  # what the builder's OK does
+    with reopen_read_only(path) as other:  # autosaved at once
+        assert other.narratives() == {rid: narrative.to_dict()}
+        assert other.history()[-1].action == "data" and rid in other.history()[-1].description
+    w.project_controller.shutdown()
+
+    w2, c2 = make_window(qtbot)
+    try:
+        assert w2.requests_panel.narratives == {}
+        open_in(qtbot, w2, path)
+        assert w2.requests_panel.narratives == {rid: narrative}
+        assert w2.requests_panel.narrative_for(rid.lower()) == narrative
+    finally:
+        c2.shutdown()

@@ -15,6 +15,10 @@ writes the difference (`apply_scenarios`: `record_edit` per changed scenario, cr
 renames, moves), with the command's merge key so that a drag is one History row.  A deferred check
 after `scenariosChanged`/`scenarioChanged` catches anything that did not go through the stack.
 `project.sync()` runs from a one-second timer.
+
+Justification narratives (the Requests panel's `narratives`) are stored in the project too: each
+`narrativesChanged` writes the narratives that differ from the file (`put_narrative`, one audited
+row each); opening a project loads its narratives into the panel; New Project keeps the panel's.
 """
 
 from __future__ import annotations
@@ -243,6 +247,7 @@ class ProjectController(QObject):
         self._base_title = main_window.windowTitle()
         self._setting_title = False
         self._progress: QProgressDialog | None = None
+        self._narratives_stored: dict[str, tuple[str, dict]] = {}  # key → (request ID, dict) in the file
 
         self.history = HistoryPanel()
         self.bar = InfoBar()
@@ -270,6 +275,9 @@ class ProjectController(QObject):
         self.session.scenarioChanged.connect(self._schedule_check)
         self.session.datasetChanged.connect(self._on_dataset_changed)
         self.session.datasetChanged.connect(self._update_actions)
+        panel = self._requests_panel()
+        if panel is not None and hasattr(panel, "narrativesChanged"):
+            panel.narrativesChanged.connect(self._write_narratives)
         if not hasattr(m, "_update_title"):  # a window that does not compose its title with title_part()
             m.windowTitleChanged.connect(self._title_changed)
         m.installEventFilter(self)
@@ -540,6 +548,50 @@ class ProjectController(QObject):
                     self._undoing_failure = False
             QTimer.singleShot(0, undo)
 
+    # -- justification narratives ----------------------------------------------------------------------
+    def _requests_panel(self):
+        return getattr(self.main, "requests_panel", None)
+
+    def _panel_narratives(self) -> dict[str, tuple[str, dict]]:
+        panel = self._requests_panel()
+        items = getattr(panel, "narratives", None) or {}
+        return {_key(rid): (str(rid), n.to_dict() if hasattr(n, "to_dict") else dict(n)) for rid, n in items.items()}
+
+    def _load_narratives(self) -> None:
+        """The project's narratives → the Requests panel (replacing what it held)."""
+        try:
+            stored = self.project.narratives()
+        except ProjectError as exc:
+            self.status(f"The justifications could not be read from the project: {exc}")
+            stored = {}
+        self._narratives_stored = {_key(rid): (rid, d) for rid, d in stored.items()}
+        panel = self._requests_panel()
+        if panel is not None and hasattr(panel, "narratives"):
+            from kcplanner.justification import JustificationNarrative
+            panel.narratives = {rid: JustificationNarrative.from_dict(d) for rid, d in stored.items()}
+
+    def _write_narratives(self) -> int:
+        """Write the panel's narratives that differ from the file (added, changed, removed)."""
+        if not self._writable():
+            return 0
+        current = self._panel_narratives()
+        n = 0
+        try:
+            for key, item in current.items():
+                if self._narratives_stored.get(key) != item:
+                    n += self.project.put_narrative(item[0], item[1]) is not None
+                    self._narratives_stored[key] = item
+            for key in [k for k in self._narratives_stored if k not in current]:
+                n += self.project.put_narrative(self._narratives_stored[key][0], None) is not None
+                del self._narratives_stored[key]
+        except ProjectError as exc:
+            self.status(f"The justification could not be written to the project: {exc}")
+        if n:
+            self.history.schedule()
+            self._update_actions()
+            self.recorded.emit(n)
+        return n
+
     def sync(self) -> None:
         """The one-second timer: make the journal survive a power loss too."""
         p = self.project
@@ -572,6 +624,11 @@ class ProjectController(QObject):
         self._load_serial = self.session.load_serial
         self._index = self.session.undo_stack.index()
         self._record()  # e.g. the session's "Scenario 1" of a project without scenarios
+        if created:  # the panel's narratives went into the new file: remember them as stored
+            self._narratives_stored = {_key(rid): (rid, d) for rid, d in project.narratives().items()}
+            self._write_narratives()  # any written while the project was being created
+        else:
+            self._load_narratives()
         self.history.set_project(project)
         remember_project_file(project.path)
         self._sync_timer.start()
@@ -615,6 +672,7 @@ class ProjectController(QObject):
         self.project = None
         self.prepared = None
         self.changes = []
+        self._narratives_stored = {}
         self._sync_timer.stop()
         if p is not None and close and not p.closed:
             try:
@@ -772,9 +830,11 @@ class ProjectController(QObject):
             scenarios = list(self.session.scenarios)
             prepared = self.session.prepared
             mappings = list(self.session.mappings) or None  # kept for re-import
+            narratives = {rid: d for rid, d in self._panel_narratives().values()}
 
             def job(_task):
-                return Project.create(path, dataset, sources, mappings=mappings, scenarios=scenarios)
+                return Project.create(path, dataset, sources, mappings=mappings, scenarios=scenarios,
+                                      narratives=narratives)
 
             def done(project):
                 if self.session.prepared is not prepared:  # workbooks were opened meanwhile
@@ -875,6 +935,7 @@ class ProjectController(QObject):
             return
         try:
             self._record()
+            self._write_narratives()
             point = p.save()
         except ProjectError as exc:
             self._failed("Could not save the project", exc)
@@ -902,6 +963,7 @@ class ProjectController(QObject):
         was_read_only = p.read_only
         if not was_read_only:
             self._record()
+            self._write_narratives()
 
         def job(_task):
             p.save_as(path)
@@ -911,6 +973,7 @@ class ProjectController(QObject):
             remember_project_file(project.path)
             if was_read_only and not project.read_only:
                 self._record()  # the copy is writable: what is on screen goes in
+                self._write_narratives()
             self.history.set_project(project)
             self.bar.hide()
             self._update_actions()

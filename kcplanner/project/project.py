@@ -62,6 +62,11 @@ CREATE TABLE saves (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, time TEXT NOT 
 CREATE TABLE session (id INTEGER PRIMARY KEY CHECK (id = 1), token TEXT NOT NULL, pid INTEGER NOT NULL,
                       host TEXT NOT NULL, user TEXT NOT NULL, started TEXT NOT NULL, app_version TEXT NOT NULL);
 """
+#: Added within format 1: created on open (for writing) when missing; a file without it has no narratives.
+NARRATIVES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS narratives (key TEXT PRIMARY KEY, request_id TEXT NOT NULL, data TEXT NOT NULL,
+                                       modified TEXT NOT NULL, user TEXT NOT NULL)
+"""
 
 _OPEN_FOR_WRITING: set[str] = set()   # resolved paths open for writing in this process
 _REGISTRY_LOCK = threading.Lock()
@@ -301,13 +306,16 @@ class Project:
     @classmethod
     def create(cls, path: str | Path, dataset: Dataset, sources: Any = None, *,
                mappings: Iterable[Mapping] | None = None, scenarios: Iterable[Scenario] = (),
-               user: str | None = None, durability: str = "normal") -> "Project":
+               narratives: Mapping[str, Any] | None = None, user: str | None = None,
+               durability: str = "normal") -> "Project":
         """Write a new project file (atomically: a temporary file renamed into place) and open it.
 
         `sources`: what the data were read from, to detect later changes and to re-import:
         an object with `.plan` and `.budgets` (e.g. `SampleFiles`), a mapping with `plan`/`budgets`
         keys, a list of paths (the plan first when the dataset has a plan, as `read_dataset` lists
         them), a list of `SourceFile`, or None for `dataset.sources`.
+        `narratives`: request ID → justification narrative (a dict or an object with `to_dict()`),
+        stored with the project (no audit row: they are part of what the project was created with).
         """
         path = Path(path)
         user = user or current_user()
@@ -330,6 +338,12 @@ class Project:
                     for statement in SCHEMA.split(";"):
                         if statement.strip():
                             conn.execute(statement)
+                    conn.execute(NARRATIVES_SCHEMA)
+                    for request_id, narrative in (narratives or {}).items():
+                        data = _narrative_json(narrative)
+                        if data is not None:
+                            conn.execute("INSERT OR REPLACE INTO narratives VALUES (?, ?, ?, ?, ?)",
+                                         (_key(request_id), str(request_id), data, now, user))
                     meta = {"app": "kcplanner", "format_version": str(FORMAT_VERSION),
                             "read_compat_version": str(READ_COMPAT_VERSION), "app_version": APP_VERSION,
                             "created": now, "created_by": user, "dataset_modified": now,
@@ -418,6 +432,7 @@ class Project:
                 if not read_only:
                     conn.execute("PRAGMA journal_mode=WAL")
                     conn.execute("PRAGMA synchronous=" + ("FULL" if durability == "full" else "NORMAL"))
+                    conn.execute(NARRATIVES_SCHEMA)  # a file from before the narratives table
                 project = cls(path, conn, meta, read_only=read_only, user=user)
                 project._registered = None if read_only else resolved
                 project._load_scenarios()
@@ -733,6 +748,55 @@ class Project:
                 "SELECT data FROM frame_parts WHERE frame = ? ORDER BY part", (name,))]
             out[name] = decode_frame(json.loads(row[0]), blobs) if row else None
         return out
+
+    # -- justification narratives ---------------------------------------------------------------
+    def narratives(self) -> dict[str, dict]:
+        """Request ID → the justification narrative managers wrote (`JustificationNarrative.to_dict()`).
+        {} for a file from before narratives were stored."""
+        with self._lock:
+            self._check_open()
+            try:
+                rows = self._conn.execute("SELECT request_id, data FROM narratives ORDER BY request_id").fetchall()
+            except sqlite3.OperationalError as exc:
+                if "no such table" in str(exc):  # an older file opened read-only
+                    return {}
+                raise ProjectError(f"{self.path}: cannot read the narratives ({exc})") from exc
+            try:
+                return {rid: json.loads(data) for rid, data in rows}
+            except json.JSONDecodeError as exc:
+                raise ProjectError(f"{self.path}: the project file is damaged: a narrative: {exc}") from exc
+
+    def put_narrative(self, request_id: str, narrative: Mapping[str, Any] | Any | None, *,
+                      description: str | None = None) -> int | None:
+        """Store (or with None remove) the justification narrative of a request — a dict or an object
+        with `to_dict()` — and its audit row ("data") in ONE transaction.  Request IDs compare ignoring
+        case and spaces.  Returns the audit row's seq, None when nothing changed."""
+        if not isinstance(request_id, str) or not request_id.strip():
+            raise ProjectError("a narrative needs a request ID")
+        data = _narrative_json(narrative)
+        with self._lock:
+            self._check_writable()
+            key = _key(request_id)
+            row = self._conn.execute("SELECT request_id, data FROM narratives WHERE key = ?", (key,)).fetchone()
+            old = row[1] if row else None
+            if old == data:  # the same narrative (its request ID spelled otherwise, or none to remove)
+                return None
+            if description is None:
+                description = (f"Removed the justification of request {request_id}" if data is None else
+                               f"{'Changed' if old else 'Wrote'} the justification of request {request_id}")
+            now = utc_now()
+            with self._tx() as c:
+                if data is None:
+                    c.execute("DELETE FROM narratives WHERE key = ?", (key,))
+                else:
+                    c.execute("INSERT OR REPLACE INTO narratives VALUES (?, ?, ?, ?, ?)",
+                              (key, request_id, data, now, self.user))
+                before = json.dumps({"request_id": row[0], "narrative": json.loads(old)}, ensure_ascii=False) \
+                    if row else None
+                after = json.dumps({"request_id": request_id, "narrative": json.loads(data)}, ensure_ascii=False) \
+                    if data is not None else None
+                return _insert_edit(c, now, self.user, self.host, self.session, None, "data", description,
+                                    before, after, None)
 
     # -- scenarios --------------------------------------------------------------------------------
     @property
@@ -1091,6 +1155,20 @@ class Project:
 
 
 # -- module helpers -------------------------------------------------------------------------------
+
+def _narrative_json(narrative: Any) -> str | None:
+    """A narrative (dict, object with `to_dict()`, or None) as canonical JSON text."""
+    if narrative is None:
+        return None
+    if hasattr(narrative, "to_dict"):
+        narrative = narrative.to_dict()
+    if not isinstance(narrative, Mapping):
+        raise ProjectError(f"a narrative must be a dict, not {type(narrative).__name__}")
+    try:
+        return json.dumps(dict(narrative), ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise ProjectError(f"the narrative cannot be stored: {exc}") from exc
+
 
 def _check_name(name: str) -> None:
     if not isinstance(name, str) or not name.strip():

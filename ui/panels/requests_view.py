@@ -1077,6 +1077,7 @@ class RequestsPanel(QWidget):
         old = self.narrative_for(request_id)
         if _key(request_id) != _key(request.request_id) and old is not None:
             self.narratives[request.request_id] = old
+            self.narrativesChanged.emit()  # the project file keeps it under the new ID at once
         self.select_request(request.request_id)
 
     def duplicate_selected(self) -> Request | None:
