@@ -225,3 +225,26 @@ def safe_sheet_title(text: str, taken: Iterable[str] = ()) -> str:
         name = clean[: 31 - len(suffix)] + suffix
         k += 1
     return name
+
+
+def write_summary_head(ws, fmt, r: int, meta: list[tuple[str, str]], sources) -> int:
+    """The label/value lines of a Summary sheet, then its "Source files" table (name, path, size,
+    SHA-256); returns the next free row after a blank one."""
+    for key, value in meta:
+        ws.write_string(r, 0, key, fmt["label"])
+        write_text(ws, r, 1, value)
+        r += 1
+    r += 1
+    ws.write_string(r, 0, "Source files", fmt["subtitle"])
+    r += 1
+    for j, h in enumerate(["File", "Path", "Size", "SHA-256"]):
+        ws.write_string(r, j, h, fmt["header"])
+    r += 1
+    for row in source_rows(sources):
+        for j, v in enumerate(row):
+            write_text(ws, r, j, v)
+        r += 1
+    if not sources:
+        ws.write_string(r, 0, "(none given)", fmt["muted"])
+        r += 1
+    return r + 1

@@ -17,7 +17,7 @@ import xlsxwriter
 
 from ..atomic import OutputError, atomic_path
 from ._common import (WORKBOOK_OPTIONS, ExportInfo, Steps, cell, formula_value, make_formats, now_text,
-                      print_setup, source_rows, write_num, write_text)
+                      print_setup, write_num, write_summary_head, write_text)
 from .scenario_workbook import _discard, _status, _write_rules
 
 SHEETS = ["Summary", "Funds", "Departments", "Account Classes", "KPIs", "Rules A", "Rules B"]
@@ -141,22 +141,9 @@ def _summary(ws, fmt, P, A, B, sources, exported_at, labels, count) -> None:
     ws.set_column(3, 3, 16)
     ws.write_string(0, 0, "Scenario comparison", fmt["title"])
     r = 2
-    for key, value in (("Scenario A", A.scenario.name), ("Scenario B", B.scenario.name),
-                       ("Exported", now_text(exported_at)), ("Plan years", f"{labels[0]} to {labels[-1]}")):
-        ws.write_string(r, 0, key, fmt["label"])
-        write_text(ws, r, 1, value)
-        r += 1
-    r += 1
-    ws.write_string(r, 0, "Source files", fmt["subtitle"])
-    r += 1
-    for j, h in enumerate(["File", "Path", "Size", "SHA-256"]):
-        ws.write_string(r, j, h, fmt["header"])
-    r += 1
-    for row in source_rows(sources):
-        for j, v in enumerate(row):
-            write_text(ws, r, j, v)
-        r += 1
-    r += 1
+    meta = [("Scenario A", A.scenario.name), ("Scenario B", B.scenario.name),
+            ("Exported", now_text(exported_at)), ("Plan years", f"{labels[0]} to {labels[-1]}")]
+    r = write_summary_head(ws, fmt, r, meta, sources)
     ws.write_string(r, 0, "Plan score", fmt["subtitle"])
     r += 1
     for j, h in enumerate(["", ""] + labels):

@@ -22,7 +22,7 @@ import xlsxwriter
 
 from ..atomic import OutputError, atomic_path
 from ._common import (WORKBOOK_OPTIONS, ExportInfo, Steps, cell, col_range, formula_value, make_formats,
-                      now_text, print_setup, sheet_ref, source_rows, sum_by, write_num, write_text)
+                      now_text, print_setup, sheet_ref, sum_by, write_num, write_summary_head, write_text)
 from .rules_sheet import write_rules_sheet
 
 LINE_SHEET = "Line Items"
@@ -574,26 +574,7 @@ def _write_summary(ws, fmt, L: _Layout, P, R, sources, formulas, exported_at) ->
             ("Funded requests", f"{len(R.requests.ids)}" + (f" ({len(R.unknown_requests)} unknown)"
                                                             if R.unknown_requests else "")),
             ("Line items", f"{P.n_lines:,} budget lines and {len(R.requests.ids):,} request lines")]
-    for key, value in meta:
-        ws.write_string(r, 0, key, fmt["label"])
-        write_text(ws, r, 1, value)
-        r += 1
-    r += 1
-    ws.write_string(r, 0, "Source files", fmt["subtitle"])
-    r += 1
-    for j, h in enumerate(["File", "Path", "Size", "SHA-256"]):
-        ws.write_string(r, j, h, fmt["header"])
-    r += 1
-    for name, path, size, digest in source_rows(sources):
-        write_text(ws, r, 0, name)
-        write_text(ws, r, 1, path)
-        write_text(ws, r, 2, size)
-        write_text(ws, r, 3, digest)
-        r += 1
-    if not sources:
-        ws.write_string(r, 0, "(none given)", fmt["muted"])
-        r += 1
-    r += 1
+    r = write_summary_head(ws, fmt, r, meta, sources)
 
     # Totals per fund and plan year: references to the Funds sheet (formulas).
     ws.write_string(r, 0, "Totals by fund", fmt["subtitle"])
