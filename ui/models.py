@@ -47,6 +47,33 @@ AMBER = QColor("#a05a00")
 
 
 # ---------------------------------------------------------------------------------------------------
+class ListTableModel(QAbstractTableModel):
+    """A table over a Python list (`items()`, default `self.rows`) with column titles `HEADERS` and
+    optional header tooltips `HEADER_TIPS`: the counting and headers every plain model here shares.
+    Subclasses give `data` (and `flags`/`setData` when editable)."""
+
+    HEADERS: Sequence[str] = ()
+    HEADER_TIPS: dict[int, str] = {}
+
+    def items(self) -> list:
+        return self.rows
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt's name
+        return 0 if parent.isValid() else len(self.items())
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section, orientation, role=DISPLAY):  # noqa: N802
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.HEADERS):
+            return None
+        if role == DISPLAY:
+            return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.HEADER_TIPS.get(section)
+        return None
+
+
 class TableModel(QAbstractTableModel):
     """Rows of plain values; `formats[c]` turns a value into text, `numeric[c]` right-aligns it."""
 
@@ -718,11 +745,14 @@ class LineItemsModel(QAbstractTableModel):
 
 
 # ---------------------------------------------------------------------------------------------------
-class RulesModel(QAbstractTableModel):
+class RulesModel(ListTableModel):
     """The current scenario's rules in order.  Label, value, start and end are editable; each
     edit is one undo step through the session."""
 
     HEADERS = ["#", "Label", "Target", "Kind", "Value", "Start", "End"]
+    HEADER_TIPS = {4: "percent points (percent), dollars a year (amount) or positions (fte)",
+                   5: "first fiscal year of the rule (blank = the plan's first)",
+                   6: "last fiscal year of the rule (blank = the plan's last)"}
     EDITABLE = {1, 4, 5, 6}
 
     def __init__(self, session, parent=None):
@@ -754,20 +784,8 @@ class RulesModel(QAbstractTableModel):
             if self.rules:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(self.rules) - 1, 0))
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.rules)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=DISPLAY):  # noqa: N802
-        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
-            return {4: "percent points (percent), dollars a year (amount) or positions (fte)",
-                    5: "first fiscal year of the rule (blank = the plan's first)",
-                    6: "last fiscal year of the rule (blank = the plan's last)"}.get(section)
-        return None
+    def items(self) -> list:
+        return self.rules
 
     def _year_text(self, year) -> str:
         if year is None:

@@ -16,7 +16,7 @@ import math
 import traceback
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSortFilterProxyModel, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QProgressBar,
                                QPushButton, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
@@ -25,7 +25,7 @@ from kcplanner.optimize import OptimizationCancelled, OptimizeOptions, greedy_fi
 from kcplanner.requests import request_records
 
 from . import fmt
-from .models import SORT_ROLE, TableModel
+from .models import SORT_ROLE, ListTableModel, TableModel
 from .requests_commands import add_scenario
 from .workers import CancellableTask
 
@@ -51,10 +51,10 @@ def _checked(value) -> bool:
 # Models
 # =============================================================================================
 
-class LockModel(QAbstractTableModel):
+class LockModel(ListTableModel):
     """Every request with two checkable columns: Must fund, Must not fund (mutually exclusive)."""
 
-    COLUMNS = ["Must fund", "Must not", "Request ID", "Title", "Department", "Five-year cost", "Rank"]
+    HEADERS = COLUMNS = ["Must fund", "Must not", "Request ID", "Title", "Department", "Five-year cost", "Rank"]
     MUST, NEVER = 0, 1
     FIRST = 2   # columns FIRST.. show row[0..]
 
@@ -66,17 +66,6 @@ class LockModel(QAbstractTableModel):
             cost = float(prepared.req_costs[j].sum()) if j is not None else 0.0
             self.rows.append([r.request_id, r.title, r.department, cost, r.rank])
         self.lock: dict[str, str] = {}   # request key → "must" / "never"
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=DISPLAY):  # noqa: N802
-        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
 
     def data(self, index, role=DISPLAY):
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):
@@ -146,25 +135,14 @@ class LockModel(QAbstractTableModel):
         return tuple(row[0] for row in self.rows if self.lock.get(_key(row[0])) == state)
 
 
-class BoundsModel(QAbstractTableModel):
+class BoundsModel(ListTableModel):
     """Departments with a checkable Vary column and editable Low % / High % bounds."""
 
-    COLUMNS = ["Department", "Vary", "Low %", "High %"]
+    HEADERS = COLUMNS = ["Department", "Vary", "Low %", "High %"]
 
     def __init__(self, departments: list[str], low: float = -2.0, high: float = 2.0, parent=None):
         super().__init__(parent)
         self.rows = [[d, False, float(low), float(high)] for d in departments]
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=DISPLAY):  # noqa: N802
-        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
 
     def data(self, index, role=DISPLAY):
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFrame, QHBoxLayout,
                                QHeaderView, QLabel, QMessageBox, QPushButton, QStyle, QTableView, QToolButton,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 from kcplanner.project import NewerFormatError, ProjectError, ProjectInUse
 
 from . import fmt
+from .models import ListTableModel
 
 SORT = Qt.ItemDataRole.UserRole + 11
 GREEN = QColor("#1b7f3b")
@@ -196,7 +197,7 @@ def diff_rows(diff) -> list[list]:
     return rows
 
 
-class DiffTableModel(QAbstractTableModel):
+class DiffTableModel(ListTableModel):
     """The differences of a `DatasetDiff` (`diff_rows`): what, status, name, change, difference."""
 
     HEADERS = ["What", "Status", "Fund", "Department", "Program", "Account, source or request", "Class", "Change",
@@ -211,18 +212,6 @@ class DiffTableModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = diff_rows(diff) if diff is not None else []
         self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self.rows)) \

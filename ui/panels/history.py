@@ -18,13 +18,14 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QMessageBox, QPushButton, QSplitter, QTableView, QTextEdit, QVBoxLayout, QWidget)
 
 from kcplanner.atomic import OutputError, atomic_path, atomic_write_text
 from kcplanner.project import HistoryEntry, ProjectError
+from ..models import ListTableModel
 
 ALL = "\x00all"
 EVENT_ACTIONS = ("project", "save", "recover")
@@ -49,7 +50,7 @@ def _cells(e: HistoryEntry) -> tuple:
             e.description)
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(ListTableModel):
     HEADERS = ["#", "Time", "User", "Scenario", "Action", "Change"]
 
     def __init__(self, parent=None):
@@ -96,17 +97,8 @@ class HistoryModel(QAbstractTableModel):
         return True
 
     # -- Qt -----------------------------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt's name
-        return 0 if parent.isValid() else len(self.entries)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
+    def items(self) -> list:
+        return self.entries
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
