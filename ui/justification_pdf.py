@@ -32,7 +32,7 @@ from .justification_pdf_layout import (FOOTER, MARGIN, Box, Chart, Column, Flow,
                                        column_widths, fit_table)
 
 _app_ref = None
-CHART_W, CHART_H = 400.0, 190.0
+CHART_W, CHART_H = 400.0, 170.0
 ALIGN = {"left": Qt.AlignmentFlag.AlignLeft, "right": Qt.AlignmentFlag.AlignRight}
 
 
@@ -147,8 +147,9 @@ def _request_section(flow: Flow, req: Mapping[str, Any], data: Mapping[str, Any]
 def layout_justification(data: Mapping[str, Any], charts: bool = True, fonts: Fonts | None = None) -> Flow:
     """The document laid out on pages (nothing painted): see ui.justification_pdf_layout."""
     flow = Flow(fonts)
+    each = "the request" if data.get("scope") == "request" else "each request"
     note = (f"Scenario: {data.get('scenario', '')}. Costs are the net budget effect by fiscal year (a Reduction's "
-            "savings are negative). KPI paths compare the scenario without and with each request.")
+            f"savings are negative). KPI paths compare the scenario without and with {each}.")
     if data.get("scope") == "request":
         flow.new_page("portrait", section=data["requests"][0]["request_id"] if data["requests"] else "")
         flow.heading(_title(data), "h1", keep=40)

@@ -81,7 +81,11 @@ def chart_geometry(chart: Chart, fonts: Fonts) -> ChartGeometry:
     kpi, labels = chart.kpi, list(chart.labels)
     title = kpi_title(kpi)
     values = [v for _, key, _, _ in SERIES for v in kpi.get(key) or [] if _finite(v)]
-    lo, hi, step = nice_ticks(min(values), max(values)) if values else (0.0, 1.0, 0.25)
+    if values:      # a little room above and below, so no line runs along the frame
+        pad = (max(values) - min(values)) * 0.04
+        lo, hi, step = nice_ticks(min(values) - pad, max(values) + pad)
+    else:
+        lo, hi, step = 0.0, 1.0, 0.25
     ticks_v = [lo + i * step for i in range(int(round((hi - lo) / step)) + 1)]
     texts = [_tick_text(v, step) for v in ticks_v]
     left = max(fonts.width(AXIS_FONT, t) for t in texts) + 8

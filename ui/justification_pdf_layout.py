@@ -8,7 +8,7 @@ column widths and every paragraph) that ui.justification_pdf paints and the test
 Tables: every column gets its natural width (its widest cell on one line; headers may wrap at
 their words).  When the table is wider than the line, the widest wrapping (text) columns shrink
 first, never below a sensible minimum: the longest word of the column (a single word longer
-than `WORD_CAP` of the line is broken between characters), its header's longest word, and
+than `WORD_CAP` points is broken between characters), its header's longest word, and
 `MIN_TEXT_COL` (or the column's whole text when that is narrower).  Number columns never wrap.
 A table that does not fit even so asks for landscape, then a smaller font (`fit_table`).  Rows
 never split unless one row is taller than a page; the header row repeats on every new page.
@@ -26,7 +26,7 @@ MARGIN = 42.0                  # about 15 mm
 FOOTER = 16.0                  # the page footer's band inside the bottom margin
 PAD_X, PAD_Y = 3.0, 1.6        # cell padding
 MIN_TEXT_COL = 60.0            # a wrapping column is never narrower than this (unless all its text is)
-WORD_CAP = 0.3                 # a word wider than this share of the line is broken between characters
+WORD_CAP = 100.0               # a word wider than this (about 22 characters) is broken between characters
 FAMILIES = ["Helvetica", "Arial", "Liberation Sans", "DejaVu Sans"]
 #: font key → (point size, bold, italic)
 FONT_SPECS = {
@@ -172,7 +172,7 @@ class Widths:
 
 def _limits(spec: TableSpec, fonts: Fonts, key: str, bkey: str, line_width: float) -> tuple[list, list]:
     pad = 2 * PAD_X
-    cap = WORD_CAP * line_width
+    cap = min(WORD_CAP, line_width)
     natural, minimum = [], []
     for c, col in enumerate(spec.columns):
         cells = [(row[c], bkey if r in spec.bold_rows else key) for r, row in enumerate(spec.rows)]
