@@ -78,13 +78,13 @@ def _title(data: Mapping[str, Any]) -> str:
 
 def summary_table(data: Mapping[str, Any]) -> TableSpec:
     labels = list(data["year_labels"])
-    cols = [Column("Rank", "right", False), Column("Request", "left", False), Column("Title"), Column("Type"),
-            Column("Fund"), Column("FTE", "right", False)]
+    cols = [Column("Rank", "right", False), Column("Request", "left", False), Column("Title"), Column("Fund"),
+            Column("FTE", "right", False)]
     cols += [Column(lab, "right", False) for lab in labels] + [Column("Five-year total", "right", False)]
-    rows = [[_rank(r["rank"]), r["request_id"], r["title"], r["type"], r["fund"], number(r["fte"], 1)]
+    rows = [[_rank(r["rank"]), r["request_id"], r["title"], r["fund"], number(r["fte"], 1)]
             + [money(v) for v in r["net_costs"]] + [money(r["net_total"])] for r in data["requests"]]
     tot = data["totals"]
-    rows.append(["", "", "Total", "", "", number(tot["fte"], 1)] + [money(v) for v in tot["net_costs"]]
+    rows.append(["", "", "Total", "", number(tot["fte"], 1)] + [money(v) for v in tot["net_costs"]]
                 + [money(tot["net_total"])])
     return TableSpec("summary", cols, rows, bold_rows=frozenset({len(rows) - 1}), stretch=True)
 
