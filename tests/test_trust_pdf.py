@@ -362,3 +362,38 @@ def sample_prepared_police(tmp_path_factory):
     assert result.dataset is not None, result.report.to_text()
     P = prepare(result.dataset)
     return justification_data(result.dataset, P, EMPTY_SCENARIO, "Police")
+
+
+def test_a_row_taller_than_a_page_and_absurd_figures_still_lay_out(qapp, city, tmp_path):
+    """A 3,000-word title (a summary row taller than a page) continues over pages under a repeated
+    header with every word drawn once; KPI values of ±1e308 give a chart inside its box and
+    figures in scientific notation (never 300 digits); nothing raises."""
+    import copy
+
+    from ui.justification_pdf import money, number, write_justification_pdf
+    from ui.justification_pdf_chart import chart_geometry
+    from ui.justification_pdf_layout import Text
+
+    ds, P = city
+    data = copy.deepcopy(request_justification_data(ds, P, EMPTY_SCENARIO, "REQ-01"))
+    data["scope"] = "department"
+    words = [f"t{i}" for i in range(3000)]
+    data["requests"][0]["title"] = " ".join(words)
+    k = data["requests"][0]["kpis"][0]
+    k["with"] = [1e308, -1e308, 0.0, None, float("nan")]
+    out = tmp_path / "absurd.pdf"
+    flow = write_justification_pdf(data, out)
+    summary = next(t for t in flow.tables if t.name == "summary")
+    assert len(summary.pages) >= 3 and summary.header_rows_drawn == len(summary.pages)
+    drawn = Counter(w for page in flow.pages[:len(summary.pages)] for it in page.items if isinstance(it, Text)
+                    and it.font.startswith("table") for w in it.text.split())
+    assert all(drawn[w] == 1 for w in words)
+    assert_text_stays_in_its_box(flow)
+    g = chart_geometry(flow.charts[0], flow.fonts)
+    px, py, pw, ph = g.plot
+    with_pts = next(s for s in g.series if s.key == "with").points
+    assert with_pts[3] is None and with_pts[4] is None
+    for x, y, v in (q for q in with_pts if q is not None):
+        assert py - 1e-6 <= y <= py + ph + 1e-6
+    assert number(1e308) == "1.000e+308" and money(-2.5e16) == "-$2.500e+16" and money(1234.4) == "$1,234"
+    assert len(pages_in(out.read_bytes())) == len(flow.pages)

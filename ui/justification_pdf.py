@@ -42,15 +42,22 @@ def _ensure_app() -> None:
         _app_ref = QGuiApplication([])
 
 
+HUGE = 1e15   # figures this large are shown in scientific notation (never 300 digits)
+
+
 def money(x: float | None) -> str:
     if x is None or not math.isfinite(x):
         return ""
+    if abs(x) >= HUGE:
+        return f"-${-x:.3e}" if x < 0 else f"${x:.3e}"
     return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
 
 
 def number(x: float | None, digits: int = 2) -> str:
     if x is None or not math.isfinite(x):
         return ""
+    if abs(x) >= HUGE:
+        return f"{x:.3e}"
     return f"{x:,.{digits}f}"
 
 

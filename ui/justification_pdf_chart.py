@@ -54,14 +54,22 @@ def nice_ticks(lo: float, hi: float, n: int = 4) -> tuple[float, float, float]:
     if hi == lo:
         pad = abs(hi) * 0.05 or 1.0
         lo, hi = lo - pad, hi + pad
-    raw = (hi - lo) / n
-    mag = 10 ** math.floor(math.log10(raw))
+    raw = (hi / n - lo / n)          # never overflows, even for ±1e308
+    mag = 10.0 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    return math.floor(lo / step) * step, math.ceil(hi / step) * step, step
+    q_lo, q_hi = lo / step, hi / step
+    if not (math.isfinite(q_lo) and math.isfinite(q_hi)) or max(abs(q_lo), abs(q_hi)) > 1e15:
+        return lo, hi, raw              # values beyond any round step: the range as it is
+    lo2, hi2 = math.floor(q_lo) * step, math.ceil(q_hi) * step
+    if not (math.isfinite(lo2) and math.isfinite(hi2)):
+        return lo, hi, raw
+    return lo2, hi2, step
 
 
 def _tick_text(v: float, step: float) -> str:
     """A tick value with as many decimals as the step needs (0.25 → 2, 2.5 → 1, 50 → 0)."""
+    if max(abs(v), step) >= 1e15:
+        return f"{v:.3g}"
     s = f"{step:.6g}"
     if "e" in s:
         digits = max(0, 1 - math.floor(math.log10(step)))
@@ -82,11 +90,14 @@ def chart_geometry(chart: Chart, fonts: Fonts) -> ChartGeometry:
     title = kpi_title(kpi)
     values = [v for _, key, _, _ in SERIES for v in kpi.get(key) or [] if _finite(v)]
     if values:      # a little room above and below, so no line runs along the frame
-        pad = (max(values) - min(values)) * 0.04
-        lo, hi, step = nice_ticks(min(values) - pad, max(values) + pad)
+        pad = (max(values) / 2 - min(values) / 2) * 0.08
+        low, high = min(values) - pad, max(values) + pad
+        lo, hi, step = nice_ticks(low if math.isfinite(low) else min(values),
+                                  high if math.isfinite(high) else max(values))
     else:
         lo, hi, step = 0.0, 1.0, 0.25
-    ticks_v = [lo + i * step for i in range(int(round((hi - lo) / step)) + 1)]
+    n_ticks = max(1, min(int(round(hi / step - lo / step)), 12))
+    ticks_v = [lo * (1 - i / n_ticks) + hi * (i / n_ticks) for i in range(n_ticks + 1)]   # no overflow
     texts = [_tick_text(v, step) for v in ticks_v]
     left = max(fonts.width(AXIS_FONT, t) for t in texts) + 8
     top = fonts.line(TITLE_FONT) + 12
@@ -96,8 +107,8 @@ def chart_geometry(chart: Chart, fonts: Fonts) -> ChartGeometry:
     n = max(len(labels), 1)
     xs = [px + pw * (i + 0.5) / n for i in range(n)]
 
-    def y_of(v: float) -> float:
-        return py + ph - (v - lo) / (hi - lo) * ph
+    def y_of(v: float) -> float:      # halves first: no overflow near ±1e308
+        return py + ph - (v / 2 - lo / 2) / (hi / 2 - lo / 2) * ph
 
     ticks = [(v, y_of(v), t) for v, t in zip(ticks_v, texts)]
     series = []

@@ -437,9 +437,13 @@ class Flow:
             rec.pages.append(len(self.pages))
 
         cap_h = (self.fonts.line("h3") + 1) if caption else 0.0
-        first = max(len(c) for c in body[0]) if body else 1
-        self.ensure(cap_h + head_h + first * lh + 2 * PAD_Y)
+        fresh_room = (self.bottom - MARGIN) - cap_h - head_h   # below the header on a new page
+        first = max(len(c) for c in body[0]) * lh + 2 * PAD_Y if body else lh
+        if first > fresh_room:      # a first row taller than a page starts here with a few lines
+            first = 3 * lh + 2 * PAD_Y
+        self.ensure(cap_h + head_h + first)
         draw_header()
+        fresh = False                                          # nothing but the header on this page yet
         for r, cells in enumerate(body):
             k = bkey if r in spec.bold_rows else key
             while True:
@@ -447,17 +451,21 @@ class Flow:
                 h = n * lh + 2 * PAD_Y
                 if h <= self.room():
                     self._row(cells, [k] * len(cols), cols, spec, h)
+                    fresh = False
                     break
                 fit = int((self.room() - 2 * PAD_Y) // lh)
-                if fit < 1 or h <= (self.bottom - MARGIN) - cap_h - head_h:
+                if not fresh and (fit < 1 or h <= fresh_room):
                     self.new_page()      # the row fits on a fresh page: move it there whole
                     draw_header()
+                    fresh = True
                     continue
                 # a row taller than a page: as many lines as fit here, the rest on the next page
+                fit = max(fit, 1)
                 self._row([c[:fit] for c in cells], [k] * len(cols), cols, spec, fit * lh + 2 * PAD_Y)
                 cells = [c[fit:] or [""] for c in cells]
                 self.new_page()
                 draw_header()
+                fresh = True
         self.space(8)
         return rec
 
