@@ -78,15 +78,20 @@ def _key(value: Any) -> str:
 
 def justification_data(dataset: Dataset, prepared: Prepared, base_scenario: Scenario, department: str,
                        narratives: Mapping[str, JustificationNarrative] | None = None,
-                       effects: Sequence[RequestEffect] | None = None) -> dict[str, Any]:
+                       effects: Sequence[RequestEffect] | None = None,
+                       request_ids: Sequence[str] | None = None) -> dict[str, Any]:
     """One department's requests in Rank order with everything the justification shows.
 
     `narratives` maps request ID → the form's narrative (default: What = the title,
-    Why = the request's Justification text).  `effects` may pass already computed effects."""
+    Why = the request's Justification text).  `effects` may pass already computed effects.
+    `request_ids` keeps only those requests (see `request_justification_data`)."""
     P = prepared
     code = P.departments.find(department)
     dept_name = P.departments.names[code] if code is not None else " ".join(str(department).split())
     records = ranked(dataset, dept_name)
+    if request_ids is not None:
+        keep = {_key(r) for r in request_ids}
+        records = [r for r in records if _key(r.request_id) in keep]
     ids = [r.request_id for r in records]
     by_id = {}
     if effects is not None:
@@ -145,9 +150,47 @@ def justification_data(dataset: Dataset, prepared: Prepared, base_scenario: Scen
         total_fte += float(rec.fte or 0.0) * (-1.0 if _key(rec.type) == "reduction" else 1.0)
     return {
         "city": dataset.plan.settings.city or "", "department": dept_name, "scenario": base_scenario.name,
+        "scope": "department" if request_ids is None else "requests",
         "plan_years": years, "year_labels": labels, "requests": out_requests,
         "totals": {"net_costs": _nums(total_costs), "net_total": float(total_costs.sum()), "fte": total_fte},
     }
+
+
+def request_justification_data(dataset: Dataset, prepared: Prepared, base_scenario: Scenario, request_id: str,
+                               narrative: JustificationNarrative | None = None,
+                               effect: RequestEffect | None = None) -> dict[str, Any]:
+    """The justification of ONE request: the same data as `justification_data` (its department,
+    totals of that one request) with only that request.  Raises `KeyError` naming an unknown ID."""
+    rec = next((r for r in ranked(dataset) if _key(r.request_id) == _key(request_id)), None)
+    if rec is None:
+        raise KeyError(f"no request with the ID {request_id!r}")
+    data = justification_data(dataset, prepared, base_scenario, rec.department,
+                              {rec.request_id: narrative} if narrative is not None else None,
+                              [effect] if effect is not None else None, request_ids=[rec.request_id])
+    data["scope"] = "request"
+    return data
+
+
+def narrative_paragraphs(req: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) of one request's narrative as printed, each text once: What (left out when
+    it only repeats the title), Why, Alternatives considered, each expected effect, then the
+    request's own Justification text unless a paragraph already holds it (by default Why *is*
+    the Justification).  Texts are compared with their whitespace collapsed, ignoring case."""
+    nar = req.get("narrative") or {}
+    items = [("What", nar.get("what")), ("Why", nar.get("why")), ("Alternatives considered", nar.get("alternatives"))]
+    items += [(f"Expected effect on {e['kpi_id']}", e.get("text")) for e in nar.get("expected_effects", [])]
+    items.append(("Justification", req.get("justification")))
+    out: list[tuple[str, str]] = []
+    seen: list[str] = []
+    for label, text in items:
+        norm = _key(text or "")
+        if not norm or (label == "What" and norm == _key(req.get("title", ""))):
+            continue
+        if norm in seen or (label == "Justification" and any(norm in s for s in seen)):
+            continue
+        seen.append(norm)
+        out.append((label, str(text).strip()))
+    return out
 
 
 # =============================================================================================
@@ -273,15 +316,10 @@ def _workbook(wb, data: Mapping[str, Any]) -> None:
         n(ws, r, 1, req["fte"], F["num"])
         r += 2
         # narrative
-        nar = req["narrative"]
         s(ws, r, 0, "Narrative", F["h"])
         s(ws, r, 1, "", F["h"])
         r += 1
-        paragraphs = [("What", nar.get("what", "")), ("Why", nar.get("why", "")),
-                      ("Alternatives considered", nar.get("alternatives", ""))]
-        paragraphs += [(f"Expected effect on {eff['kpi_id']}", eff["text"]) for eff in nar.get("expected_effects", [])]
-        paragraphs.append(("Justification", req["justification"]))
-        for label, text in paragraphs:
+        for label, text in narrative_paragraphs(req):
             s(ws, r, 0, label, F["b"])
             ws.merge_range(r, 1, r, ny + 1, "", F["wrap"])
             s(ws, r, 1, text, F["wrap"])
@@ -362,4 +400,5 @@ def _workbook(wb, data: Mapping[str, Any]) -> None:
         ws.set_column(1, 1, 15)
 
 
-__all__ = ["JustificationNarrative", "justification_data", "write_justification_workbook"]
+__all__ = ["JustificationNarrative", "justification_data", "request_justification_data", "narrative_paragraphs",
+           "write_justification_workbook"]

@@ -33,6 +33,7 @@ from kcplanner.justification import JustificationNarrative
 from kcplanner.requests import Request, RequestEffect
 
 from . import fmt
+from .justification_pdf_action import RequestPdfAction
 
 #: Projected and expected effects more than this far apart (relative to the projection) differ.
 TOLERANCE = 0.25
@@ -143,8 +144,9 @@ class JustificationBuilder(QDialog):
     changed = Signal()
 
     def __init__(self, request: Request, effect: RequestEffect, narrative: JustificationNarrative | None = None,
-                 prepared=None, parent=None):
+                 prepared=None, parent=None, scenario=None):
         super().__init__(parent)
+        self.scenario = scenario  # None: the parent's session's current scenario (for the PDF)
         self.request = request
         self.effect = effect
         self.prepared = prepared
@@ -242,8 +244,11 @@ class JustificationBuilder(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        self.pdf = RequestPdfAction(self)  # "PDF for this request…" (ui.justification_pdf_action)
         bottom = QHBoxLayout()
         bottom.addWidget(self.flag_label, 1)
+        bottom.addWidget(self.pdf.status)
+        bottom.addWidget(self.pdf.button)
         bottom.addWidget(self.back)
         bottom.addWidget(self.next)
         bottom.addWidget(self.buttons)

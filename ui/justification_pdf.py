@@ -1,31 +1,39 @@
 """The funding justification as a PDF for a council packet, through Qt's own PDF writer.
 
-    from kcplanner.justification import justification_data
+    from kcplanner.justification import justification_data, request_justification_data
     write_justification_pdf(justification_data(dataset, prepared, scenario, "Police"), "police.pdf")
+    write_justification_pdf(request_justification_data(dataset, prepared, scenario, "REQ-POL-001"), "one.pdf")
 
-The same plain data as the workbook (kcplanner.justification): a cover table of the department's
-requests in Rank order, then one section per request (narrative, costs by year, FTE, fund effect,
-each KPI's paths as a table and a small line chart drawn with QPainter).  Text is laid out by a
-QTextDocument (HTML, every input text escaped) and printed by QPdfWriter; the file is written
-atomically.  Needs a QGuiApplication (one is created if none exists, e.g. on the command line).
+The same plain data as the workbook (kcplanner.justification).  A department's PDF opens with
+a summary table of its requests in Rank order (landscape when the table needs it), then gives
+each request its own pages: details, the narrative (each text once), costs by year, fund
+effect, and each KPI's paths as a table and a line chart.  A one-request PDF is that request's
+section alone.  `layout_justification` lays the pages out (ui.justification_pdf_layout: column
+widths from the measured text, words wrapped, header rows repeated); `write_justification_pdf`
+paints them with QPainter on a QPdfWriter at 72 dpi (1 unit = 1 point) and writes the file
+atomically.  Needs a QGuiApplication (one is created if none exists, e.g. on the command line);
+safe to run on a worker thread.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt, QUrl
-from PySide6.QtGui import (QColor, QFont, QGuiApplication, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter,
-                           QPen, QTextDocument)
+from PySide6.QtCore import QMarginsF, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
 from kcplanner.atomic import atomic_path
+from kcplanner.justification import narrative_paragraphs
+
+from .justification_pdf_chart import draw_chart, kpi_title
+from .justification_pdf_layout import (FOOTER, MARGIN, Box, Chart, Column, Flow, Fonts, TableSpec, Text,
+                                       column_widths, fit_table)
 
 _app_ref = None
-CHART_W, CHART_H = 560, 220
-COLORS = ("#1f4e79", "#c55a11", "#6b6b6b")
+CHART_W, CHART_H = 400.0, 170.0
+ALIGN = {"left": Qt.AlignmentFlag.AlignLeft, "right": Qt.AlignmentFlag.AlignRight}
 
 
 def _ensure_app() -> None:
@@ -34,19 +42,22 @@ def _ensure_app() -> None:
         _app_ref = QGuiApplication([])
 
 
-def _e(text: Any) -> str:
-    return html.escape("" if text is None else str(text)).replace("\n", "<br/>")
+HUGE = 1e15   # figures this large are shown in scientific notation (never 300 digits)
 
 
 def money(x: float | None) -> str:
     if x is None or not math.isfinite(x):
         return ""
+    if abs(x) >= HUGE:
+        return f"-${-x:.3e}" if x < 0 else f"${x:.3e}"
     return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
 
 
 def number(x: float | None, digits: int = 2) -> str:
     if x is None or not math.isfinite(x):
         return ""
+    if abs(x) >= HUGE:
+        return f"{x:.3e}"
     return f"{x:,.{digits}f}"
 
 
@@ -56,185 +67,186 @@ def pct(x: float | None) -> str:
     return f"{x * 100:.1f}%"
 
 
-def kpi_chart(kpi: Mapping[str, Any], labels: list[str], width: int = CHART_W, height: int = CHART_H) -> QImage:
-    """A line chart of one KPI: without request, with request, target (dashed)."""
-    scale = 2  # draw at twice the size for a crisp print
-    img = QImage(width * scale, height * scale, QImage.Format.Format_ARGB32)
-    img.fill(QColor("white"))
-    p = QPainter(img)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.scale(scale, scale)
-    series = [("Without request", kpi["without"], COLORS[0], Qt.PenStyle.SolidLine),
-              ("With request", kpi["with"], COLORS[1], Qt.PenStyle.SolidLine),
-              ("Target", kpi["target"], COLORS[2], Qt.PenStyle.DashLine)]
-    values = [v for _, vs, _, _ in series for v in vs if v is not None and math.isfinite(v)]
-    left, right, top, bottom = 64, 12, 24, 44
-    plot = QRectF(left, top, width - left - right, height - top - bottom)
-    font = QFont()
-    font.setPointSizeF(7.5)
-    p.setFont(font)
-    p.setPen(QPen(QColor("#999999"), 0.8))
-    p.drawRect(plot)
-    title = f"{kpi['kpi_id']} {kpi['name']}"
-    p.setPen(QColor("black"))
-    p.drawText(QRectF(left, 2, plot.width(), 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
-    if values:
-        lo, hi = min(values), max(values)
-        if hi == lo:
-            pad = abs(hi) * 0.05 or 1.0
-            lo, hi = lo - pad, hi + pad
-        else:
-            pad = (hi - lo) * 0.08
-            lo, hi = lo - pad, hi + pad
-        n = len(labels)
-
-        def pt(i: int, v: float) -> QPointF:
-            x = plot.left() + (plot.width() * (i + 0.5) / n)
-            y = plot.bottom() - (v - lo) / (hi - lo) * plot.height()
-            return QPointF(x, y)
-
-        p.setPen(QColor("#444444"))
-        for k in range(5):
-            v = lo + (hi - lo) * k / 4
-            y = plot.bottom() - plot.height() * k / 4
-            p.setPen(QPen(QColor("#e5e5e5"), 0.5))
-            p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-            p.setPen(QColor("#444444"))
-            p.drawText(QRectF(0, y - 7, left - 4, 14), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                       f"{v:,.2f}")
-        for i, lab in enumerate(labels):
-            x = plot.left() + plot.width() * (i + 0.5) / n
-            p.drawText(QRectF(x - 40, plot.bottom() + 2, 80, 14), Qt.AlignmentFlag.AlignHCenter, lab)
-        for name, vs, color, style in series:
-            pen = QPen(QColor(color), 1.6, style)
-            p.setPen(pen)
-            pts = [pt(i, v) for i, v in enumerate(vs) if v is not None and math.isfinite(v)]
-            for a, b in zip(pts, pts[1:]):
-                p.drawLine(a, b)
-            if style == Qt.PenStyle.SolidLine:
-                p.setBrush(QColor(color))
-                for q in pts:
-                    p.drawEllipse(q, 2.0, 2.0)
-                p.setBrush(Qt.BrushStyle.NoBrush)
-        # legend
-        x = plot.left()
-        for name, _, color, style in series:
-            p.setPen(QPen(QColor(color), 2, style))
-            p.drawLine(QPointF(x, height - 10), QPointF(x + 18, height - 10))
-            p.setPen(QColor("black"))
-            p.drawText(QRectF(x + 22, height - 17, 110, 14), Qt.AlignmentFlag.AlignLeft, name)
-            x += 130
-    p.end()
-    return img
+def _rank(rank) -> str:
+    if rank is None:
+        return ""
+    return f"{int(rank)}" if float(rank).is_integer() else f"{rank:g}"
 
 
-def justification_html(data: Mapping[str, Any], chart_urls: Mapping[tuple[int, int], str] | None = None) -> str:
-    """The document as HTML (Qt's rich-text subset); every input text is escaped."""
-    labels = list(data["year_labels"])
+def _title(data: Mapping[str, Any]) -> str:
     city = data.get("city") or ""
-    out = ["<html><head><style>",
-           "body { font-family: 'Helvetica', 'Arial', sans-serif; font-size: 9pt; }",
-           "h1 { font-size: 16pt; } h2 { font-size: 13pt; margin-top: 14px; } h3 { font-size: 10.5pt; }",
-           "th { background-color: #dce6f1; font-weight: bold; } td, th { padding: 2px 4px; }",
-           ".n { text-align: right; } .note { color: #555555; font-style: italic; }",
-           "table.summary { font-size: 7.5pt; } h2.request { page-break-before: always; }",
-           "</style></head><body>"]
-    out.append(f"<h1>{_e(city + ' — ' if city else '')}{_e(data['department'])}: funding requests</h1>")
-    out.append(f"<p class='note'>Scenario: {_e(data.get('scenario', ''))}. Costs are the net budget effect by "
-               "fiscal year (a Reduction's savings are negative). KPI paths compare the scenario without and with "
-               "each request.</p>")
-    out.append("<table class='summary' border='1' cellspacing='0' cellpadding='2' width='100%'><tr><th>Rank</th>"
-               "<th>Request</th><th>Title</th><th>Fund</th><th>FTE</th>"
-               + "".join(f"<th>{_e(lab)}</th>" for lab in labels) + "<th>Five-year total</th></tr>")
-    for req in data["requests"]:
-        rank = req["rank"]
-        rank_text = "" if rank is None else (f"{int(rank)}" if float(rank).is_integer() else f"{rank:g}")
-        out.append(f"<tr><td>{_e(rank_text)}</td><td style='white-space: nowrap'>{_e(req['request_id'])}</td>"
-                   f"<td>{_e(req['title'])}</td>"
-                   f"<td>{_e(req['fund'])}</td><td class='n'>{number(req['fte'], 1)}</td>"
-                   + "".join(f"<td class='n' style='white-space: nowrap'>{money(v)}</td>" for v in req["net_costs"])
-                   + f"<td class='n' style='white-space: nowrap'><b>{money(req['net_total'])}</b></td></tr>")
-    tot = data["totals"]
-    out.append("<tr><td></td><td></td><td><b>Total</b></td><td></td>"
-               f"<td class='n'>{number(tot['fte'], 1)}</td>"
-               + "".join(f"<td class='n' style='white-space: nowrap'><b>{money(v)}</b></td>" for v in tot["net_costs"])
-               + f"<td class='n' style='white-space: nowrap'><b>{money(tot['net_total'])}</b></td></tr></table>")
-
-    for r_i, req in enumerate(data["requests"]):
-        out.append(f"<h2 class='request'>{_e(req['request_id'])}: {_e(req['title'])}</h2>")
-        out.append("<table cellspacing='0' cellpadding='2'>"
-                   f"<tr><td><b>Program</b></td><td>{_e(req['program'])}</td><td><b>Fund</b></td><td>{_e(req['fund'])}</td></tr>"
-                   f"<tr><td><b>Type</b></td><td>{_e(req['type'])}</td><td><b>Account class</b></td><td>{_e(req['account_class'])}</td></tr>"
-                   f"<tr><td><b>Recurring</b></td><td>{'Yes' if req['recurring'] else 'No'}</td><td><b>FTE</b></td>"
-                   f"<td>{number(req['fte'], 1)}</td></tr></table>")
-        nar = req["narrative"]
-        for label, text in (("What", nar.get("what")), ("Why", nar.get("why")),
-                            ("Alternatives considered", nar.get("alternatives"))):
-            if text:
-                out.append(f"<p><b>{label}.</b> {_e(text)}</p>")
-        for eff in nar.get("expected_effects", []):
-            out.append(f"<p><b>Expected effect on {_e(eff['kpi_id'])}.</b> {_e(eff['text'])}</p>")
-        if req.get("justification") and req["justification"] != nar.get("why"):
-            out.append(f"<p><b>Justification.</b> {_e(req['justification'])}</p>")
-        out.append("<h3>Costs by year</h3><table border='1' cellspacing='0' cellpadding='3'><tr><th></th>"
-                   + "".join(f"<th>{_e(lab)}</th>" for lab in labels) + "<th>Five-year total</th></tr>")
-        out.append("<tr><td>Cost as requested</td>" + "".join(f"<td class='n'>{money(v)}</td>" for v in req["costs"])
-                   + f"<td class='n'><b>{money(req['total_cost'])}</b></td></tr>")
-        out.append("<tr><td>Net budget effect</td>" + "".join(f"<td class='n'>{money(v)}</td>" for v in req["net_costs"])
-                   + f"<td class='n'><b>{money(req['net_total'])}</b></td></tr></table>")
-        if req["funds"]:
-            out.append("<h3>Fund effect</h3><table border='1' cellspacing='0' cellpadding='3'><tr><th></th>"
-                       + "".join(f"<th>{_e(lab)}</th>" for lab in labels) + "</tr>")
-            for fe in req["funds"]:
-                for label, key in (("ending balance", "balance_delta"), ("structural balance", "structural_delta")):
-                    out.append(f"<tr><td>{_e(fe['fund'])}: {label}</td>"
-                               + "".join(f"<td class='n'>{money(v)}</td>" for v in fe[key]) + "</tr>")
-                out.append(f"<tr><td>{_e(fe['fund'])}: reserve ratio with the request</td>"
-                           + "".join(f"<td class='n'>{pct(v)}</td>" for v in fe["reserve_ratio_with"]) + "</tr>")
-            out.append("</table>")
-        if not req["kpis"]:
-            out.append("<p class='note'>No KPI is linked to this request or moved by it.</p>")
-        for k_i, k in enumerate(req["kpis"]):
-            unit = f" ({_e(k['unit'])})" if k.get("unit") else ""
-            out.append(f"<h3>{_e(k['kpi_id'])} {_e(k['name'])}{unit} — {_e(k['direction'])}</h3>")
-            out.append("<table border='1' cellspacing='0' cellpadding='3'><tr><th></th>"
-                       + "".join(f"<th>{_e(lab)}</th>" for lab in labels) + "</tr>")
-            for label, key, digits in (("Without request", "without", 2), ("With request", "with", 2),
-                                       ("Target", "target", 2), ("Change", "delta", 4)):
-                out.append(f"<tr><td>{label}</td>" + "".join(f"<td class='n'>{number(v, digits)}</td>" for v in k[key])
-                           + "</tr>")
-            out.append("</table>")
-            if k.get("cost_per_unit") is not None:
-                out.append(f"<p>Cost per unit-year of improvement: {money(k['cost_per_unit'])}</p>")
-            url = (chart_urls or {}).get((r_i, k_i))
-            if url:
-                out.append(f"<p><img src='{url}' width='{CHART_W}' height='{CHART_H}'/></p>")
-    out.append("</body></html>")
-    return "".join(out)
+    what = "funding request" if data.get("scope") == "request" else "funding requests"
+    return f"{city + ' — ' if city else ''}{data['department']}: {what}"
 
 
-def write_justification_pdf(data: Mapping[str, Any], out_path, charts: bool = True) -> None:
-    """Write the justification PDF (US Letter, portrait) atomically to `out_path`."""
-    _ensure_app()
+# =============================================================================================
+# Content
+# =============================================================================================
+
+def summary_table(data: Mapping[str, Any]) -> TableSpec:
     labels = list(data["year_labels"])
-    doc = QTextDocument()
-    urls: dict[tuple[int, int], str] = {}
-    if charts:
-        for r_i, req in enumerate(data["requests"]):
-            for k_i, k in enumerate(req["kpis"]):
-                url = f"chart://{r_i}/{k_i}.png"
-                doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(url), kpi_chart(k, labels))
-                urls[(r_i, k_i)] = url
-    doc.setHtml(justification_html(data, urls))
+    cols = [Column("Rank", "right", False), Column("Request", "left", False), Column("Title"), Column("Fund"),
+            Column("FTE", "right", False)]
+    cols += [Column(lab, "right", False) for lab in labels] + [Column("Five-year total", "right", False)]
+    rows = [[_rank(r["rank"]), r["request_id"], r["title"], r["fund"], number(r["fte"], 1)]
+            + [money(v) for v in r["net_costs"]] + [money(r["net_total"])] for r in data["requests"]]
+    tot = data["totals"]
+    rows.append(["", "", "Total", "", number(tot["fte"], 1)] + [money(v) for v in tot["net_costs"]]
+                + [money(tot["net_total"])])
+    return TableSpec("summary", cols, rows, bold_rows=frozenset({len(rows) - 1}), stretch=True)
+
+
+def _year_table(name: str, labels: list, rows: list[list[str]], total: bool) -> TableSpec:
+    cols = [Column("")] + [Column(lab, "right", False) for lab in labels]
+    if total:
+        cols.append(Column("Five-year total", "right", False))
+    return TableSpec(name, cols, rows, shade_cols=frozenset({0}))
+
+
+def _request_section(flow: Flow, req: Mapping[str, Any], data: Mapping[str, Any], charts: bool) -> None:
+    labels = list(data["year_labels"])
+    rid = req["request_id"]
+    flow.heading(f"{rid}: {req['title']}", "h2", keep=60)
+    details = [["Department", data["department"], "Rank", _rank(req["rank"])],
+               ["Program", req["program"], "Type", req["type"]],
+               ["Fund", req["fund"], "Account class", req["account_class"]],
+               ["Recurring", "Yes" if req["recurring"] else "No (one-time)", "FTE", number(req["fte"], 1)],
+               ["In the scenario", "Funded" if req.get("funded_in_base") else "Not funded",
+                "Five-year net cost", money(req["net_total"])]]
+    flow.table(TableSpec(f"{rid} details", [Column(""), Column(""), Column(""), Column("")], details,
+                         header=False, shade_cols=frozenset({0, 2})))
+    for label, text in narrative_paragraphs(req):
+        flow.paragraph(text, label)
+    flow.heading("Costs by year", "h3", keep=40, before=4)
+    flow.table(_year_table(f"{rid} costs", labels, [
+        ["Cost as requested"] + [money(v) for v in req["costs"]] + [money(req["total_cost"])],
+        ["Net budget effect"] + [money(v) for v in req["net_costs"]] + [money(req["net_total"])]], True))
+    if req["funds"]:
+        rows = []
+        for fe in req["funds"]:
+            rows.append([f"{fe['fund']}: ending balance"] + [money(v) for v in fe["balance_delta"]])
+            rows.append([f"{fe['fund']}: structural balance"] + [money(v) for v in fe["structural_delta"]])
+            rows.append([f"{fe['fund']}: reserve ratio with the request"] + [pct(v) for v in fe["reserve_ratio_with"]])
+        flow.heading("Fund effect (change with the request)", "h3", keep=40, before=4)
+        flow.table(_year_table(f"{rid} funds", labels, rows, False))
+    blocks = []
+    for k in req["kpis"]:
+        rows = [[label] + [number(v, digits) for v in k[key]]
+                for label, key, digits in (("Without request", "without", 2), ("With request", "with", 2),
+                                           ("Target", "target", 2), ("Change", "delta", 4))]
+        spec = _year_table(f"{rid} {k['kpi_id']}", labels, rows, False)
+        # the heading, the table, the cost note and the chart stay on one page
+        height = flow.table_height(spec) + 2 * flow.fonts.line("note") + (CHART_H + 6 if charts else 0)
+        blocks.append((k, spec, height))
+    flow.heading("KPIs", "h3", keep=blocks[0][2] + 20 if blocks else 30, before=4)
+    if not blocks:
+        flow.paragraph("No KPI is linked to this request or moved by it.", key="note", color="#555555")
+    for k, spec, height in blocks:
+        tag = "the KPI the request names" if k.get("linked") else "moved by the request"
+        flow.heading(f"{kpi_title(k)} — {k['direction']}; {tag}", "body_b", keep=height, before=4)
+        flow.table(spec)
+        if k.get("cost_per_unit") is not None:
+            flow.paragraph(f"Cost per unit-year of improvement: {money(k['cost_per_unit'])}", key="note")
+        if charts:
+            flow.chart(k, labels, rid, CHART_W, CHART_H)
+
+
+def layout_justification(data: Mapping[str, Any], charts: bool = True, fonts: Fonts | None = None) -> Flow:
+    """The document laid out on pages (nothing painted): see ui.justification_pdf_layout."""
+    flow = Flow(fonts)
+    each = "the request" if data.get("scope") == "request" else "each request"
+    note = (f"Scenario: {data.get('scenario', '')}. Costs are the net budget effect by fiscal year (a Reduction's "
+            f"savings are negative). KPI paths compare the scenario without and with {each}.")
+    if data.get("scope") == "request":
+        flow.new_page("portrait", section=data["requests"][0]["request_id"] if data["requests"] else "")
+        flow.heading(_title(data), "h1", keep=40)
+        flow.paragraph(note, key="note", color="#555555")
+        for req in data["requests"]:
+            _request_section(flow, req, data, charts)
+        return flow
+    spec = summary_table(data)
+    widths, orientation = fit_table(spec, flow.fonts, Flow.line_width("portrait"), Flow.line_width("landscape"))
+    flow.new_page(orientation, section="")
+    flow.heading(_title(data), "h1", keep=40)
+    flow.paragraph(note, key="note", color="#555555")
+    flow.table(spec, widths, caption=f"{len(data['requests'])} requests in rank order")
+    for req in data["requests"]:
+        flow.new_page("portrait", section=req["request_id"])
+        _request_section(flow, req, data, charts)
+    return flow
+
+
+# =============================================================================================
+# Painting
+# =============================================================================================
+
+def _page_layout(orientation: str) -> QPageLayout:
+    o = QPageLayout.Orientation.Portrait if orientation == "portrait" else QPageLayout.Orientation.Landscape
+    return QPageLayout(QPageSize(QPageSize.PageSizeId.Letter), o, QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Point)
+
+
+def _paint_page(p: QPainter, flow: Flow, page, number_: int, total: int, footer: str) -> None:
+    fonts = flow.fonts
+    flags = Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip
+    for item in page.items:
+        if isinstance(item, Box):
+            p.setBrush(QColor(item.fill) if item.fill else Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor(item.stroke), 0.5) if item.stroke else Qt.PenStyle.NoPen)
+            p.drawRect(QRectF(item.x, item.y, item.w, item.h))
+        elif isinstance(item, Text):
+            p.setFont(fonts.font(item.font))
+            p.setPen(QColor(item.color))
+            p.drawText(QRectF(item.x, item.y, item.w, item.h), ALIGN[item.align] | flags, item.text)
+        elif isinstance(item, Chart):
+            draw_chart(p, item, fonts)
+    p.setFont(fonts.font("small"))
+    p.setPen(QColor("#666666"))
+    y = page.height - MARGIN - FOOTER + 6
+    w = page.width - 2 * MARGIN
+    text = fonts.metrics("small").elidedText(footer, Qt.TextElideMode.ElideRight, w - 80)
+    p.drawText(QRectF(MARGIN, y, w - 80, FOOTER), Qt.AlignmentFlag.AlignLeft | flags, text)
+    p.drawText(QRectF(MARGIN, y, w, FOOTER), Qt.AlignmentFlag.AlignRight | flags, f"Page {number_} of {total}")
+
+
+def write_justification_pdf(data: Mapping[str, Any], out_path, charts: bool = True,
+                            progress: Callable[[float, str], None] | None = None,
+                            cancelled: Callable[[], bool] | None = None) -> Flow:
+    """Write the justification PDF (US Letter) atomically to `out_path`; returns its layout.
+
+    `cancelled()` is polled between pages: when it turns True, kcplanner.exports.ExportCancelled
+    is raised and the target is left as it was."""
+    from kcplanner.exports import ExportCancelled
+
+    _ensure_app()
+    flow = layout_justification(data, charts)
+    footer = f"{_title(data)} · Scenario: {data.get('scenario', '')}"
+    total = len(flow.pages)
     with atomic_path(Path(out_path), suffix=".pdf") as tmp:
         writer = QPdfWriter(str(tmp))
-        writer.setPageSize(QPageSize(QPageSize.PageSizeId.Letter))
-        writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
-        writer.setResolution(300)
-        writer.setTitle(f"{data['department']}: funding requests")
+        writer.setResolution(72)
+        writer.setPageLayout(_page_layout(flow.pages[0].orientation))
+        writer.setTitle(_title(data))
         writer.setCreator("kcplanner")
-        doc.print_(writer)  # lays the document out on the writer's pages (points, not device pixels)
-        del writer  # flushes and closes the file before it replaces the target
+        p = QPainter(writer)
+        try:
+            for i, page in enumerate(flow.pages):
+                if cancelled is not None and cancelled():
+                    raise ExportCancelled("cancelled")
+                if i:
+                    writer.setPageLayout(_page_layout(page.orientation))
+                    writer.newPage()
+                rect = QRect(0, 0, round(page.width), round(page.height))
+                p.setViewport(rect)
+                p.setWindow(rect)
+                _paint_page(p, flow, page, i + 1, total, footer)
+                if progress is not None:
+                    progress((i + 1) / total, f"Page {i + 1} of {total}")
+        finally:
+            p.end()
+            del p
+            del writer  # flushes and closes the file before it replaces the target
+    return flow
 
 
-__all__ = ["write_justification_pdf", "justification_html", "kpi_chart"]
+__all__ = ["write_justification_pdf", "layout_justification", "summary_table", "money", "number", "pct",
+           "column_widths"]
