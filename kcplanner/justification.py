@@ -351,7 +351,8 @@ def _workbook(wb, data: Mapping[str, Any]) -> None:
                     "marker": {"type": "circle" if i < 2 else "none"},
                     "line": {"dash_type": "dash"} if i == 2 else {},
                 })
-            chart.set_title({"name": f"{k['kpi_id']} {k['name']}"[:80]})
+            from .exports._common import set_literal_title  # a KPI ID starting "=" stays text
+            set_literal_title(chart, f"{k['kpi_id']} {k['name']}"[:80])
             chart.set_legend({"position": "bottom"})
             chart.set_size({"width": 520, "height": 260})
             ws.insert_chart(chart_row, ny + 3, chart)

@@ -41,6 +41,27 @@ class WriteBackInfo:
     sheets: dict[str, str] = field(default_factory=dict)  # sheet → "columns" | "new sheet <name>"
 
 
+def write_back_targets(books, folder: str | Path, scenario_name: str) -> dict[Path, Path]:
+    """Where each department workbook's write-back copy goes: `<book> - <scenario>.<ext>` in
+    `folder`, the name made safe (kcplanner.filenames: no separators, `..`, NUL, reserved names,
+    at most 120 bytes) and checked to stay inside `folder`; two books of the same name get
+    ` (2)`, ` (3)`."""
+    from ..filenames import file_in
+
+    out: dict[Path, Path] = {}
+    taken: set[str] = set()
+    for book in books:
+        book = Path(book)
+        base = f"{book.stem} - {scenario_name}"
+        target, k = file_in(folder, base, book.suffix), 2
+        while target.name.casefold() in taken:
+            target = file_in(folder, f"{base[:100]} ({k})", book.suffix)
+            k += 1
+        taken.add(target.name.casefold())
+        out[book] = target
+    return out
+
+
 def _key(v) -> str:
     return " ".join(str(v).split()).casefold() if v is not None else ""
 
