@@ -44,16 +44,16 @@ def decode_json_bytes(data: bytes, where: str) -> str:
                 raise JsonFileError(f"{where}: the file starts with a {encoding.upper().replace('-SIG', '')} "
                                     f"byte-order mark but is not valid {encoding.upper().replace('-SIG', '')} "
                                     f"(byte {exc.start})") from None
+    if b"\x00" in data[:4]:  # JSON text starts with ASCII: NULs there mean UTF-16/32 without a mark
+        raise JsonFileError(f"{where}: not UTF-8 text; it looks like UTF-16 without a byte-order mark: save it as "
+                            "UTF-8 (or as UTF-16 with a byte-order mark)")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        if b"\x00" in data[:4]:
-            hint = "it looks like UTF-16 without a byte-order mark; save it as UTF-8"
-        else:
-            hint = ("it is probably in a legacy encoding such as Latin-1 or Windows-1252; save it as UTF-8 "
-                    "(in Notepad: File > Save as, Encoding UTF-8)")
-        raise JsonFileError(f"{where}: not UTF-8 text (byte 0x{data[exc.start]:02X} at line {line}); {hint}") from None
+        raise JsonFileError(f"{where}: not UTF-8 text (byte 0x{data[exc.start]:02X} at line {line}); it is probably "
+                            "in a legacy encoding such as Latin-1 or Windows-1252: save it as UTF-8 (in Notepad: "
+                            "File > Save as, Encoding UTF-8)") from None
 
 
 def _check_depth(text: str, where: str) -> None:
