@@ -131,7 +131,8 @@ def write_back(department_workbook: str | Path, dataset, results, out_path: str 
             wb = openpyxl.load_workbook(src, keep_vba=(suffix == ".xlsm"), rich_text=True)
         except Exception as exc:
             raise ExportError(f"{src.name}: cannot be opened for write-back ({exc})") from None
-    name = results.scenario.name
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    name = ILLEGAL_CHARACTERS_RE.sub("", results.scenario.name)  # a NUL in a name cannot go in a cell
     years = list(results.plan_years)
     info = WriteBackInfo(path=out)
     from ..readers.columns import LINE_ITEMS, REQUESTS
