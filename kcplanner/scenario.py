@@ -203,7 +203,7 @@ def _year(value: Any, where: str) -> int | None:
     return year
 
 
-def _rule_from_dict(data: Any, where: str) -> Rule:
+def _rule_from_dict(data: Any, where: str, bounded: bool = False) -> Rule:
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{where}: expected an object with keys {', '.join(RULE_KEYS)}, found {type(data).__name__}")
     for key in data:
@@ -239,7 +239,12 @@ def _rule_from_dict(data: Any, where: str) -> Rule:
     if "value" not in data:
         raise ScenarioError(f"{where}.value: missing; expected a number")
     value = data["value"]
-    problem = value_problem(kind, value)
+    if bounded:
+        problem = value_problem(kind, value)
+    elif isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+        problem = f"expected a number, found {value!r}"
+    else:
+        problem = None
     if problem is not None:
         named = f" (rule '{label}')" if label.strip() else ""
         raise ScenarioError(f"{where}.value{named}: {problem}")
@@ -250,8 +255,18 @@ def _rule_from_dict(data: Any, where: str) -> Rule:
     return Rule(label=label, target=Target(**names), kind=kind, value=float(value), start=start, end=end)
 
 
-def scenario_from_dict(data: Any, default_name: str = "Scenario") -> Scenario:
-    """A Scenario from SPEC's JSON structure; ScenarioError (saying where) when malformed."""
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def scenario_from_dict(data: Any, default_name: str = "Scenario", *, bounded: bool = False) -> Scenario:
+    """A Scenario from SPEC's JSON structure; ScenarioError (saying where) when malformed.
+
+    `bounded`: refuse rule values outside VALUE_BOUNDS too (a file or workbook a person gives);
+    a project's own stored scenarios are read as saved (`validate_scenario` reports them)."""
     if not isinstance(data, Mapping):
         raise ScenarioError(f"scenario: expected an object with keys {', '.join(SCENARIO_KEYS)}, found {type(data).__name__}")
     for key in data:
@@ -267,7 +282,7 @@ def scenario_from_dict(data: Any, default_name: str = "Scenario") -> Scenario:
         rules = []
     if not isinstance(rules, list):
         raise ScenarioError(f"rules: expected a list of rules, found {type(rules).__name__}")
-    parsed = tuple(_rule_from_dict(r, f"rules[{i}]") for i, r in enumerate(rules))
+    parsed = tuple(_rule_from_dict(r, f"rules[{i}]", bounded) for i, r in enumerate(rules))
     funded = data.get("funded_requests", [])
     if funded is None:
         funded = []
@@ -284,7 +299,7 @@ def scenario_from_dict(data: Any, default_name: str = "Scenario") -> Scenario:
 def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     """Read a scenario from a `.json` file path or from an already-parsed dict."""
     if isinstance(source, Mapping):
-        return scenario_from_dict(source)
+        return scenario_from_dict(source, bounded=True)
     from .jsonfile import JsonFileError, read_json
 
     path = Path(source)
@@ -293,7 +308,7 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     except JsonFileError as exc:
         raise ScenarioError(str(exc)) from None
     try:
-        return scenario_from_dict(data, default_name=path.stem)
+        return scenario_from_dict(data, default_name=path.stem, bounded=True)
     except ScenarioError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
 
@@ -333,5 +348,6 @@ def value_problems(scenario: Scenario) -> list[str]:
 
 __all__ = [
     "KINDS", "TARGET_KEYS", "ScenarioError", "Target", "Rule", "Scenario", "EMPTY_SCENARIO",
-    "scenario_from_dict", "load_scenario", "value_problem", "value_problems", "VALUE_BOUNDS", "save_scenario", "scenario_to_json", "validate_scenario",
+    "scenario_from_dict", "load_scenario", "value_problem", "value_problems", "VALUE_BOUNDS", "save_scenario",
+    "scenario_to_json", "validate_scenario",
 ]

@@ -242,3 +242,20 @@ def test_anything_unexpected_is_one_line_and_exit_1(city, tmp_path, capsys, monk
     assert code == 1
     assert "kcplanner run: unexpected error (RuntimeError: simulated bug)" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_stored_scenarios_load_as_saved_but_validation_names_an_absurd_value(city):
+    # a project's own stored scenario is read as saved (opening a project never fails on a value),
+    # while a file a person gives is refused and validate_scenario names the rule
+    from kcplanner.engine import prepare
+    from kcplanner.readers import read_dataset
+    from kcplanner.scenario import ScenarioError, load_scenario, scenario_from_dict, validate_scenario
+
+    data = {"name": "S", "rules": [{"label": "Huge", "kind": "percent", "value": 20000}]}
+    scenario = scenario_from_dict(data)
+    assert scenario.rules[0].value == 20000
+    with pytest.raises(ScenarioError, match=r"rules\[0\].value \(rule 'Huge'\): 20000 is out of range"):
+        load_scenario(data)
+    prepared = prepare(read_dataset(city["plan"], [city["budget"]]).dataset)
+    problems = validate_scenario(scenario, prepared)
+    assert problems[0] == "rule 1 'Huge': value 20000 is out of range; expected a percent from -100 to 10,000"
