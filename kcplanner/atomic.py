@@ -105,6 +105,8 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.exists():
         raise OutputError(f"{target}: the folder {folder} does not exist")
+    if target.is_dir():
+        raise OutputError(f"{target}: is a folder; choose a file name; nothing was written")
     # A file whose write permission is off was marked read-only on purpose: honour it even when
     # running as an administrator, who could otherwise replace it.
     if target.exists() and (not os.access(target, os.W_OK) or not target.stat().st_mode & stat.S_IWUSR):

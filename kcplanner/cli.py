@@ -310,13 +310,27 @@ def cmd_optimize(args) -> int:
     return EXIT_OK
 
 
+def _out_folder(path: Path) -> bool:
+    """Create the output folder; False after saying why it cannot be one."""
+    if path.exists() and not path.is_dir():
+        print(f"{path}: is a file; OUT_DIR must be a folder (it is created if missing)", file=sys.stderr)
+        return False
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"{path}: cannot create the folder ({exc.strerror or exc})", file=sys.stderr)
+        return False
+    return True
+
+
 def cmd_sample(args) -> int:
     from .sample import write_sample
 
     if args.lines < 1:
         print("--lines must be a positive number of line items", file=sys.stderr)
         return EXIT_USAGE
-    args.out_dir.mkdir(parents=True, exist_ok=True)
+    if not _out_folder(args.out_dir):
+        return EXIT_USAGE
     files = write_sample(args.out_dir, lines=args.lines, seed=args.seed)
     print(f"Wrote the plan {files.plan} and {len(files.budgets)} department workbooks to {args.out_dir}")
     return EXIT_OK
@@ -325,7 +339,8 @@ def cmd_sample(args) -> int:
 def cmd_template(args) -> int:
     from .template import write_template
 
-    args.out_dir.mkdir(parents=True, exist_ok=True)
+    if not _out_folder(args.out_dir):
+        return EXIT_USAGE
     for path in write_template(args.out_dir):
         print(f"Wrote {path}")
     return EXIT_OK

@@ -259,3 +259,18 @@ def test_stored_scenarios_load_as_saved_but_validation_names_an_absurd_value(cit
     prepared = prepare(read_dataset(city["plan"], [city["budget"]]).dataset)
     problems = validate_scenario(scenario, prepared)
     assert problems[0] == "rule 1 'Huge': value 20000 is out of range; expected a percent from -100 to 10,000"
+
+
+def test_outputs_that_are_folders_or_files_get_messages(city, tmp_path, capsys):
+    folder = tmp_path / "r.json"
+    folder.mkdir()
+    code, _out, err = run_cli(["run", *city["args"], "--json", str(folder)], capsys)
+    assert code == 1 and f"{folder}: is a folder; choose a file name; nothing was written" in err
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    for command in ("sample", "template"):
+        code, _out, err = run_cli([command, str(a_file)], capsys)
+        assert code == 2 and f"{a_file}: is a file; OUT_DIR must be a folder" in err
+    code, _out, err = run_cli(["export", *city["args"], "--out", str(a_file), "--write-back"], capsys)
+    assert code == 1 and f"{a_file}: cannot create the folder" in err
+    assert a_file.read_text() == "mine"
