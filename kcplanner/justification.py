@@ -20,7 +20,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .atomic import OutputError, atomic_path
+from .atomic import OutputError, atomic_path, scratch_dir
 from .dataset import Dataset
 from .engine import Prepared
 from .requests import RequestEffect, ranked, request_effects
@@ -175,8 +175,9 @@ def write_justification_workbook(data: Mapping[str, Any], out_path) -> None:
     Written atomically; every text from the data is written as text (never a formula)."""
     import xlsxwriter
 
-    with atomic_path(out_path, suffix=".xlsx") as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": False, "strings_to_formulas": False,
+    with atomic_path(out_path, suffix=".xlsx") as tmp, scratch_dir(out_path) as scratch:
+        wb = xlsxwriter.Workbook(str(tmp), {"tmpdir": str(scratch), "nan_inf_to_errors": False,
+                                            "strings_to_formulas": False,
                                             "strings_to_urls": False, "strings_to_numbers": False})
         try:
             _workbook(wb, data)
