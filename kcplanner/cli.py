@@ -206,14 +206,33 @@ def _prepared_and_scenario(args):
     return EXIT_INVALID if problems else (prepared, scenario)
 
 
+def _evaluate(prepared, scenario, path):
+    """The scenario's results, or None after saying which figure its rules take past any budget
+    (they would overflow to null in the results)."""
+    import numpy as np
+
+    from .engine import evaluate
+    from .results_json import runaway_figures
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        results = evaluate(prepared, scenario)
+    problem = runaway_figures(results)
+    if problem is not None:
+        print(f"{path or scenario.name}: {problem}", file=sys.stderr)
+        return None
+    return results
+
+
 def cmd_run(args) -> int:
     from .atomic import OutputError
-    from .engine import evaluate, run_summary_text, write_results_json
+    from .engine import run_summary_text, write_results_json
 
     loaded = _prepared_and_scenario(args)
     if isinstance(loaded, int):
         return loaded
-    results = evaluate(*loaded)
+    results = _evaluate(*loaded, args.scenario)
+    if results is None:
+        return EXIT_INVALID
     try:
         write_results_json(results, args.json)
     except OutputError as exc:
@@ -224,7 +243,6 @@ def cmd_run(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .engine import evaluate
     from .exports import OutputError, export_comparison, export_scenario
 
     loaded = _prepared_and_scenario(args)
@@ -232,7 +250,9 @@ def cmd_export(args) -> int:
         return loaded
     prepared, scenario = loaded
     dataset = prepared.dataset
-    results = evaluate(prepared, scenario)
+    results = _evaluate(prepared, scenario, args.scenario)
+    if results is None:
+        return EXIT_INVALID
     try:
         if args.write_back:
             return _write_back(args, dataset, results, scenario.name)
@@ -240,7 +260,10 @@ def cmd_export(args) -> int:
             other = _load_scenario(args.compare)
             if other is None:
                 return EXIT_INVALID
-            export_comparison(prepared, results, evaluate(prepared, other), args.out)
+            other_results = _evaluate(prepared, other, args.compare)
+            if other_results is None:
+                return EXIT_INVALID
+            export_comparison(prepared, results, other_results, args.out)
         else:
             export_scenario(prepared, results, args.out)
     except OutputError as exc:

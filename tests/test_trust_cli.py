@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import math
 import os
 from pathlib import Path
 
@@ -274,3 +275,27 @@ def test_outputs_that_are_folders_or_files_get_messages(city, tmp_path, capsys):
     code, _out, err = run_cli(["export", *city["args"], "--out", str(a_file), "--write-back"], capsys)
     assert code == 1 and f"{a_file}: cannot create the folder" in err
     assert a_file.read_text() == "mine"
+
+
+@pytest.mark.parametrize("n_rules", [8, 160])
+def test_rules_that_compound_past_any_budget_are_refused(city, tmp_path, capsys, n_rules):
+    # each +10,000% rule is within bounds; together they multiply Police by 101^n (8: about 1e16 times,
+    # past $1e15; 160: an overflow to infinity that would be null in the results)
+    rules = [{"label": f"r{k}", "target": {"department": "Police"}, "kind": "percent", "value": 10000}
+             for k in range(n_rules)]
+    scen = city["dir"] / "stacked.json"
+    scen.write_text(json.dumps({"name": "Stacked", "rules": rules}))
+    out = tmp_path / "r.json"
+    code, _out, err = run_cli(["run", *city["args"], "--scenario", str(scen), "--json", str(out)], capsys)
+    assert code == 1
+    base = tmp_path / "base.json"
+    assert run_cli(["run", *city["args"], "--json", str(base)], capsys)[0] == 0
+    police0 = json.loads(base.read_text())["departments"]["Police"]["baseline"][0]
+    expected = police0 * 101.0 ** n_rules if n_rules * math.log10(101.0) < 300 else math.inf
+    shown = "an overflow" if expected == float("inf") else f"{expected:,.3g}"
+    assert (f"stacked.json: the scenario's rules together take figures past $1,000,000,000,000,000 "
+            f"(the first: department 'Police' in FY2027 becomes {shown})") in err
+    assert "RuntimeWarning" not in err and not out.exists()
+    code, _out, err = run_cli(["export", *city["args"], "--scenario", str(scen), "--out", str(tmp_path / "x.xlsx")],
+                              capsys)
+    assert code == 1 and "department 'Police' in FY2027" in err and not (tmp_path / "x.xlsx").exists()
