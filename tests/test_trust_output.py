@@ -269,3 +269,21 @@ def test_export_scratch_files_are_beside_the_target_not_in_the_system_temp(city,
         assert p.resolve().is_relative_to(out_dir.resolve()), p
         assert p.relative_to(out_dir).parts[0].startswith(TMP_PREFIX), p
     assert sorted(p.name for p in out_dir.iterdir()) == ["c.xlsx", "s.xlsx"]
+
+
+def test_app_start_cleans_the_last_folder(tmp_path, monkeypatch):
+    pytest.importorskip("PySide6")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    from ui import app as ui_app
+    from ui import settings as st
+
+    dead, host = _dead_pid(), _host()
+    stale = tmp_path / f"{TMP_PREFIX}{dead}-{host}-scratch-old"
+    stale.mkdir()
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    keep = tmp_path / "budget.xlsx"
+    keep.write_bytes(b"mine")
+    monkeypatch.setattr(st, "get_str", lambda key, default: str(tmp_path) if key == st.KEY_LAST_DIR else default)
+    ui_app.clean_last_folder()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["budget.xlsx"]
