@@ -299,3 +299,24 @@ def test_rules_that_compound_past_any_budget_are_refused(city, tmp_path, capsys,
     code, _out, err = run_cli(["export", *city["args"], "--scenario", str(scen), "--out", str(tmp_path / "x.xlsx")],
                               capsys)
     assert code == 1 and "department 'Police' in FY2027" in err and not (tmp_path / "x.xlsx").exists()
+
+
+def test_an_absurd_value_typed_into_an_exported_rules_sheet_is_refused(city, tmp_path, capsys):
+    import openpyxl
+
+    scen = city["dir"] / "s.json"
+    scen.write_text(json.dumps(SCENARIO))
+    book = tmp_path / "s.xlsx"
+    assert run_cli(["export", *city["args"], "--scenario", str(scen), "--out", str(book)], capsys)[0] == 0
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Rules"]
+    header = next(r for r in range(1, 20) if ws.cell(r, 1).value == "Order")
+    cols = {ws.cell(header, c).value: c for c in range(1, 20)}
+    ws.cell(header + 1, cols["Value"]).value = 1e300
+    ws.cell(header + 1, cols["Value (exact)"]).value = None
+    wb.save(book)
+    code, _out, err = run_cli(["run", *city["args"], "--scenario", str(book), "--json", str(tmp_path / "r.json")],
+                              capsys)
+    assert code == 1
+    assert ("s.xlsx, sheet Rules: rules[0].value (rule 'Police +1%'): 1e+300 is out of range; "
+            "expected a percent from -100 to 10,000") in err
