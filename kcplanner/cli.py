@@ -3,17 +3,49 @@
 `kcplanner` with no arguments opens the desktop app; that dispatch lives in `ui/launch.py`,
 since this package never imports Qt.
 
-Exit status (SPEC.md): 0 success, 1 invalid input (the report on stderr), 2 bad usage.
+Exit status (SPEC.md): 0 success, 1 invalid input or a file that cannot be written (the
+message on stderr), 2 bad usage (an option's value, a missing input, a malformed mapping file).
+No input ever ends in a traceback: the known failures have their own messages, and `main` turns
+anything unexpected into one line (set KCPLANNER_DEBUG=1 for the traceback).
 The CLI and the desktop app are two faces over the same kcplanner functions.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def _time_limit(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0 or value > 86400:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0 and at most 86400, found {text!r}")
+    return value
+
+
+def _bound(text: str) -> tuple[str, tuple[float, float]]:
+    """`Police=-2:3` → ("Police", (-2.0, 3.0)); an argparse error for anything else."""
+    name, eq, rng = text.rpartition("=")
+    low_text, colon, high_text = rng.partition(":")
+    try:
+        low, high = float(low_text), float(high_text)
+    except ValueError:
+        low = high = math.nan
+    if not eq or not name.strip() or not colon or not (math.isfinite(low) and math.isfinite(high)):
+        raise argparse.ArgumentTypeError(f"expected DEPT=LOW:HIGH (percent, e.g. Police=-2:3), found {text!r}")
+    if low > high:
+        raise argparse.ArgumentTypeError(f"{text!r}: LOW ({low:g}) is above HIGH ({high:g})")
+    if low < -100 or high > 10_000:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected percents from -100 to 10,000")
+    return name.strip(), (low, high)
 
 
 def _add_inputs(p: argparse.ArgumentParser) -> None:
@@ -68,11 +100,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--objective", choices=("score", "kpi_gain"), default="score")
     p.add_argument("--must-fund", nargs="+", default=[], metavar="REQUEST_ID")
     p.add_argument("--must-not-fund", nargs="+", default=[], metavar="REQUEST_ID")
-    p.add_argument("--department-bounds", nargs="+", default=[], metavar="DEPT=LOW:HIGH",
+    p.add_argument("--department-bounds", nargs="+", default=[], metavar="DEPT=LOW:HIGH", type=_bound,
                    help="let the optimiser change a department by LOW..HIGH percent, e.g. Police=-2:3")
     p.add_argument("--strict", action="store_true",
                    help="treat a policy the starting scenario already breaks as binding (default: no worse)")
-    p.add_argument("--time-limit", type=float, default=30.0, metavar="SECONDS")
+    p.add_argument("--time-limit", type=_time_limit, default=30.0, metavar="SECONDS")
     p.add_argument("--name", default="Optimized", help="the proposed scenario's name")
 
     p = sub.add_parser("sample", help="write a realistic sample city",
@@ -87,21 +119,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _read(args):
-    """The import result, or None after printing why a mapping file cannot be used."""
+    """The import result, or an exit status (bad usage) after printing why a mapping file cannot
+    be used."""
     from .readers import MappingError, load_mapping, read_dataset
 
     try:
         mappings = [load_mapping(path) for path in args.mapping]
     except MappingError as exc:  # names the file
         print(exc, file=sys.stderr)
-        return None
+        return EXIT_USAGE
     return read_dataset(args.plan, list(args.budget), mappings=mappings or None)
 
 
 def _load(args) -> "tuple[object | None, int]":
     result = _read(args)
-    if result is None:
-        return None, EXIT_INVALID
+    if isinstance(result, int):
+        return None, result
     if result.dataset is None:
         print(result.report.to_text(), file=sys.stderr)
         return None, EXIT_INVALID
@@ -137,17 +170,20 @@ def _load_scenario(path: Path | None):
 
 
 def cmd_validate(args) -> int:
+    from .atomic import OutputError
+
     result = _read(args)
-    if result is None:
-        return EXIT_INVALID
+    if isinstance(result, int):
+        return result
     text = result.report.to_text()
+    print(text, file=sys.stdout if result.report.ok else sys.stderr)
     if args.json:
-        result.report.save(args.json)
-    if result.report.ok:
-        print(text)
-        return EXIT_OK
-    print(text, file=sys.stderr)
-    return EXIT_INVALID
+        try:
+            result.report.save(args.json)
+        except OutputError as exc:  # names the file: a missing folder, a full disk, read-only
+            print(f"The report was not saved: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+    return EXIT_OK if result.report.ok else EXIT_INVALID
 
 
 def _prepared_and_scenario(args):
@@ -170,14 +206,33 @@ def _prepared_and_scenario(args):
     return EXIT_INVALID if problems else (prepared, scenario)
 
 
+def _evaluate(prepared, scenario, path):
+    """The scenario's results, or None after saying which figure its rules take past any budget
+    (they would overflow to null in the results)."""
+    import numpy as np
+
+    from .engine import evaluate
+    from .results_json import runaway_figures
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        results = evaluate(prepared, scenario)
+    problem = runaway_figures(results)
+    if problem is not None:
+        print(f"{path or scenario.name}: {problem}", file=sys.stderr)
+        return None
+    return results
+
+
 def cmd_run(args) -> int:
     from .atomic import OutputError
-    from .engine import evaluate, run_summary_text, write_results_json
+    from .engine import run_summary_text, write_results_json
 
     loaded = _prepared_and_scenario(args)
     if isinstance(loaded, int):
         return loaded
-    results = evaluate(*loaded)
+    results = _evaluate(*loaded, args.scenario)
+    if results is None:
+        return EXIT_INVALID
     try:
         write_results_json(results, args.json)
     except OutputError as exc:
@@ -188,29 +243,27 @@ def cmd_run(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .engine import evaluate
-    from .exports import OutputError, export_comparison, export_scenario, write_back
+    from .exports import OutputError, export_comparison, export_scenario
 
     loaded = _prepared_and_scenario(args)
     if isinstance(loaded, int):
         return loaded
     prepared, scenario = loaded
     dataset = prepared.dataset
-    results = evaluate(prepared, scenario)
+    results = _evaluate(prepared, scenario, args.scenario)
+    if results is None:
+        return EXIT_INVALID
     try:
         if args.write_back:
-            args.out.mkdir(parents=True, exist_ok=True)
-            books = sorted({Path(p) for p in dataset.sources if Path(p) != args.plan})
-            for book in books:
-                target = args.out / f"{book.stem} - {scenario.name}{book.suffix}"
-                write_back(book, dataset, results, target)
-                print(f"Wrote {target}")
-            return EXIT_OK
+            return _write_back(args, dataset, results, scenario.name)
         if args.compare:
             other = _load_scenario(args.compare)
             if other is None:
                 return EXIT_INVALID
-            export_comparison(prepared, results, evaluate(prepared, other), args.out)
+            other_results = _evaluate(prepared, other, args.compare)
+            if other_results is None:
+                return EXIT_INVALID
+            export_comparison(prepared, results, other_results, args.out)
         else:
             export_scenario(prepared, results, args.out)
     except OutputError as exc:
@@ -220,19 +273,32 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
-def _department_bounds(items: list[str]) -> dict[str, tuple[float, float]]:
-    bounds = {}
-    for item in items:
-        name, _, rng = item.rpartition("=")
-        low, _, high = rng.partition(":")
-        try:
-            bounds[name] = (float(low), float(high))
-        except ValueError:
-            raise SystemExit(f"--department-bounds: expected DEPT=LOW:HIGH (percent), found {item!r}") from None
-    return bounds
+def _write_back(args, dataset, results, name: str) -> int:
+    """Every department workbook copied into the folder --out with the scenario added."""
+    from .exports import WRITE_BACK_SUFFIXES, write_back, write_back_targets
+
+    books = sorted({Path(p) for p in dataset.sources if Path(p) != args.plan})
+    wrong = [b for b in books if b.suffix.lower() not in WRITE_BACK_SUFFIXES]
+    if wrong:
+        for b in wrong:
+            print(f"{b}: write-back needs the department workbook as .xlsx or .xlsm, not "
+                  f"{b.suffix or 'a file without extension'}; save it as .xlsx, import that copy and "
+                  "write back again", file=sys.stderr)
+        print(f"Nothing was written to {args.out}.", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"{args.out}: cannot create the folder ({exc.strerror or exc})", file=sys.stderr)
+        return EXIT_INVALID
+    for book, target in write_back_targets(books, args.out, name).items():
+        write_back(book, dataset, results, target)
+        print(f"Wrote {target}")
+    return EXIT_OK
 
 
 def cmd_optimize(args) -> int:
+    from .atomic import OutputError
     from .optimize import OptimizeOptions, optimize, summary_text
     from .scenario import save_scenario
 
@@ -240,17 +306,44 @@ def cmd_optimize(args) -> int:
     if isinstance(loaded, int):
         return loaded
     prepared, base = loaded
-    options = OptimizeOptions(
-        objective=args.objective, must_fund=tuple(args.must_fund), must_not_fund=tuple(args.must_not_fund),
-        department_bounds=_department_bounds(args.department_bounds),
-        baseline_violations="strict" if args.strict else "no_worse", time_limit=args.time_limit)
-    result = optimize(prepared, base, options)
+    known = set(prepared.request_index)
+    unknown = [r for r in (*args.must_fund, *args.must_not_fund) if " ".join(r.split()).casefold() not in known]
+    if unknown:
+        print(f"--must-fund/--must-not-fund: no request with the ID {', '.join(repr(r) for r in unknown)} in the "
+              "budget workbooks' Requests sheets", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        options = OptimizeOptions(
+            objective=args.objective, must_fund=tuple(args.must_fund), must_not_fund=tuple(args.must_not_fund),
+            department_bounds=dict(args.department_bounds),
+            baseline_violations="strict" if args.strict else "no_worse", time_limit=args.time_limit)
+        result = optimize(prepared, base, options)
+    except ValueError as exc:  # the options do not fit the data (e.g. a request both locked in and out)
+        print(f"optimize: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     print(summary_text(result))
     if result.status in ("infeasible", "no_solution"):
         return EXIT_INVALID
-    save_scenario(result.to_scenario(args.name), args.out)
+    try:
+        save_scenario(result.to_scenario(args.name), args.out)
+    except OutputError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
     print(f"Wrote the proposed scenario to {args.out}")
     return EXIT_OK
+
+
+def _out_folder(path: Path) -> bool:
+    """Create the output folder; False after saying why it cannot be one."""
+    if path.exists() and not path.is_dir():
+        print(f"{path}: is a file; OUT_DIR must be a folder (it is created if missing)", file=sys.stderr)
+        return False
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"{path}: cannot create the folder ({exc.strerror or exc})", file=sys.stderr)
+        return False
+    return True
 
 
 def cmd_sample(args) -> int:
@@ -259,7 +352,8 @@ def cmd_sample(args) -> int:
     if args.lines < 1:
         print("--lines must be a positive number of line items", file=sys.stderr)
         return EXIT_USAGE
-    args.out_dir.mkdir(parents=True, exist_ok=True)
+    if not _out_folder(args.out_dir):
+        return EXIT_USAGE
     files = write_sample(args.out_dir, lines=args.lines, seed=args.seed)
     print(f"Wrote the plan {files.plan} and {len(files.budgets)} department workbooks to {args.out_dir}")
     return EXIT_OK
@@ -268,7 +362,8 @@ def cmd_sample(args) -> int:
 def cmd_template(args) -> int:
     from .template import write_template
 
-    args.out_dir.mkdir(parents=True, exist_ok=True)
+    if not _out_folder(args.out_dir):
+        return EXIT_USAGE
     for path in write_template(args.out_dir):
         print(f"Wrote {path}")
     return EXIT_OK
@@ -290,10 +385,43 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             print("No such file or folder: " + ", ".join(missing), file=sys.stderr)
             return EXIT_USAGE
+    return _guarded(COMMANDS[args.command], args)
+
+
+def _guarded(command, args) -> int:
+    """Run a command; a known error becomes its message, anything else one line, never a
+    traceback (KCPLANNER_DEBUG=1 prints it)."""
+    from .atomic import OutputError
+    from .exports import ExportError
+    from .jsonfile import JsonFileError
+    from .readers import MappingError
+    from .scenario import ScenarioError
+
     try:
-        return COMMANDS[args.command](args)
+        return command(args)
     except KeyboardInterrupt:
         return 130
+    except (OutputError, ExportError, ScenarioError, JsonFileError) as exc:  # each names its file
+        print(exc, file=sys.stderr)
+        return EXIT_INVALID
+    except MappingError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:
+        print("kcplanner: not enough memory for these inputs", file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"kcplanner: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except Exception as exc:  # the last line of defence
+        if os.environ.get("KCPLANNER_DEBUG"):
+            import traceback
+            traceback.print_exc()
+        print(f"kcplanner {args.command}: unexpected error ({type(exc).__name__}: {exc}). Nothing more was "
+              "written. Please report it with the command you ran; KCPLANNER_DEBUG=1 shows the details.",
+              file=sys.stderr)
+        return EXIT_INVALID
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .atomic import OutputError, atomic_path
+from .atomic import OutputError, atomic_path, scratch_dir
 from .dataset import Dataset
 from .engine import Prepared
 from .requests import RequestEffect, ranked, request_effects
@@ -218,8 +218,9 @@ def write_justification_workbook(data: Mapping[str, Any], out_path) -> None:
     Written atomically; every text from the data is written as text (never a formula)."""
     import xlsxwriter
 
-    with atomic_path(out_path, suffix=".xlsx") as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"nan_inf_to_errors": False, "strings_to_formulas": False,
+    with atomic_path(out_path, suffix=".xlsx") as tmp, scratch_dir(out_path) as scratch:
+        wb = xlsxwriter.Workbook(str(tmp), {"tmpdir": str(scratch), "nan_inf_to_errors": False,
+                                            "strings_to_formulas": False,
                                             "strings_to_urls": False, "strings_to_numbers": False})
         try:
             _workbook(wb, data)
@@ -389,7 +390,8 @@ def _workbook(wb, data: Mapping[str, Any]) -> None:
                     "marker": {"type": "circle" if i < 2 else "none"},
                     "line": {"dash_type": "dash"} if i == 2 else {},
                 })
-            chart.set_title({"name": f"{k['kpi_id']} {k['name']}"[:80]})
+            from .exports._common import set_literal_title  # a KPI ID starting "=" stays text
+            set_literal_title(chart, f"{k['kpi_id']} {k['name']}"[:80])
             chart.set_legend({"position": "bottom"})
             chart.set_size({"width": 520, "height": 260})
             ws.insert_chart(chart_row, ny + 3, chart)

@@ -28,6 +28,11 @@ KINDS = ("percent", "amount", "fte")
 TARGET_KEYS = ("fund", "department", "program", "account_class", "revenue_source")
 RULE_KEYS = ("label", "target", "kind", "value", "start", "end")
 SCENARIO_KEYS = ("name", "rules", "funded_requests")
+#: The values a rule may take (docs/model.md, "Rule values"): anything outside is a typing mistake
+#: (1e300%, a budget of 10^20 dollars) that would overflow the figures to infinity and null.
+VALUE_BOUNDS = {"percent": (-100.0, 10_000.0), "amount": (-1e13, 1e13), "fte": (-1e6, 1e6)}
+_BOUND_TEXT = {"percent": "a percent from -100 to 10,000", "amount": "an amount from -$10 trillion to $10 trillion",
+               "fte": "a number of positions from -1,000,000 to 1,000,000"}
 
 
 class ScenarioError(ValueError):
@@ -168,6 +173,23 @@ def _unknown(where: str, key: str, expected: Iterable[str]) -> ScenarioError:
     return ScenarioError(f"{where}{key}: unknown key; expected one of {', '.join(expected)}")
 
 
+def value_problem(kind: str, value: Any) -> str | None:
+    """Why `value` cannot be the value of a rule of `kind` (None when it can)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"expected a number, found {value!r}"
+    try:
+        v = float(value)
+    except OverflowError:  # an int too large for a float
+        v = math.inf if value > 0 else -math.inf
+    if math.isnan(v):
+        return f"expected a number, found {value!r}"
+    low, high = VALUE_BOUNDS.get(kind, (-math.inf, math.inf))
+    if not low <= v <= high:
+        shown = f"{v:g}" if math.isfinite(v) else ("infinity" if v > 0 else "-infinity")
+        return f"{shown} is out of range; expected {_BOUND_TEXT.get(kind, 'a finite number')}"
+    return None
+
+
 def _year(value: Any, where: str) -> int | None:
     if value is None:
         return None
@@ -181,7 +203,7 @@ def _year(value: Any, where: str) -> int | None:
     return year
 
 
-def _rule_from_dict(data: Any, where: str) -> Rule:
+def _rule_from_dict(data: Any, where: str, bounded: bool = False) -> Rule:
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{where}: expected an object with keys {', '.join(RULE_KEYS)}, found {type(data).__name__}")
     for key in data:
@@ -217,8 +239,15 @@ def _rule_from_dict(data: Any, where: str) -> Rule:
     if "value" not in data:
         raise ScenarioError(f"{where}.value: missing; expected a number")
     value = data["value"]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
-        raise ScenarioError(f"{where}.value: expected a number, found {value!r}")
+    if bounded:
+        problem = value_problem(kind, value)
+    elif isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+        problem = f"expected a number, found {value!r}"
+    else:
+        problem = None
+    if problem is not None:
+        named = f" (rule '{label}')" if label.strip() else ""
+        raise ScenarioError(f"{where}.value{named}: {problem}")
     start = _year(data.get("start"), f"{where}.start")
     end = _year(data.get("end"), f"{where}.end")
     if start is not None and end is not None and start > end:
@@ -226,8 +255,18 @@ def _rule_from_dict(data: Any, where: str) -> Rule:
     return Rule(label=label, target=Target(**names), kind=kind, value=float(value), start=start, end=end)
 
 
-def scenario_from_dict(data: Any, default_name: str = "Scenario") -> Scenario:
-    """A Scenario from SPEC's JSON structure; ScenarioError (saying where) when malformed."""
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def scenario_from_dict(data: Any, default_name: str = "Scenario", *, bounded: bool = False) -> Scenario:
+    """A Scenario from SPEC's JSON structure; ScenarioError (saying where) when malformed.
+
+    `bounded`: refuse rule values outside VALUE_BOUNDS too (a file or workbook a person gives);
+    a project's own stored scenarios are read as saved (`validate_scenario` reports them)."""
     if not isinstance(data, Mapping):
         raise ScenarioError(f"scenario: expected an object with keys {', '.join(SCENARIO_KEYS)}, found {type(data).__name__}")
     for key in data:
@@ -243,7 +282,7 @@ def scenario_from_dict(data: Any, default_name: str = "Scenario") -> Scenario:
         rules = []
     if not isinstance(rules, list):
         raise ScenarioError(f"rules: expected a list of rules, found {type(rules).__name__}")
-    parsed = tuple(_rule_from_dict(r, f"rules[{i}]") for i, r in enumerate(rules))
+    parsed = tuple(_rule_from_dict(r, f"rules[{i}]", bounded) for i, r in enumerate(rules))
     funded = data.get("funded_requests", [])
     if funded is None:
         funded = []
@@ -260,18 +299,16 @@ def scenario_from_dict(data: Any, default_name: str = "Scenario") -> Scenario:
 def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     """Read a scenario from a `.json` file path or from an already-parsed dict."""
     if isinstance(source, Mapping):
-        return scenario_from_dict(source)
+        return scenario_from_dict(source, bounded=True)
+    from .jsonfile import JsonFileError, read_json
+
     path = Path(source)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the scenario file: {exc.strerror or exc}") from exc
+        data = read_json(path, "scenario file", invalid="not a JSON file")
+    except JsonFileError as exc:
+        raise ScenarioError(str(exc)) from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(f"{path}: not a JSON file (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
-    try:
-        return scenario_from_dict(data, default_name=path.stem)
+        return scenario_from_dict(data, default_name=path.stem, bounded=True)
     except ScenarioError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
 
@@ -295,10 +332,22 @@ def validate_scenario(scenario: Scenario, data) -> list[str]:
     from .engine import Prepared, prepare  # the engine depends on this module, not the other way
 
     prepared = data if isinstance(data, Prepared) else prepare(data)
-    return prepared.validate(scenario)
+    return value_problems(scenario) + prepared.validate(scenario)
+
+
+def value_problems(scenario: Scenario) -> list[str]:
+    """`rule 2 'Police': 1e+300 is out of range; ...` for every rule whose value is out of bounds
+    (a scenario built in the app, not read from a file, is checked here)."""
+    out = []
+    for i, rule in enumerate(scenario.rules, start=1):
+        problem = value_problem(rule.kind, rule.value)
+        if problem is not None:
+            out.append(f"rule {i} '{rule.label}': value {problem}")
+    return out
 
 
 __all__ = [
     "KINDS", "TARGET_KEYS", "ScenarioError", "Target", "Rule", "Scenario", "EMPTY_SCENARIO",
-    "scenario_from_dict", "load_scenario", "save_scenario", "scenario_to_json", "validate_scenario",
+    "scenario_from_dict", "load_scenario", "value_problem", "value_problems", "VALUE_BOUNDS", "save_scenario",
+    "scenario_to_json", "validate_scenario",
 ]

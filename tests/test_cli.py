@@ -214,11 +214,12 @@ def test_run_oakland_with_its_shipped_mapping(tmp_path, capsys):
     assert total_y1 == pytest.approx(1_239_428_331, abs=0.5)
 
 
-def test_a_bad_mapping_file_exits_1_naming_it(small_city, tmp_path, capsys):
+def test_a_bad_mapping_file_exits_2_naming_it(small_city, tmp_path, capsys):
+    # issue 11: a malformed mapping file is bad usage (exit 2), no longer invalid input (1)
     mapping = tmp_path / "bad-mapping.json"
     mapping.write_text('{"table": "line_items", "colums": {}}')
     code = main(["validate", "--budget", str(small_city), "--mapping", str(mapping)])
-    assert code == 1
+    assert code == 2
     assert "bad-mapping.json" in capsys.readouterr().err
 
 

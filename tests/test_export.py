@@ -20,7 +20,7 @@ from kcplanner.engine import evaluate, prepare
 from kcplanner.exports import (ExportCancelled, ExportError, export_comparison, export_scenario, important_kpis,
                                load_any_scenario, read_scenario_from_workbook)
 from kcplanner.exports._common import criterion_safe
-from kcplanner.scenario import Rule, Scenario, ScenarioError, Target, save_scenario
+from kcplanner.scenario import VALUE_BOUNDS, Rule, Scenario, ScenarioError, Target, save_scenario
 
 from .engine_data import build_dataset
 
@@ -462,10 +462,12 @@ def scenarios(draw):
         start, end = draw(_YEAR), draw(_YEAR)
         if start is not None and end is not None and start > end:
             start, end = end, start
+        kind = draw(st.sampled_from(["percent", "amount", "fte"]))
+        low, high = VALUE_BOUNDS[kind]  # issue 11: values outside these are refused on reading
         rules.append(Rule(draw(_TEXT), Target(fund=draw(_NAME), department=draw(_NAME), program=draw(_NAME),
                                               account_class=draw(_NAME), revenue_source=draw(_NAME)),
-                          draw(st.sampled_from(["percent", "amount", "fte"])),
-                          draw(st.floats(allow_nan=False, allow_infinity=False, width=64)), start, end))
+                          kind, draw(st.floats(low, high, allow_nan=False, allow_infinity=False, width=64)),
+                          start, end))
     ids = draw(st.lists(st.one_of(_TEXT, st.sampled_from(["=R2", "@x", "007"])), max_size=5))
     name = draw(_TEXT.filter(lambda t: t.strip()))
     return Scenario(name=name, rules=tuple(rules), funded_requests=tuple(ids))

@@ -19,10 +19,23 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def clean_last_folder() -> None:
+    """Remove what a killed export left in the last folder used (our `.kcplanner-tmp-*` files of
+    dead processes only; kcplanner.atomic.clean_leftovers)."""
+    from kcplanner.atomic import clean_leftovers
+
+    from . import settings as st
+
+    folder = st.get_str(st.KEY_LAST_DIR, "")
+    if folder:
+        clean_leftovers(folder)
+
+
 def run_app(argv: list[str] | None = None) -> int:
     """Open the main window on the last project file, else the last workbooks (or the bundled
     sample), and run the event loop."""
     app = make_app(argv)
+    clean_last_folder()
     from .mainwindow import MainWindow
 
     from .project_controller import reopen_last_project

@@ -548,7 +548,7 @@ class MainWindow(QMainWindow):
 
     def save_scenario_as(self, path: str | None = None) -> None:
         if not path:
-            start = str(Path(st.get_str(st.KEY_LAST_DIR, "")) / f"{self.session.scenario.name}.json")
+            start = str(Path(st.get_str(st.KEY_LAST_DIR, "")) / f"{self._safe_name(self.session.scenario.name)}.json")
             path, _ = QFileDialog.getSaveFileName(self, "Save the scenario", start, "Scenarios (*.json)")
         if path:
             self._write_scenario(path)
@@ -597,7 +597,8 @@ class MainWindow(QMainWindow):
             return None
 
     def _safe_name(self, text: str) -> str:
-        return "".join("_" if ch in '<>:"/\\|?*' else ch for ch in text).strip() or "scenario"
+        from kcplanner.filenames import safe_file_name
+        return safe_file_name(text, fallback="scenario", max_bytes=110)  # room for the extension
 
     def export_scenario_dialog(self) -> None:
         if not self._can_export():
@@ -691,17 +692,18 @@ class MainWindow(QMainWindow):
         scenario's amounts added (kcplanner.exports.write_back)."""
         if not self._can_export():
             return None
-        from kcplanner.exports import write_back
+        from kcplanner.exports import write_back, write_back_targets
 
         books = self.department_workbooks()
         dataset, results = self.session.dataset, self.session.results
-        name = self._safe_name(self.session.scenario.name)
+        name = self.session.scenario.name
 
         def job(progress, cancelled):
             Path(folder).mkdir(parents=True, exist_ok=True)
             written = []
+            targets = write_back_targets(books, folder, name)  # safe names, inside the folder
             for k, book in enumerate(books):
-                target = Path(folder) / f"{book.stem} - {name}{book.suffix}"
+                target = targets[Path(book)]
                 part = lambda f, t, k=k: progress((k + f) / len(books), f"{book.name}: {t}")  # noqa: E731
                 write_back(book, dataset, results, target, progress=part, cancelled=cancelled)
                 written.append(str(target))

@@ -15,8 +15,8 @@ from ._common import ExportCancelled, ExportError, ExportInfo
 from .comparison import export_comparison
 from .rules_sheet import load_any_scenario, read_scenario_from_workbook
 from .scenario_workbook import export_scenario, important_kpis
-from .writeback import WriteBackInfo, write_back
+from .writeback import WRITE_BACK_SUFFIXES, WriteBackInfo, write_back, write_back_targets
 
 __all__ = ["export_scenario", "export_comparison", "read_scenario_from_workbook", "load_any_scenario",
-           "write_back", "WriteBackInfo", "ExportInfo", "ExportCancelled", "ExportError", "OutputError",
-           "important_kpis"]
+           "write_back", "write_back_targets", "WRITE_BACK_SUFFIXES", "WriteBackInfo", "ExportInfo",
+           "ExportCancelled", "ExportError", "OutputError", "important_kpis"]

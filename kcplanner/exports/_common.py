@@ -192,6 +192,21 @@ def print_setup(ws, header_rows: tuple[int, int] | None, title: str) -> None:
     ws.set_footer("&L&A&RPage &P of &N")
 
 
+def set_literal_title(chart, text: str, **options) -> None:
+    """Give `chart` the title `text`, always as literal text.
+
+    xlsxwriter reads a title or series name that looks like `Sheet!A1` (with or without a leading
+    `=`) as a cell reference: a KPI ID such as `=cmd|' /C calc'!A0` would become a formula.  The
+    title is set with a neutral placeholder and then given the text itself, so it is written as
+    `<a:t>` text, never as a `<c:f>` reference."""
+    chart.set_title({**options, "name": "title"})
+    title = getattr(chart, "title", None)
+    if title is not None and hasattr(title, "formula") and hasattr(title, "name"):
+        title.name, title.formula, title.data_id = str(text), None, None
+    else:  # another xlsxwriter: break the reference pattern with an invisible word joiner
+        chart.set_title({**options, "name": str(text).replace("!", "!\u2060")})
+
+
 def write_text(ws, row: int, col: int, value: Any, fmt=None) -> None:
     """Input text always as text (never a formula, number or URL); None/NaN → blank."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import xlsxwriter
 
-from ..atomic import OutputError, atomic_path
+from ..atomic import OutputError, atomic_path, scratch_dir
 from ._common import (WORKBOOK_OPTIONS, ExportInfo, Steps, cell, formula_value, make_formats, now_text,
                       print_setup, write_num, write_summary_head, write_text)
 from .scenario_workbook import _discard, _status, _write_rules
@@ -91,8 +91,9 @@ def export_comparison(prepared, results_a, results_b, out_path: str | Path, *,
     info = ExportInfo(path=out_path, sheets=list(SHEETS))
     count = [0]
     steps(0.0, "Preparing the comparison")
-    with atomic_path(out_path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {**WORKBOOK_OPTIONS})
+    with atomic_path(out_path) as tmp, scratch_dir(out_path) as scratch:
+        # the writer's scratch files go beside the target, not to /tmp (docs/export.md)
+        wb = xlsxwriter.Workbook(str(tmp), {**WORKBOOK_OPTIONS, "tmpdir": str(scratch)})
         try:
             fmt = make_formats(wb)
             ws = wb.add_worksheet("Summary")

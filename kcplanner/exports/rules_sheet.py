@@ -252,7 +252,8 @@ def read_scenario_from_workbook(path: str | Path, sheet: str | None = None) -> S
             funded.append(rid if isinstance(rid, str) else (_text(rid) or ""))
             r += 1
     try:
-        return scenario_from_dict({"name": name or path.stem, "rules": rules, "funded_requests": funded})
+        return scenario_from_dict({"name": name or path.stem, "rules": rules, "funded_requests": funded},
+                                  bounded=True)
     except ScenarioError as exc:
         raise ScenarioError(f"{where0}: {exc}") from None
 

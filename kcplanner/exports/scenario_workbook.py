@@ -20,9 +20,10 @@ from typing import Any, Sequence
 import numpy as np
 import xlsxwriter
 
-from ..atomic import OutputError, atomic_path
+from ..atomic import OutputError, atomic_path, scratch_dir
 from ._common import (WORKBOOK_OPTIONS, ExportInfo, Steps, cell, col_range, formula_value, make_formats,
-                      now_text, print_setup, sheet_ref, sum_by, write_num, write_summary_head, write_text)
+                      now_text, print_setup, set_literal_title, sheet_ref, sum_by, write_num, write_summary_head,
+                      write_text)
 from .rules_sheet import write_rules_sheet
 
 LINE_SHEET = "Line Items"
@@ -105,8 +106,9 @@ def export_scenario(prepared, results, out_path: str | Path, *, sources: Sequenc
         sources = list(getattr(P.dataset, "sources", []) or [])
     steps(0.0, "Preparing the export")
     info = ExportInfo(path=out_path, sheets=list(SHEETS) + ([HISTORY_SHEET] if history_rows is not None else []))
-    with atomic_path(out_path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {**WORKBOOK_OPTIONS, "constant_memory": True})
+    with atomic_path(out_path) as tmp, scratch_dir(out_path) as scratch:
+        # the writer's scratch files go beside the target, not to /tmp (docs/export.md)
+        wb = xlsxwriter.Workbook(str(tmp), {**WORKBOOK_OPTIONS, "constant_memory": True, "tmpdir": str(scratch)})
         try:
             _write(wb, P, R, sources, steps, info, exported_at)
             if history_rows is not None:
@@ -542,7 +544,7 @@ def _write_charts(wb, ws, fmt, L: _Layout, R, kpi_rows: dict[int, int], fund_nam
                               "marker": {"type": "none"} if name in ("Low", "High") else
                               {"type": "circle", "size": 4}})
         unit = f" ({k.units[i]})" if k.units[i] else ""
-        chart.set_title({"name": f"{k.ids[i]} {k.names[i]}{unit}"[:250], "name_font": {"size": 11}})
+        set_literal_title(chart, f"{k.ids[i]} {k.names[i]}{unit}"[:250], name_font={"size": 11})
         chart.set_legend({"position": "bottom"})
         charts.append(chart)
     for j, chart in enumerate(charts):

@@ -41,6 +41,27 @@ class WriteBackInfo:
     sheets: dict[str, str] = field(default_factory=dict)  # sheet → "columns" | "new sheet <name>"
 
 
+def write_back_targets(books, folder: str | Path, scenario_name: str) -> dict[Path, Path]:
+    """Where each department workbook's write-back copy goes: `<book> - <scenario>.<ext>` in
+    `folder`, the name made safe (kcplanner.filenames: no separators, `..`, NUL, reserved names,
+    at most 120 bytes) and checked to stay inside `folder`; two books of the same name get
+    ` (2)`, ` (3)`."""
+    from ..filenames import file_in
+
+    out: dict[Path, Path] = {}
+    taken: set[str] = set()
+    for book in books:
+        book = Path(book)
+        base = f"{book.stem} - {scenario_name}"
+        target, k = file_in(folder, base, book.suffix), 2
+        while target.name.casefold() in taken:
+            target = file_in(folder, f"{base[:100]} ({k})", book.suffix)
+            k += 1
+        taken.add(target.name.casefold())
+        out[book] = target
+    return out
+
+
 def _key(v) -> str:
     return " ".join(str(v).split()).casefold() if v is not None else ""
 
@@ -110,7 +131,8 @@ def write_back(department_workbook: str | Path, dataset, results, out_path: str 
             wb = openpyxl.load_workbook(src, keep_vba=(suffix == ".xlsm"), rich_text=True)
         except Exception as exc:
             raise ExportError(f"{src.name}: cannot be opened for write-back ({exc})") from None
-    name = results.scenario.name
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    name = ILLEGAL_CHARACTERS_RE.sub("", results.scenario.name)  # a NUL in a name cannot go in a cell
     years = list(results.plan_years)
     info = WriteBackInfo(path=out)
     from ..readers.columns import LINE_ITEMS, REQUESTS

@@ -334,17 +334,13 @@ def direction_value(v: Any) -> int | None:
 
 def load_mapping(path: Path | str) -> Mapping:
     """Read a mapping JSON file; `MappingError` (naming the file) for bad JSON, unknown keys or fields."""
+    from ..jsonfile import JsonFileError, read_json
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise MappingError(f"{path}: the mapping file does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MappingError(f"{path}: the mapping file cannot be read ({exc})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MappingError(f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        data = read_json(path, "mapping file", label=path.name)
+    except JsonFileError as exc:
+        raise MappingError(str(exc)) from None
     return mapping_from_dict(data, path.name)
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 import threading
 import traceback
 from pathlib import Path
@@ -655,8 +654,8 @@ class RequestDialog(QDialog):
 # =============================================================================================
 
 def safe_file_name(text: str) -> str:
-    name = re.sub(r"[^\w\- .&]+", "_", str(text)).strip(" .")
-    return name or "department"
+    from kcplanner.filenames import safe_file_name as safe  # one rule for every name made a file name
+    return safe(text, fallback="department", max_bytes=100)  # room for " justification.xlsx"
 
 
 class ExportSignals(QObject):
