@@ -1,0 +1,136 @@
+"""How opening a budget file in another city's layout gets its import mapping.
+
+For each such file (File > Open, a recent project, drag and drop):
+
+1. a mapping remembered for the file (ui/settings.py, `mappings/files`) that loaded before and whose
+   columns the file still has is applied without asking (the status bar says so);
+2. otherwise the mapping dialog opens, with the remembered mapping preloaded if there is one (the
+   columns changed, or the last load with it failed), else with the suggestion; it compares the
+   chosen total with the budget loaded in the window now (a total ten times larger is questioned).
+
+Every mapping chosen is remembered at once as *tried*; when the load succeeds it is remembered as
+*loaded* (the next opening applies it without asking). When the load fails on the mapped file, the
+dialog reopens after the validation report is closed, with the user's mapping, never a fresh
+suggestion.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+from pathlib import Path
+
+from kcplanner.readers.mapping import Mapping, MappingError, mapping_from_dict
+from kcplanner.readers.mapping_apply import header_text, open_sheet
+from kcplanner.readers.workbook import UnreadableFile
+
+from . import settings as st
+
+#: (the mapping handed to a load, its file, the mapping as chosen) until that load ends
+_PENDING: list[tuple[Mapping, str, Mapping]] = []
+
+
+def referenced_columns(m: Mapping) -> set[str]:
+    cols = {c for c in m.columns.values() if c}
+    cols |= {m.amount} if m.amount else set()
+    cols |= set(m.amounts) | set(m.where) | set(m.history) | set(m.targets)
+    if m.split is not None:
+        cols.add(m.split.column)
+    return cols
+
+
+def mapping_fits(path, m: Mapping) -> bool:
+    """True when the file still has the sheet and every column the mapping names (in its header row)."""
+    try:
+        sheet, _ = open_sheet(path, m.sheet)
+    except (UnreadableFile, OSError, ValueError):
+        return False
+    grid = sheet.grid()
+    rows = [m.header_row - 1] if m.header_row else range(min(20, grid.shape[0]))
+    need = referenced_columns(m)
+    return any(0 <= r < grid.shape[0] and need <= {header_text(h) for h in grid[r]} for r in rows)
+
+
+def remembered(path) -> tuple[Mapping | None, bool]:
+    """(the mapping remembered for the file or None, whether a load with it succeeded)."""
+    entry = st.file_mapping(path)
+    if entry is None:
+        return None, False
+    try:
+        return mapping_from_dict(entry[0], Path(path).name), entry[1]
+    except (MappingError, RecursionError):
+        return None, False
+
+
+def choose_mappings(window, paths, force_dialog: dict | None = None) -> list[Mapping] | None:
+    """A mapping for each of `paths` (remembered, or from the dialog); None when the user cancelled.
+    `force_dialog`: path → mapping to open the dialog with, whatever is remembered."""
+    from . import mapping_dialog
+
+    out = []
+    for path in paths:
+        name = Path(path).name
+        saved, loaded = remembered(path)
+        if force_dialog and str(path) in force_dialog:
+            saved, loaded = force_dialog[str(path)], False
+        if saved is not None and loaded and mapping_fits(path, saved):
+            m = saved
+            window.statusBar().showMessage(f"{name}: read with the import mapping chosen for it before", 15000)
+        else:
+            window.statusBar().showMessage(f"{name} is in another layout: map its columns", 0)
+            m = mapping_dialog.edit_mapping(path, saved, parent=window)  # compares with the window's budget
+            if m is None:
+                window.statusBar().showMessage(f"Opening cancelled: {name} needs an import mapping", 10000)
+                return None
+        st.remember_file_mapping(path, m.to_dict(), loaded=False)
+        used = m
+        if not m.matches(path) or not m.files:  # it applies to this file (not to every file)
+            used = dataclasses.replace(m, files=glob.escape(name))
+        _PENDING.append((used, str(path), m))
+        out.append(used)
+    return out
+
+
+def ask_and_load(window, project, paths, base=()) -> None:
+    """Choose the mappings for `paths`, then load `project` with them (and `base`)."""
+    from .workers import LoadTask
+
+    chosen = choose_mappings(window, paths)
+    if chosen is None:
+        window.loadFinished.emit(False)
+        return
+    window._start_now(LoadTask(project=project, mappings=list(base) + chosen))
+
+
+def _mine(mappings) -> list[tuple[Mapping, str, Mapping]]:
+    out = [p for p in _PENDING if any(p[0] is m for m in mappings or ())]
+    _PENDING[:] = [p for p in _PENDING if p not in out]
+    return out
+
+
+def load_succeeded(mappings) -> None:
+    """The load with `mappings` succeeded: their files' mappings are remembered as loaded."""
+    for _used, path, chosen in _mine(mappings):
+        st.remember_file_mapping(path, chosen.to_dict(), loaded=True)
+
+
+def load_failed(window, outcome, report_dialog) -> None:
+    """The load failed: when the report names a mapped file, the dialog reopens (after the report is
+    closed) with the mapping the user chose for it."""
+    mine = _mine(outcome.mappings)
+    names = {p.file for p in outcome.report.errors} | {Path(p.file).name for p in outcome.report.errors if p.file}
+    retry = {path: chosen for _used, path, chosen in mine if Path(path).name in names or path in names}
+    if not retry or report_dialog is None:
+        return
+    base = [m for m in outcome.mappings if not any(m is used for used, _p, _c in mine if _p in retry)]
+
+    def reopen(_result=None) -> None:
+        from .workers import LoadTask
+
+        if window.loading:  # the user opened something else meanwhile
+            return
+        chosen = choose_mappings(window, list(retry), force_dialog=retry)
+        if chosen is not None:
+            window._start_now(LoadTask(project=outcome.project, mappings=base + chosen))
+
+    report_dialog.finished.connect(reopen)
