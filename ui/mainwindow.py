@@ -449,7 +449,6 @@ class MainWindow(QMainWindow):
 
     def _apply(self, outcome: LoadOutcome) -> None:
         self.session.set_data(outcome.prepared, outcome.report, outcome.project, mappings=outcome.mappings)
-        mapping_flow.load_succeeded(outcome.mappings)  # remembered with the file: applied without asking next time
         self.scenario_paths.clear()
         st.remember_project(outcome.project)
         n = outcome.prepared.n_lines
@@ -457,6 +456,7 @@ class MainWindow(QMainWindow):
         warn = len(outcome.report.warnings)
         self.statusBar().showMessage(f"Loaded {files} workbook(s), {n:,} line items"
                                      + (f", {warn} warning(s) (File > Validation report)" if warn else ""), 15000)
+        mapping_flow.load_succeeded(self, outcome.mappings)  # remembered with the file: applied without asking next time
         self.loadFinished.emit(True)
 
     def _failed(self, task: LoadTask, text: str) -> None:

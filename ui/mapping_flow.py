@@ -26,8 +26,8 @@ from kcplanner.readers.workbook import UnreadableFile
 
 from . import settings as st
 
-#: (the mapping handed to a load, its file, the mapping as chosen) until that load ends
-_PENDING: list[tuple[Mapping, str, Mapping]] = []
+#: (the mapping handed to a load, its file, the mapping as chosen, applied without asking) until that load ends
+_PENDING: list[tuple[Mapping, str, Mapping, bool]] = []
 
 
 def referenced_columns(m: Mapping) -> set[str]:
@@ -73,9 +73,9 @@ def choose_mappings(window, paths, force_dialog: dict | None = None) -> list[Map
         saved, loaded = remembered(path)
         if force_dialog and str(path) in force_dialog:
             saved, loaded = force_dialog[str(path)], False
-        if saved is not None and loaded and mapping_fits(path, saved):
+        asked = not (saved is not None and loaded and mapping_fits(path, saved))
+        if not asked:
             m = saved
-            window.statusBar().showMessage(f"{name}: read with the import mapping chosen for it before", 15000)
         else:
             window.statusBar().showMessage(f"{name} is in another layout: map its columns", 0)
             m = mapping_dialog.edit_mapping(path, saved, parent=window)  # compares with the window's budget
@@ -86,7 +86,7 @@ def choose_mappings(window, paths, force_dialog: dict | None = None) -> list[Map
         used = m
         if not m.matches(path) or not m.files:  # it applies to this file (not to every file)
             used = dataclasses.replace(m, files=glob.escape(name))
-        _PENDING.append((used, str(path), m))
+        _PENDING.append((used, str(path), m, not asked))
         out.append(used)
     return out
 
@@ -102,16 +102,24 @@ def ask_and_load(window, project, paths, base=()) -> None:
     window._start_now(LoadTask(project=project, mappings=list(base) + chosen))
 
 
-def _mine(mappings) -> list[tuple[Mapping, str, Mapping]]:
+def _mine(mappings) -> list[tuple[Mapping, str, Mapping, bool]]:
     out = [p for p in _PENDING if any(p[0] is m for m in mappings or ())]
     _PENDING[:] = [p for p in _PENDING if p not in out]
     return out
 
 
-def load_succeeded(mappings) -> None:
-    """The load with `mappings` succeeded: their files' mappings are remembered as loaded."""
-    for _used, path, chosen in _mine(mappings):
+def load_succeeded(window, mappings) -> None:
+    """The load with `mappings` succeeded: their files' mappings are remembered as loaded; the status bar
+    names the files read with a remembered mapping."""
+    applied = []
+    for _used, path, chosen, remembered_one in _mine(mappings):
         st.remember_file_mapping(path, chosen.to_dict(), loaded=True)
+        if remembered_one:
+            applied.append(Path(path).name)
+    if applied:
+        bar = window.statusBar()
+        bar.showMessage(bar.currentMessage() + f"; {', '.join(applied)} read with the import mapping chosen for it "
+                        "before (File > Recent > Clear the list forgets it)", 20000)
 
 
 def load_failed(window, outcome, report_dialog) -> None:
@@ -119,10 +127,10 @@ def load_failed(window, outcome, report_dialog) -> None:
     closed) with the mapping the user chose for it."""
     mine = _mine(outcome.mappings)
     names = {p.file for p in outcome.report.errors} | {Path(p.file).name for p in outcome.report.errors if p.file}
-    retry = {path: chosen for _used, path, chosen in mine if Path(path).name in names or path in names}
+    retry = {path: chosen for _used, path, chosen, _r in mine if Path(path).name in names or path in names}
     if not retry or report_dialog is None:
         return
-    base = [m for m in outcome.mappings if not any(m is used for used, _p, _c in mine if _p in retry)]
+    base = [m for m in outcome.mappings if not any(m is used for used, p, _c, _r in mine if p in retry)]
 
     def reopen(_result=None) -> None:
         from .workers import LoadTask
