@@ -585,7 +585,7 @@ class MappingDialog(QDialog):
         c = part.count
         reasons = ", ".join(f"{n:,} {why}" for why, n in sorted(c.excluded.items())) if c.excluded else ""
         n_err, n_warn = len(self.report.errors), len(self.report.warnings)
-        color = "#b3261e" if n_err else "#1b5e20"
+        color = "#b3261e" if n_err or not c.imported else "#1b5e20"
         self.status.setText(f"<b style='color:{color}'>{c.read:,} rows read, {c.imported:,} imported, "
                             f"{c.read - c.imported:,} excluded</b>" + (f" ({reasons})" if reasons else "")
                             + f" — {n_err} error(s), {n_warn} warning(s)"

@@ -87,6 +87,7 @@ def choose_mappings(window, paths, force_dialog: dict | None = None) -> list[Map
         if not m.matches(path) or not m.files:  # it applies to this file (not to every file)
             used = dataclasses.replace(m, files=glob.escape(name))
         _PENDING.append((used, str(path), m, not asked))
+        del _PENDING[:-64]  # loads cancelled before they ended leave theirs: keep the list short
         out.append(used)
     return out
 

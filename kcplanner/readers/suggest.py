@@ -13,7 +13,8 @@
 - the account class from the candidate column whose values best read as account classes, with a
   values map for each of its texts (`Supplies & Materials` → Commodities);
 - amounts: one column per year and phase when the headers say so (`FY21 Actual Expense`,
-  `FY23 Appropriation` → Adopted), else the most amount-like numeric column, with the fiscal year
+  `FY23 Appropriation` → Adopted), else the most amount-like numeric column — never a running total,
+  subtotal or cumulative column, recognised by its values (`amount_checks.derived_columns`) — with the fiscal year
   from a year column or from the file or sheet name (`…FY2016-17…` → 2017) and the phase from a
   phase column or a phase word in the file name (default Adopted);
 - sentinel texts (`#Missing`, `#N/A`, `No Data` …) found among numbers;
