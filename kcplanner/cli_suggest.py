@@ -61,8 +61,11 @@ def cmd_suggest_mapping(args) -> int:
         m = suggest_mapping(path, args.sheet, args.table)
         sheet, _ = open_sheet(path, m.sheet or args.sheet)
         cands = amount_candidates(sheet.grid(), m.header_row or 1)
-    except (UnreadableFile, OSError) as exc:
-        print(f"{path}: cannot read it: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+    except UnreadableFile as exc:  # its message follows the file name ("is empty: …")
+        print(f"{path} {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as exc:
+        print(f"{path}: cannot read it: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INVALID
     except (MemoryError, RecursionError, ValueError) as exc:
         print(f"{path}: cannot suggest a mapping: {exc}", file=sys.stderr)
@@ -99,7 +102,8 @@ def cmd_suggest_mapping(args) -> int:
                 print("Imported totals:")
                 print(_table(rows, {1, 3, 4}))
     if report.errors:
-        print(f"The suggestion is not complete: {report.errors[0].message}")
+        print(f"{path}: the suggestion is not complete: {report.errors[0].message} (written anyway: finish it, "
+              "e.g. in the app's mapping dialog, before use)", file=sys.stderr)
     warning = total_warning(chosen, cands) if m.table != "kpis" else None
     if warning:
         print("WARNING: " + warning)

@@ -215,14 +215,16 @@ def test_cli_missing_out_is_usage(tmp_path, capsys):
     assert "--out" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("kind", ["missing", "folder", "garbage"])
+@pytest.mark.parametrize("kind", ["missing", "folder", "garbage", "empty"])
 def test_cli_unreadable_input_exits_1_naming_the_file(tmp_path, capsys, kind):
-    path = tmp_path / "budget.xlsx"
+    path = tmp_path / ("budget.csv" if kind == "empty" else "budget.xlsx")
     if kind == "folder":
         path.mkdir()
     elif kind == "garbage":
         path.write_bytes(b"PK\x03\x04 this is not a workbook" * 20)
-    before = sha(path) if kind == "garbage" else None
+    elif kind == "empty":
+        path.write_bytes(b"")
+    before = sha(path) if kind in ("garbage", "empty") else None
     out = tmp_path / "m.json"
     code, stdout, err = _run(capsys, "suggest-mapping", path, "--out", out)
     assert code == 1
@@ -230,6 +232,19 @@ def test_cli_unreadable_input_exits_1_naming_the_file(tmp_path, capsys, kind):
     assert not out.exists()
     if before:
         assert sha(path) == before
+
+
+def test_cli_incomplete_suggestion_is_written_and_says_so(tmp_path, capsys):
+    path = tmp_path / "two numbers.csv"
+    pd.DataFrame({"Units": [3, 4, 5], "Rate": [1.5, 2.5, 3.5]}).to_csv(path, index=False)
+    out = tmp_path / "m.json"
+    code, stdout, err = _run(capsys, "suggest-mapping", path, "--out", out)
+    assert code == 0 and out.exists()
+    assert f"{path}: the suggestion is not complete: " in err and "department" in err
+    rate = next(ln for ln in stdout.splitlines() if " Rate " in ln)
+    assert f"{pd.read_csv(path)['Rate'].sum():,.2f}" in rate  # 7.50
+    code, _stdout, err = _run(capsys, "validate", "--budget", path, "--mapping", out)
+    assert code == 1 and "department" in err
 
 
 def test_cli_out_in_a_missing_folder_exits_1(tmp_path, capsys):

@@ -100,8 +100,9 @@ def running_total_of(a: np.ndarray, b: np.ndarray) -> bool:
     restart = _close(a, b)
     fits = step | restart
     # a column equal to b everywhere is a copy, not a running total: most rows must be real steps
-    real_steps = step & ~restart & (b != 0)
-    return bool(fits.mean() >= FIT and real_steps.sum() >= max(2, 0.5 * len(a)))
+    nonzero = b != 0
+    real_steps = step & ~restart & nonzero  # a copy of b, or a constant beside zeros, has none
+    return bool(fits.mean() >= FIT and real_steps.sum() >= max(2, 0.5 * nonzero.sum()))
 
 
 def constant_in_groups(a: np.ndarray, groups: np.ndarray) -> bool:
