@@ -291,3 +291,16 @@ def test_cli_on_real_files_totals_match_source(tmp_path, capsys, path, expected)
     code, stdout, err = _run(capsys, "validate", "--budget", path, "--mapping", out)
     assert code == 0, err
     assert sha(path) == before
+
+
+def test_the_installed_command_exits_with_the_status(tmp_path):
+    import subprocess
+    import sys
+
+    path = write_warehouse(tmp_path / "w.csv", n=200)
+    out = tmp_path / "m.json"
+    cmd = [sys.executable, "-m", "kcplanner.cli", "suggest-mapping", str(path)]
+    bad = subprocess.run(cmd + ["--table", "lineitems", "--out", str(out)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--table: expected one of" in bad.stderr and not out.exists()
+    ok = subprocess.run(cmd + ["--out", str(out)], capture_output=True, text=True)
+    assert ok.returncode == 0 and json.loads(out.read_text())["amount"] == "Amount"

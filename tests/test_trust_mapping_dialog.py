@@ -267,3 +267,19 @@ def test_grab_the_dialog(qtbot, export, tmp_path):
     qtbot.waitExposed(d)
     out = Path(tmp_path) / "mapping_dialog.png"
     assert d.grab().save(str(out)) and out.stat().st_size > 10_000
+
+
+def test_a_remembered_mapping_applies_only_while_it_still_fits(export):
+    from kcplanner.readers import suggest_mapping
+    from ui.mapping_flow import mapping_fits
+
+    amount = _sum(export, "Amount")
+    m = suggest_mapping(export)
+    assert mapping_fits(export, m) and mapping_fits(export, m, previous=amount / 2)
+    assert not mapping_fits(export, m, previous=amount / 20)  # 20x the budget loaded now: the dialog asks
+    running = m.copy()
+    running.amount = "Running Total"
+    assert not mapping_fits(export, running)  # a running total is never applied without asking
+    gone = m.copy()
+    gone.columns["program"] = "Program Name"
+    assert not mapping_fits(export, gone)  # a column it names is not in the file

@@ -2,8 +2,9 @@
 
 For each such file (File > Open, a recent project, drag and drop):
 
-1. a mapping remembered for the file (ui/settings.py, `mappings/files`) that loaded before and whose
-   columns the file still has is applied without asking (the status bar says so);
+1. a mapping remembered for the file (ui/settings.py, `mappings/files`) that loaded before, whose
+   columns the file still has and whose amount totals raise no question (a running total, 10x every
+   other candidate, 10x the budget loaded now) is applied without asking (the status bar says so);
 2. otherwise the mapping dialog opens, with the remembered mapping preloaded if there is one (the
    columns changed, or the last load with it failed), else with the suggestion; it compares the
    chosen total with the budget loaded in the window now (a total ten times larger is questioned).
@@ -20,11 +21,13 @@ import dataclasses
 import glob
 from pathlib import Path
 
+from kcplanner.readers.amount_checks import amount_candidates, total_warning
 from kcplanner.readers.mapping import Mapping, MappingError, mapping_from_dict
 from kcplanner.readers.mapping_apply import header_text, open_sheet
 from kcplanner.readers.workbook import UnreadableFile
 
 from . import settings as st
+from .mapping_totals import previous_total
 
 #: (the mapping handed to a load, its file, the mapping as chosen, applied without asking) until that load ends
 _PENDING: list[tuple[Mapping, str, Mapping, bool]] = []
@@ -39,8 +42,10 @@ def referenced_columns(m: Mapping) -> set[str]:
     return cols
 
 
-def mapping_fits(path, m: Mapping) -> bool:
-    """True when the file still has the sheet and every column the mapping names (in its header row)."""
+def mapping_fits(path, m: Mapping, previous: float | None = None) -> bool:
+    """True when the file still has the sheet and every column the mapping names (in its header row), and
+    its amount columns' totals raise no question (`total_warning`: a running total, 10x every other
+    candidate, 10x `previous`, the budget loaded now)."""
     try:
         sheet, _ = open_sheet(path, m.sheet)
     except (UnreadableFile, OSError, ValueError):
@@ -48,7 +53,15 @@ def mapping_fits(path, m: Mapping) -> bool:
     grid = sheet.grid()
     rows = [m.header_row - 1] if m.header_row else range(min(20, grid.shape[0]))
     need = referenced_columns(m)
-    return any(0 <= r < grid.shape[0] and need <= {header_text(h) for h in grid[r]} for r in rows)
+    at = next((r for r in rows if 0 <= r < grid.shape[0] and need <= {header_text(h) for h in grid[r]}), None)
+    if at is None:
+        return False
+    if m.table == "kpis":
+        return True
+    chosen = [m.amount] if m.amount else list(m.amounts)
+    cands = amount_candidates(grid, at + 1)
+    largest = max((abs(c.total) for c in cands if c.column in chosen), default=None)
+    return total_warning(chosen, cands, largest, previous) is None
 
 
 def remembered(path) -> tuple[Mapping | None, bool]:
@@ -73,7 +86,8 @@ def choose_mappings(window, paths, force_dialog: dict | None = None) -> list[Map
         saved, loaded = remembered(path)
         if force_dialog and str(path) in force_dialog:
             saved, loaded = force_dialog[str(path)], False
-        asked = not (saved is not None and loaded and mapping_fits(path, saved))
+        previous = previous_total(getattr(window.session, "dataset", None))
+        asked = not (saved is not None and loaded and mapping_fits(path, saved, previous))
         if not asked:
             m = saved
         else:
