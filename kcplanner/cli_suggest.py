@@ -98,7 +98,8 @@ def cmd_suggest_mapping(args) -> int:
             tot = part.totals()
             if len(tot):
                 rows = [["table", "year", "phase", "total (imported)", "lines"]]
-                rows += [[r.table, str(r.fiscal_year), r.phase, money(r.total), f"{r.lines:,}"] for r in tot.itertuples()]
+                rows += [[r.table, str(r.fiscal_year), r.phase, money(r.total), f"{r.lines:,}"]
+                         for r in tot.itertuples()]
                 print("Imported totals:")
                 print(_table(rows, {1, 3, 4}))
     if report.errors:

@@ -456,7 +456,7 @@ class MainWindow(QMainWindow):
         warn = len(outcome.report.warnings)
         self.statusBar().showMessage(f"Loaded {files} workbook(s), {n:,} line items"
                                      + (f", {warn} warning(s) (File > Validation report)" if warn else ""), 15000)
-        mapping_flow.load_succeeded(self, outcome.mappings)  # remembered with the file: applied without asking next time
+        mapping_flow.load_succeeded(self, outcome.mappings)  # remembered: applied without asking next time
         self.loadFinished.emit(True)
 
     def _failed(self, task: LoadTask, text: str) -> None:

@@ -253,7 +253,8 @@ class MappingDialog(QDialog):
 
     def _value_fields(self) -> list[str]:
         """The fields a values map may translate: those taken from a column."""
-        return [f for f, combo in getattr(self, "field_combos", {}).items() if combo.currentData() not in (None, "__constant__")]
+        return [f for f, combo in getattr(self, "field_combos", {}).items()
+                if combo.currentData() not in (None, "__constant__")]
 
     def _value_texts(self, field: str) -> list[str]:
         """The texts of the column `field` is taken from (the source texts a values row may name)."""

@@ -12,7 +12,10 @@ Only plain values and JSON text are stored (never pickled Python objects):
 | `view/tree_mode`   | `fund` (Fund → Department → Program) or `department`           |
 | `view/tab`         | index of the open tab                                           |
 | `dirs/last`        | the folder last used in a file dialog                           |
-| `mappings/files`   | JSON `{path: {"mapping": {...}, "loaded": bool}}`, the import mapping chosen for each file in another layout, most recent first (at most 32); `loaded` false until a load with it succeeded |
+| `mappings/files`   | JSON `{path: {"mapping": {...}, "loaded": bool}}` (see below)   |
+
+`mappings/files` holds the import mapping chosen for each file in another layout (ui/mapping_flow.py),
+most recent first, at most 32; `loaded` stays false until a load with it succeeded.
 
 Tests isolate settings with `QSettings.setPath(IniFormat, UserScope, tmp_path)`.
 """

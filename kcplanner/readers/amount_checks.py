@@ -125,7 +125,8 @@ def group_sum_of(a: np.ndarray, b: np.ndarray, groups: np.ndarray) -> bool:
     return bool(fits.mean() >= FIT and differs.mean() >= 0.2)
 
 
-def _group_columns(headers: list[str], data: np.ndarray, skip: set[int], limit: int = 40) -> list[tuple[str, np.ndarray]]:
+def _group_columns(headers: list[str], data: np.ndarray, skip: set[int],
+                   limit: int = 40) -> list[tuple[str, np.ndarray]]:
     """Text columns with repeated values (departments, funds …), as group codes for `group_sum_of`."""
     n = data.shape[0]
     out = []
