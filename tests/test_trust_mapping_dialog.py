@@ -120,14 +120,18 @@ def test_a_column_ten_times_every_other_asks(qtbot, tmp_path, monkeypatch):
     assert d.result() != QDialog.DialogCode.Accepted
 
 
-def test_ok_is_refused_when_no_row_would_import(qtbot, export, monkeypatch):
+@pytest.mark.parametrize("how", ["row filter", "text amount"])
+def test_ok_is_refused_when_no_row_would_import(qtbot, export, monkeypatch, how):
     d = MappingDialog(export)
     qtbot.addWidget(d)
-    d.where_edit.setText("Fund=Enterprise Fund")  # no row has it
+    if how == "row filter":
+        d.where_edit.setText("Fund=Enterprise Fund")  # no row has it
+    else:
+        _choose(d.amount_combo, "Department")  # words, not amounts: every row is in error
     d.refresh_now()
     assert not d.ok_button.isEnabled()
-    why = f"0 of {N:,} rows would be imported ({N:,} filtered out by where)"
-    assert d.ok_button.toolTip().startswith(why.split(" (")[0])
+    assert d.ok_button.toolTip().startswith(f"0 of {N:,} rows would be imported (")
+    assert ("not selected (Fund is not Enterprise Fund)" if how == "row filter" else "error") in d.ok_button.toolTip()
     assert "OK is off" in d.status.text() and f"0 of {N:,} rows would be imported" in d.status.text()
     boxes = Boxes(monkeypatch)
     d.accept()  # Enter, or a script: refused with the reason
@@ -135,6 +139,7 @@ def test_ok_is_refused_when_no_row_would_import(qtbot, export, monkeypatch):
     assert boxes.shown[-1][0] == "Nothing would be imported"
     assert f"0 of {N:,} rows would be imported" in boxes.shown[-1][1]
     d.where_edit.setText("")
+    _choose(d.amount_combo, "Amount")
     d.refresh_now()
     assert d.ok_button.isEnabled()
 
