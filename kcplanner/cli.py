@@ -1,4 +1,4 @@
-"""The command line: `kcplanner validate | run | sample | template`.
+"""The command line: `kcplanner validate | run | export | optimize | sample | template | suggest-mapping`.
 
 `kcplanner` with no arguments opens the desktop app; that dispatch lives in `ui/launch.py`,
 since this package never imports Qt.
@@ -115,6 +115,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("template", help="write empty workbooks with every sheet, column and notes")
     p.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+
+    from .cli_suggest import add_parser as add_suggest_mapping
+    add_suggest_mapping(sub)  # suggest-mapping FILE --out MAPPING.json
     return parser
 
 
@@ -371,6 +374,14 @@ def cmd_template(args) -> int:
 
 COMMANDS = {"validate": cmd_validate, "run": cmd_run, "export": cmd_export, "optimize": cmd_optimize,
             "sample": cmd_sample, "template": cmd_template}
+
+
+def cmd_suggest_mapping(args) -> int:
+    from .cli_suggest import cmd_suggest_mapping as run
+    return run(args)
+
+
+COMMANDS["suggest-mapping"] = cmd_suggest_mapping
 
 
 def main(argv: list[str] | None = None) -> int:

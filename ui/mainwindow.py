@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDockWidget, QFileDialog, QHB
 from kcplanner.atomic import OutputError
 from kcplanner.scenario import ScenarioError, save_scenario
 
-from . import charts
+from . import charts, mapping_flow
 from . import settings as st
 from .dialogs import OpenDialog, ReportDialog
 from .edits import unique_name
@@ -356,30 +356,14 @@ class MainWindow(QMainWindow):
         self.open_paths(files, mappings=mappings)
 
     def _ask_mappings(self, task: LoadTask, project: Project, paths: list) -> None:
-        """Budget files in another layout: the mapping dialog for each (modal, on the GUI thread),
-        then the load again with the mappings."""
+        """Budget files in another layout: the mapping remembered for each, else the mapping dialog
+        (modal, on the GUI thread), then the load again with the mappings (ui/mapping_flow.py)."""
         if task is not self.task:
             self._retire(task)
             return
         self._retire(task)
         self._close_progress()
-        import dataclasses
-        import glob
-
-        from . import mapping_dialog
-
-        mappings = list(task.mappings)
-        for path in paths:
-            self.statusBar().showMessage(f"{Path(path).name} is in another layout: map its columns", 0)
-            m = mapping_dialog.edit_mapping(path, parent=self)
-            if m is None:
-                self.statusBar().showMessage(f"Opening cancelled: {Path(path).name} needs an import mapping", 10000)
-                self.loadFinished.emit(False)
-                return
-            if not m.matches(path) or not m.files:  # it applies to this file (not to every file)
-                m = dataclasses.replace(m, files=glob.escape(Path(path).name))
-            mappings.append(m)
-        self._start_now(LoadTask(project=project, mappings=mappings))
+        mapping_flow.ask_and_load(self, project, paths, task.mappings)
 
     def _start(self, task: LoadTask) -> None:
         """Start a load; with a project open, first close it (asking Save / Don't Save / Cancel when
@@ -445,7 +429,8 @@ class MainWindow(QMainWindow):
         report = outcome.report
         if outcome.prepared is None:
             self.statusBar().showMessage(f"Not loaded: {len(report.errors)} error(s) in the workbooks", 10000)
-            self._show_report_dialog(report, "Validation report — not loaded", can_continue=False)
+            dlg = self._show_report_dialog(report, "Validation report — not loaded", can_continue=False)
+            mapping_flow.load_failed(self, outcome, dlg)  # a mapped file's dialog reopens with the user's mapping
             self.loadFinished.emit(False)
             return
         if report.warnings:
@@ -471,6 +456,7 @@ class MainWindow(QMainWindow):
         warn = len(outcome.report.warnings)
         self.statusBar().showMessage(f"Loaded {files} workbook(s), {n:,} line items"
                                      + (f", {warn} warning(s) (File > Validation report)" if warn else ""), 15000)
+        mapping_flow.load_succeeded(self, outcome.mappings)  # remembered: applied without asking next time
         self.loadFinished.emit(True)
 
     def _failed(self, task: LoadTask, text: str) -> None:

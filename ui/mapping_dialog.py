@@ -19,18 +19,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
                                QPushButton, QScrollArea, QSpinBox, QSplitter, QTableView, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from kcplanner.atomic import OutputError
+from kcplanner.readers.amount_checks import amount_candidates
 from kcplanner.readers.mapping import (FIELDS, KPI_FIELDS, Mapping, MappingError, mapping_from_dict, save_mapping)
 from kcplanner.readers.mapping_apply import apply_mapping, header_text, open_sheet
 from kcplanner.readers.suggest import suggest_mapping, year_phase_of_header
 from kcplanner.readers.workbook import UnreadableFile
 from kcplanner.report import ValidationReport
+
+from .frame_model import FrameModel
+from . import mapping_totals
+from .mapping_totals import CandidateTotals, confirm_total, imported_total, nothing_imported
+from .mapping_values import ValuesMapEditor, distinct_texts
 
 NOT_MAPPED = "(not mapped)"
 CONSTANT = "Constant:"
@@ -41,63 +47,15 @@ KPI_PHASE_CHOICES = ("", "Target", "Actual")
 TABLE_LABELS = {"line_items": "Line items (expenditure)", "revenue": "Revenue", "kpis": "KPIs (measure export)"}
 
 
-class FrameModel(QAbstractTableModel):
-    """A read-only view of a DataFrame (or 2-D array with headers)."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.frame = pd.DataFrame()
-        self._values = np.empty((0, 0), dtype=object)
-
-    def set_frame(self, frame: pd.DataFrame) -> None:
-        self.beginResetModel()
-        self.frame = frame.reset_index(drop=True)
-        self._values = self.frame.to_numpy(dtype=object)
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else self._values.shape[0]
-
-    def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else self.frame.shape[1]
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        v = self._values[index.row(), index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _show(v)
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(v, (float, int, np.floating, np.integer)) \
-                and not isinstance(v, bool):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and section < self.frame.shape[1]:
-            return str(self.frame.columns[section])
-        return str(section + 1)
-
-
-def _show(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, (float, np.floating)):
-        if v != v:
-            return ""
-        return f"{v:,.2f}" if not float(v).is_integer() or abs(v) >= 10000 else f"{v:,.0f}"
-    if isinstance(v, (bool, np.bool_)):
-        return "Y" if v else "N"
-    return str(v)
-
-
 class MappingDialog(QDialog):
     """Edit an import mapping for one file with a live preview (see the module docstring)."""
 
-    def __init__(self, path, mapping: Mapping | None = None, parent=None, sheet: str | None = None):
+    def __init__(self, path, mapping: Mapping | None = None, parent=None, sheet: str | None = None,
+                 previous_total: float | None = None):
         super().__init__(parent)
         self.path = Path(path)
+        self.previous_total = previous_total  # the budget loaded now: a total 10× it is questioned
+        self._candidates: tuple = (None, [])  # ((sheet, header row), amount candidates)
         self.setWindowTitle(f"Import mapping — {self.path.name}")
         self.resize(1400, 860)
         self.saved_path: Path | None = None
@@ -200,13 +158,10 @@ class MappingDialog(QDialog):
         self.left_layout.addWidget(other)
         vm_box = QGroupBox("Values maps (source text → value; * = any other text)")
         vl = QVBoxLayout(vm_box)
-        self.values_table = QTableWidget(0, 3)
-        self.values_table.setHorizontalHeaderLabels(["Field", "Source text", "Becomes"])
-        self.values_table.horizontalHeader().setStretchLastSection(True)
-        self.values_table.verticalHeader().hide()
-        self.values_table.itemChanged.connect(self.schedule)
-        self.values_table.setMinimumHeight(160)
-        vl.addWidget(self.values_table)
+        self.values_editor = ValuesMapEditor(self._value_fields, self._value_texts)
+        self.values_editor.changed.connect(self.schedule)
+        self.values_table = self.values_editor.table
+        vl.addWidget(self.values_editor)
         self.left_layout.addWidget(vm_box)
         self.left_layout.addStretch(1)
         scroll = QScrollArea()
@@ -237,6 +192,8 @@ class MappingDialog(QDialog):
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.addWidget(self.status)
+        self.candidates_table = CandidateTotals()
+        rl.addWidget(self.candidates_table)
         rl.addWidget(self.tabs, 1)
         split = QSplitter()
         split.addWidget(scroll)
@@ -247,6 +204,7 @@ class MappingDialog(QDialog):
         self.save_button.clicked.connect(lambda: self.save())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
         bottom.addWidget(self.save_button)
@@ -288,20 +246,25 @@ class MappingDialog(QDialog):
             self.where_edit.setText("; ".join(f"{c}={'|'.join(str(v) for v in vs)}" for c, vs in m.where.items()))
             self.guess_check.setChecked(m.guess_directions)
             self.directions_edit.setText("; ".join(f"{k}={v}" for k, v in m.directions.items()))
-            self.values_table.setRowCount(0)
-            for f, vm in m.values.items():
-                for src, dst in vm.items():
-                    self._add_value_row(f, src, dst)
-            self._add_value_row("", "", "")
+            self.values_editor.set_values(m.values)
             self._enable_kpi_widgets()
         finally:
             self._building = False
 
-    def _add_value_row(self, f, src, dst) -> None:
-        r = self.values_table.rowCount()
-        self.values_table.insertRow(r)
-        for c, v in enumerate((f, src, dst)):
-            self.values_table.setItem(r, c, QTableWidgetItem(str(v)))
+    def _value_fields(self) -> list[str]:
+        """The fields a values map may translate: those taken from a column."""
+        return [f for f, combo in getattr(self, "field_combos", {}).items()
+                if combo.currentData() not in (None, "__constant__")]
+
+    def _value_texts(self, field: str) -> list[str]:
+        """The texts of the column `field` is taken from (the source texts a values row may name)."""
+        combo = getattr(self, "field_combos", {}).get(field)
+        col = combo.currentData() if combo is not None else None
+        r = self.header_spin.value() - 1
+        heads = [header_text(h) for h in self.grid[r]] if r < self.grid.shape[0] else []
+        if col in (None, "__constant__") or col not in heads:
+            return []
+        return distinct_texts(self.grid[r + 1:, heads.index(col)])
 
     def _enable_kpi_widgets(self) -> None:
         kpis = self.table_combo.currentData() == "kpis"
@@ -466,12 +429,7 @@ class MappingDialog(QDialog):
             for c, v in _pairs(self.where_edit.text()).items():
                 where[c] = [_number_or_text(x.strip()) for x in v.split("|") if x.strip()]
             data["where"] = where
-        values: dict = {}
-        for r in range(self.values_table.rowCount()):
-            cells = [(self.values_table.item(r, c).text() if self.values_table.item(r, c) else "").strip()
-                     for c in range(3)]
-            if cells[0] and cells[1]:
-                values.setdefault(cells[0], {})[cells[1]] = cells[2]
+        values = self.values_editor.values()
         if values:
             data["values"] = values
         m = mapping_from_dict(data, self.path.name)
@@ -557,7 +515,36 @@ class MappingDialog(QDialog):
         self.schedule()
 
     def refresh_now(self) -> None:
-        """Re-apply the mapping to the whole sheet and update the preview, totals and excluded rows."""
+        """Re-apply the mapping to the whole sheet and update the preview, totals and excluded rows,
+        the candidate amount totals, and whether OK is allowed."""
+        self._refresh()
+        self._update_checks()
+
+    def candidates(self) -> list:
+        """The sheet's candidate amount columns with their totals (computed once per sheet and header row)."""
+        k = (self.sheet_obj.name, self.header_spin.value())
+        if self._candidates[0] != k:
+            self._candidates = (k, amount_candidates(self.grid, self.header_spin.value()))
+        return self._candidates[1]
+
+    def chosen_amounts(self) -> list[str]:
+        m = self.mapping
+        return [] if m.table == "kpis" else ([m.amount] if m.amount else list(m.amounts))
+
+    def _update_checks(self) -> None:
+        kpis = self.table_combo.currentData() == "kpis"
+        self.candidates_table.setVisible(not kpis)
+        if not kpis:
+            self.candidates_table.show_candidates(self.candidates(), self.chosen_amounts(), self.previous_total)
+        why = nothing_imported(self.part, self.report) if self.part is not None or self.report.errors else \
+            "The mapping is not complete (see above)."
+        self.refused = why
+        self.ok_button.setEnabled(why is None)
+        self.ok_button.setToolTip(why or "Import the file with this mapping")
+        if why and self.part is not None:
+            self.status.setText(self.status.text() + f"<br><b style='color:#b3261e'>OK is off:</b> {why}")
+
+    def _refresh(self) -> None:
         self._timer.stop()
         self.report = ValidationReport()
         try:
@@ -599,7 +586,7 @@ class MappingDialog(QDialog):
         c = part.count
         reasons = ", ".join(f"{n:,} {why}" for why, n in sorted(c.excluded.items())) if c.excluded else ""
         n_err, n_warn = len(self.report.errors), len(self.report.warnings)
-        color = "#b3261e" if n_err else "#1b5e20"
+        color = "#b3261e" if n_err or not c.imported else "#1b5e20"
         self.status.setText(f"<b style='color:{color}'>{c.read:,} rows read, {c.imported:,} imported, "
                             f"{c.read - c.imported:,} excluded</b>" + (f" ({reasons})" if reasons else "")
                             + f" — {n_err} error(s), {n_warn} warning(s)"
@@ -629,10 +616,19 @@ class MappingDialog(QDialog):
         return self.saved_path
 
     def accept(self) -> None:
+        """OK: refused when the mapping is not complete or would import no row (a message says why);
+        a total more than 10 times every other candidate's or the previous import's asks first."""
         try:
-            self.mapping = self.current_mapping()
+            self.current_mapping()
         except MappingError as exc:
             QMessageBox.warning(self, "The mapping is not complete", str(exc))
+            return
+        self.refresh_now()
+        if self.refused:
+            QMessageBox.warning(self, "Nothing would be imported", self.refused)
+            return
+        if not confirm_total(self, self.chosen_amounts(), self.candidates(), imported_total(self.part),
+                             self.previous_total):
             return
         super().accept()
 
@@ -658,10 +654,15 @@ def _number_or_text(text: str):
     return int(f) if f.is_integer() else f
 
 
-def edit_mapping(path, mapping: Mapping | None = None, parent=None, sheet: str | None = None) -> Mapping | None:
-    """Show the mapping dialog for `path` (the suggestion when `mapping` is None); the mapping, or None if cancelled."""
+def edit_mapping(path, mapping: Mapping | None = None, parent=None, sheet: str | None = None,
+                 previous_total: float | None = None) -> Mapping | None:
+    """Show the mapping dialog for `path` (the suggestion when `mapping` is None); the mapping, or None if
+    cancelled. `previous_total`: the total of the budget loaded now (a total 10 times it is questioned);
+    by default that of the dataset in `parent`'s session (the main window)."""
+    if previous_total is None:
+        previous_total = mapping_totals.previous_total(getattr(getattr(parent, "session", None), "dataset", None))
     try:
-        dlg = MappingDialog(path, mapping, parent, sheet)
+        dlg = MappingDialog(path, mapping, parent, sheet, previous_total)
     except (UnreadableFile, OSError) as exc:
         QMessageBox.warning(parent, "Cannot read the workbook", f"{Path(path).name} {exc}")
         return None

@@ -12,6 +12,10 @@ Only plain values and JSON text are stored (never pickled Python objects):
 | `view/tree_mode`   | `fund` (Fund → Department → Program) or `department`           |
 | `view/tab`         | index of the open tab                                           |
 | `dirs/last`        | the folder last used in a file dialog                           |
+| `mappings/files`   | JSON `{path: {"mapping": {...}, "loaded": bool}}` (see below)   |
+
+`mappings/files` holds the import mapping chosen for each file in another layout (ui/mapping_flow.py),
+most recent first, at most 32; `loaded` stays false until a load with it succeeded.
 
 Tests isolate settings with `QSettings.setPath(IniFormat, UserScope, tmp_path)`.
 """
@@ -36,6 +40,8 @@ KEY_YEAR = "view/year"
 KEY_TREE_MODE = "view/tree_mode"
 KEY_TAB = "view/tab"
 KEY_LAST_DIR = "dirs/last"
+KEY_FILE_MAPPINGS = "mappings/files"
+MAX_FILE_MAPPINGS = 32
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,33 @@ def remember_project(project: Project) -> None:
 
 def clear_recent() -> None:
     settings().setValue(KEY_RECENT, "[]")
+    settings().setValue(KEY_FILE_MAPPINGS, "{}")  # the mappings are remembered with the recent files
+
+
+def _file_key(path) -> str:
+    return str(Path(path).resolve())
+
+
+def _file_mappings() -> dict:
+    data = _load_json(KEY_FILE_MAPPINGS)
+    return data if isinstance(data, dict) else {}
+
+
+def file_mapping(path) -> tuple[dict, bool] | None:
+    """(the mapping JSON object, whether a load with it succeeded) remembered for the file, or None."""
+    entry = _file_mappings().get(_file_key(path))
+    if not isinstance(entry, dict) or not isinstance(entry.get("mapping"), dict):
+        return None
+    return entry["mapping"], bool(entry.get("loaded"))
+
+
+def remember_file_mapping(path, mapping: dict, loaded: bool) -> None:
+    """Remember the mapping chosen for the file (`loaded`: a load with it succeeded)."""
+    key = _file_key(path)
+    entries = {key: {"mapping": mapping, "loaded": bool(loaded)}}
+    entries.update((k, v) for k, v in _file_mappings().items() if k != key)
+    entries = dict(list(entries.items())[:MAX_FILE_MAPPINGS])
+    settings().setValue(KEY_FILE_MAPPINGS, json.dumps(entries, ensure_ascii=False))
 
 
 def save_bytes(key: str, data: QByteArray) -> None:

@@ -13,7 +13,8 @@
 - the account class from the candidate column whose values best read as account classes, with a
   values map for each of its texts (`Supplies & Materials` → Commodities);
 - amounts: one column per year and phase when the headers say so (`FY21 Actual Expense`,
-  `FY23 Appropriation` → Adopted), else the most amount-like numeric column, with the fiscal year
+  `FY23 Appropriation` → Adopted), else the most amount-like numeric column — never a running total,
+  subtotal or cumulative column, recognised by its values (`amount_checks.derived_columns`) — with the fiscal year
   from a year column or from the file or sheet name (`…FY2016-17…` → 2017) and the phase from a
   phase column or a phase word in the file name (default Adopted);
 - sentinel texts (`#Missing`, `#N/A`, `No Data` …) found among numbers;
@@ -34,6 +35,7 @@ import pandas as pd
 
 from .. import values as V
 from ..fiscal import LINE_ITEM_PHASES, REVENUE_PHASES, parse_fiscal_year
+from .amount_checks import derived_columns, numeric_columns
 from .columns import CLASS_LOOKUP, norm
 from .mapping import Mapping, Split
 from .mapping_apply import header_text, key, open_sheet
@@ -197,21 +199,23 @@ def _pick(profiles: list[Profile], keys: tuple[str, ...], taken: set[int], prefe
     return best
 
 
-def suggest_mapping(path, sheet: str | None = None) -> Mapping:
-    """A proposed mapping for `path` (its `sheet`, else the first sheet with data); see the module doc."""
+def suggest_mapping(path, sheet: str | None = None, table: str | None = None) -> Mapping:
+    """A proposed mapping for `path` (its `sheet`, else the first sheet with data); see the module doc.
+    `table` (line_items, revenue or kpis) fixes the table instead of guessing it."""
     path = Path(path)
     s, _names = open_sheet(path, sheet)
     grid = s.grid()
     r = _header_row(grid)
     s.find_errors(r + 1)  # error cells (#N/A) as their text: they are sentinels to propose
     grid = s.grid()
-    m = suggest_from_grid(grid, path.name, s.name, r)
+    m = suggest_from_grid(grid, path.name, s.name, r, table)
     if path.suffix.lower() == ".csv":
         m.sheet = None  # a CSV is one sheet: the mapping then fits next year's file too
     return m
 
 
-def suggest_from_grid(grid: np.ndarray, file_name: str = "", sheet_name: str = "", header: int | None = None) -> Mapping:
+def suggest_from_grid(grid: np.ndarray, file_name: str = "", sheet_name: str = "", header: int | None = None,
+                      table: str | None = None) -> Mapping:
     r = _header_row(grid) if header is None else header
     headers = list(grid[r])
     data = grid[r + 1:]
@@ -233,6 +237,8 @@ def suggest_from_grid(grid: np.ndarray, file_name: str = "", sheet_name: str = "
                           + ", ".join(sentinels[:10]))
     kpi_like = any(k in hks for k in ("measureid", "kpiid", "indicatorid")) or \
         sum("measure" in p.hk for p in profiles) >= 2
+    if table is not None:
+        kpi_like = table == "kpis"
     if kpi_like:
         _suggest_kpis(m, profiles, why)
         m.explanations = why
@@ -240,7 +246,7 @@ def suggest_from_grid(grid: np.ndarray, file_name: str = "", sheet_name: str = "
     taken: set[int] = set()
     # split: a column of Expense / Revenue
     split_p = None
-    for p in profiles:
+    for p in profiles if table != "revenue" else ():
         ks = {key(t) for t in p.texts}
         exp_rev = {"expense", "expenses", "expenditure", "expenditures", "revenue", "revenues"}
         kinds = {k[:3] for k in ks & exp_rev}
@@ -260,16 +266,22 @@ def suggest_from_grid(grid: np.ndarray, file_name: str = "", sheet_name: str = "
     low_name = (file_name + " " + sheet_name).casefold()
     revenue_only = split_p is None and ("revenue" in low_name or any(h.startswith("revenue") for h in hks)) and \
         not any(k in h for h in hks for k in ("expense", "expenditure", "program"))
+    if table is not None:
+        revenue_only = table == "revenue"
     m.table = "revenue" if revenue_only else "line_items"
     dests = {"revenue"} if revenue_only else ({"line_items", "revenue"} if split_p else {"line_items"})
-    # amounts
+    # amounts: never a running total, subtotal or cumulative column (judged by its values)
+    derived = derived_columns([header_text(h) for h in headers], data,
+                              numeric_columns([header_text(h) for h in headers], data, min_numeric=0.5))
+    if derived:
+        why["derived"] = "not amounts: " + "; ".join(f"{h!r}: {r}" for h, r in derived.items())
     wide: dict[str, tuple[int, str]] = {}
     allowed = set(LINE_ITEM_PHASES if "line_items" in dests else REVENUE_PHASES)
     if "revenue" in dests:
         allowed &= set(REVENUE_PHASES)
     for p in profiles:
         yp = year_phase_of_header(p.header)
-        if yp and p.numeric >= 0.5 and yp[1] in allowed:
+        if yp and p.numeric >= 0.5 and yp[1] in allowed and p.header not in derived:
             wide[p.header] = yp
             taken.add(p.j)
     if wide:
@@ -281,7 +293,7 @@ def suggest_from_grid(grid: np.ndarray, file_name: str = "", sheet_name: str = "
     else:
         best, best_score = None, None
         for p in profiles:
-            if p.j in taken or p.numeric < 0.9 or p.n < 0.5 * max(len(data), 1):
+            if p.j in taken or p.numeric < 0.9 or p.n < 0.5 * max(len(data), 1) or p.header in derived:
                 continue
             vals, _bad = V.parse_amounts(p.values)
             v = vals[~np.isnan(vals)]
