@@ -171,7 +171,7 @@ def _summary(ws, fmt, P, A, B, sources, exported_at, labels, count) -> None:
             r += 1
         for x in R.findings:
             write_text(ws, r, 0, x.fund)
-            ws.write_string(r, 1, P.label(x.year))
+            ws.write_string(r, 1, P.label(x.year) if x.year is not None else "every plan year")
             write_text(ws, r, 2, x.message)
             r += 1
         r += 1
