@@ -272,6 +272,12 @@ class Prepared:
             "request_classes": [c[i] for i in self.req_class],
         }
 
+    @cached_property
+    def baseline_source(self):
+        """Where E0 for y1 comes from: `FY2016-17 Adopted → FY2017-18 baseline` (baseline_source.py)."""
+        from .baseline_source import baseline_source
+        return baseline_source(self)
+
     def baseline_results(self):
         """The results of the empty scenario (cached)."""
         if self._baseline_results is None:
