@@ -210,9 +210,9 @@ def change_brush(quality: str | None) -> QBrush | None:
 
 
 def baseline_header(prepared, label: str) -> str:
-    """`Baseline FY2017-18` over `from FY2016-17 Adopted` (where the baseline comes from)."""
+    """`Baseline FY2017-18` over `← FY17 Adopted` (where the baseline comes from)."""
     src = getattr(prepared, "baseline_source", None)
-    return f"Baseline {label}" + (f"\nfrom {src.source_label}" if src is not None else "")
+    return f"Baseline {label}" + (f"\n← {src.short_label}" if src is not None else "")
 _BOLD: list = []
 
 

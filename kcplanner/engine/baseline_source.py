@@ -51,6 +51,14 @@ class BaselineSource:
             return "no amounts"
         return ("mostly " if self.mixed else "") + m.label
 
+    @property
+    def short_label(self) -> str:
+        """`FY17 Adopted`, or with its share when mixed: `FY27 Requested 98%` (column headers)."""
+        m = self.main
+        if m is None or not m.phase:
+            return "no amounts"
+        return f"FY{m.year % 100:02d} {m.phase}" + (f" {m.share * 100:.0f}%" if self.mixed else "")
+
     def describe(self) -> str:
         """`FY2016-17 Adopted → FY2017-18 baseline`."""
         return f"{self.source_label} → {self.first_label} baseline"

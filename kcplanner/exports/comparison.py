@@ -142,7 +142,8 @@ def _summary(ws, fmt, P, A, B, sources, exported_at, labels, count) -> None:
     ws.write_string(0, 0, "Scenario comparison", fmt["title"])
     r = 2
     meta = [("Scenario A", A.scenario.name), ("Scenario B", B.scenario.name),
-            ("Exported", now_text(exported_at)), ("Plan years", f"{labels[0]} to {labels[-1]}")]
+            ("Exported", now_text(exported_at)), ("Plan years", f"{labels[0]} to {labels[-1]}"),
+            ("Baseline", P.baseline_source.describe())]
     r = write_summary_head(ws, fmt, r, meta, sources)
     ws.write_string(r, 0, "Plan score", fmt["subtitle"])
     r += 1

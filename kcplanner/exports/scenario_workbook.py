@@ -574,7 +574,7 @@ def _write_summary(ws, fmt, L: _Layout, P, R, sources, formulas, exported_at) ->
     scen = R.scenario
     n_invalid = len(R.invalid_rules)
     meta = [("Scenario", scen.name), ("Exported", now_text(exported_at)),
-            ("Plan years", f"{L.labels[0]} to {L.labels[-1]}"),
+            ("Plan years", f"{L.labels[0]} to {L.labels[-1]}"), ("Baseline", P.baseline_source.describe()),
             ("Rules", f"{len(scen.rules)}" + (f" ({n_invalid} skipped: see the Rules sheet)" if n_invalid else "")),
             ("Funded requests", f"{len(R.requests.ids)}" + (f" ({len(R.unknown_requests)} unknown)"
                                                             if R.unknown_requests else "")),

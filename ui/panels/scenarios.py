@@ -239,13 +239,16 @@ class ComparePanel(QWidget):
 
     def _scenarios_changed(self) -> None:
         P = self.session.prepared
-        base = f"Baseline (no rules; {P.baseline_source.describe()})" if P is not None else "Baseline (no rules)"
+        base = f"Baseline, no rules ({P.baseline_source.source_label})" if P is not None else "Baseline (no rules)"
         names = [base] + [s.name for s in self.session.scenarios]
         for combo, default in ((self.a, 0), (self.b, self.session.state.current + 1)):
             keep = combo.currentIndex()
             combo.blockSignals(True)
             combo.clear()
             combo.addItems(names)
+            if P is not None:  # where the baseline comes from, in full
+                combo.setItemData(0, f"{P.baseline_source.describe()}. {P.baseline_source.detail}",
+                                  Qt.ItemDataRole.ToolTipRole)
             combo.setCurrentIndex(keep if 0 <= keep < len(names) else min(default, len(names) - 1))
             combo.blockSignals(False)
         self._changed()
