@@ -135,7 +135,8 @@ def run_summary_text(results: Results) -> str:
     name_w = max([len("Fund")] + [len(n) for n in r.funds.names]) + 2
     head = f"{'Fund':<{name_w}}{'':<13}" + "".join(f"{lab:>12}" for lab in labels)
     f = r.funds
-    big = max([0.0] + [float(np.nanmax(np.abs(a))) for a in (f.revenue, f.expenditure, f.balance) if a.size])
+    big = max([0.0] + [float(np.abs(a[np.isfinite(a)]).max()) for a in (f.revenue, f.expenditure, f.balance)
+                       if np.isfinite(a).any()])
     scale = 1e6 if big >= 1e7 else 1.0
     unit = "$ millions" if scale > 1 else "$"
     lines += [f"Funds ({unit}; reserve as % of expenditure)", head, "-" * len(head)]
