@@ -245,3 +245,35 @@ def test_city_name_from_settings_mapping_or_file(budget_only):
 ])
 def test_change_sense(section, measure, direction, diff, expected):
     assert judge(diff, good_sign(section, measure, direction)) == expected
+
+
+def test_oakland_budget_without_a_plan():
+    """Oakland's FY2016-17 export (expense and revenue in one sheet) read without a plan: the
+    funds with no revenue line are null, the others are checked; the baseline names FY2016-17."""
+    from kcplanner.readers import load_mapping
+
+    from .realdata import REALDATA, ROOT, need
+
+    path = REALDATA / "oakland" / "BudgetData for Public Adopted FY2016-17 Midcycle.xlsx"
+    need(path)
+    before = _sha(path)
+    mapping = load_mapping(ROOT / "resources" / "mappings" / "oakland.json")
+    result = read_dataset(None, [path], [mapping])
+    assert result.dataset is not None, result.report.to_text()
+    ds = result.dataset
+    P = prepare(ds)
+    res = P.baseline_results()
+    f = res.funds
+    # plain pandas: funds named by revenue lines (there is no Funds sheet without a plan)
+    with_revenue = {" ".join(str(x).split()).casefold() for x in ds.plan.revenue["fund"].astype(object).dropna()}
+    expected_null = [n for n in f.names if n.casefold() not in with_revenue]
+    assert 0 < len(expected_null) < len(f.names)
+    assert [n for n, c in zip(f.names, f.checked) if not c] == expected_null
+    null = ~f.checked
+    assert np.isnan(f.balance[null]).all() and np.isfinite(f.balance[~null]).all()
+    notes = [x.fund for x in res.findings if x.kind == "no_revenue_data"]
+    assert notes == expected_null
+    assert not {x.fund for x in res.findings if x.kind != "no_revenue_data"} & set(expected_null)
+    assert P.baseline_source.describe() == "FY2016-17 Adopted → FY2017-18 baseline"
+    assert city_name(ds, [mapping]) == ("Oakland", "mapping")
+    assert _sha(path) == before
