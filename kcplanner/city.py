@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+import pandas as pd
+
 _CITY_OF = re.compile(r"\b(?:City|Town|Village|County) of ((?:[A-Z][\w.'’-]*)(?: [A-Z][\w.'’-]*)*)")
 #: Capitalised words that open a mapping's name but are not a city.
 _NOT_A_CITY = {"the", "fy", "budget", "adopted", "proposed", "operating", "revenue", "expense", "line", "kpi",
@@ -54,10 +56,22 @@ def city_name(dataset, mappings: Iterable = ()) -> tuple[str, str]:
         name = _from_mapping(m)
         if name:
             return name, "mapping"
-    sources = [str(s) for s in dataset.sources]
-    li = dataset.budget.line_items
-    if "source_file" in li.columns and len(li):  # the files that gave line items (not the plan)
-        named = {str(v) for v in li["source_file"].astype(object).dropna().unique()}
-        sources = [s for s in sources if Path(s).name in named] or sources
-    name = _from_files(sources)
+    name = _file_name(dataset)
     return (name, "file") if name else ("", "")
+
+
+_last: list = [None, None]  # (key, name) of the last dataset: the views ask on every recalculation
+
+
+def _file_name(dataset) -> str | None:
+    sources = tuple(str(s) for s in dataset.sources)
+    li = dataset.budget.line_items
+    key = (id(li), len(li), sources)
+    if _last[0] == key:
+        return _last[1]
+    files = list(sources)
+    if "source_file" in li.columns and len(li):  # the files that gave line items (not the plan)
+        named = {str(v) for v in pd.unique(li["source_file"].to_numpy(dtype=object)) if v is not None and v == v}
+        files = [s for s in files if Path(s).name in named] or files
+    _last[:] = [key, _from_files(files)]
+    return _last[1]
