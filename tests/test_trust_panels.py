@@ -176,3 +176,12 @@ def test_baseline_labels_show_the_source_year(qtbot, budget_only_window):
     assert w.compare.a.itemText(0) == "Baseline, no rules (FY2016-17 Adopted)"
     assert "FY2016-17 Adopted → FY2017-18 baseline" in w.compare.a.itemData(0, Qt.ItemDataRole.ToolTipRole)
     assert np.isnan(w.session.results.funds.balance).all()
+
+
+def test_percent_axis_ticks_are_distinct(qtbot):
+    """Reserve ratios 0.25 points apart used to read 0%, 0%, 1%, 1%."""
+    from ui.charts import PercentAxis
+
+    axis = PercentAxis("left")
+    assert axis.tickStrings([0.0, 0.0025, 0.005, 0.0075], 1.0, 0.0025) == ["0.00%", "0.25%", "0.50%", "0.75%"]
+    assert axis.tickStrings([0.0, 0.2, 0.4], 1.0, 0.2) == ["0%", "20%", "40%"]
