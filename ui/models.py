@@ -209,10 +209,6 @@ def change_brush(quality: str | None) -> QBrush | None:
     return _GREEN_BRUSH if quality == "good" else _RED_BRUSH if quality == "bad" else _CHANGED_BRUSH
 
 
-def baseline_header(prepared, label: str) -> str:
-    """`Baseline FY2017-18` over `← FY17 Adopted` (where the baseline comes from)."""
-    src = getattr(prepared, "baseline_source", None)
-    return f"Baseline {label}" + (f"\n← {src.short_label}" if src is not None else "")
 _BOLD: list = []
 
 
@@ -493,7 +489,7 @@ class AllocationModel(QAbstractItemModel):
             if section == 0:
                 return " → ".join(MODES[self.mode])
             if section == 1 and self.prepared is not None:
-                return baseline_header(self.prepared, self.prepared.year_labels[self.year])
+                return fmt.baseline_header(self.prepared, self.prepared.year_labels[self.year])
             if section == 2 and self.prepared is not None:
                 return f"{self.COLUMNS[section]} {self.prepared.year_labels[self.year]}"
             return self.COLUMNS[section]
