@@ -50,7 +50,7 @@ def _bound(text: str) -> tuple[str, tuple[float, float]]:
 
 def _add_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plan", type=Path, help="the five-year plan workbook (optional: without it there are "
-                   "no KPIs, growth is zero and beginning balances are zero)")
+                   "no KPIs, growth is zero and funds have no balance, reserve or structural figures)")
     p.add_argument("--budget", type=Path, nargs="+", required=True, metavar="PATH",
                    help="department budget workbooks, or folders of them")
     p.add_argument("--mapping", type=Path, action="append", default=[], metavar="FILE",

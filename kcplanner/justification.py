@@ -130,7 +130,7 @@ def justification_data(dataset: Dataset, prepared: Prepared, base_scenario: Scen
             })
         funds = []
         for f, name in enumerate(e.fund_names):
-            if np.any(e.expenditure_delta[f] != 0) or np.any(e.balance_delta[f] != 0):
+            if np.any(e.expenditure_delta[f] != 0) or np.any(np.nan_to_num(e.balance_delta[f]) != 0):  # NaN: no revenue data
                 funds.append({"fund": name, "expenditure_delta": _nums(e.expenditure_delta[f]),
                               "balance_delta": _nums(e.balance_delta[f]),
                               "structural_delta": _nums(e.structural_delta[f]),

@@ -217,7 +217,8 @@ class PolicyConstraints:
                 if options.reserve_floors and np.isfinite(f.floor[fi]):
                     const = float(slack_floor[fi, t])
                     rows.append(self._row("floor", fi, t, const, scale, options))
-                if options.structural_balance:
+                # a fund without revenue data has no structural balance (NaN): nothing to keep
+                if options.structural_balance and np.isfinite(f.structural[fi, t]):
                     const = float(f.structural[fi, t])
                     rows.append(self._row("structural", fi, t, const, scale, options))
         self.rows = rows

@@ -43,8 +43,11 @@ def test_results_json_is_exactly_spec(tmp_path):
     assert gf["expenditure"] == [4050.0] * 5
     assert gf["balance"] == pytest.approx([250, 100, -50, -200, -350])
     assert gf["reserve_ratio"][0] == pytest.approx(250 / 4050)
-    # Water Fund: no revenue, 500 a year from 0: balance −500, −1000 …; ratio −500/500 = −1, −2 …
-    assert data["funds"]["Water Fund"]["reserve_ratio"] == pytest.approx([-1.0, -2.0, -3.0, -4.0, -5.0])
+    # Water Fund: no revenue line and no Funds row (SPEC "Funds"): no balance, reserve or structural
+    # figures (null); its expenditure (500 a year) and revenue (0) stay
+    wf = data["funds"]["Water Fund"]
+    assert wf["expenditure"] == [500.0] * 5 and wf["revenue"] == [0.0] * 5
+    assert wf["balance"] == wf["reserve_ratio"] == wf["structural"] == [None] * 5
     assert data["departments"]["Police"] == {"baseline": [4000.0] * 5, "scenario": [4050.0] * 5}
     assert set(data["departments"]) == {"Police", "Parks", "Water Services"}
     k1 = data["kpis"]["PS-01"]
@@ -59,7 +62,8 @@ def test_results_json_is_exactly_spec(tmp_path):
     assert list(f0) == ["fund", "year", "kind", "message"]
     assert {(f["fund"], f["year"], f["kind"]) for f in data["findings"]} >= {
         ("General Fund", 2027, "below_floor"), ("General Fund", 2029, "negative_balance"),
-        ("General Fund", 2027, "structural_deficit"), ("Water Fund", 2027, "negative_balance")}
+        ("General Fund", 2027, "structural_deficit"), ("Water Fund", None, "no_revenue_data")}
+    assert [f["kind"] for f in data["findings"] if f["fund"] == "Water Fund"] == ["no_revenue_data"]
     write_again(res, path)  # the same writer through kcplanner.results_json
     assert json.loads(path.read_text()) == data
     assert not [p for p in tmp_path.iterdir() if p.name != "out.json"]
@@ -147,11 +151,12 @@ def test_evaluate_is_fast_at_100k_lines():
     assert np.median(times) < 0.05  # goal 10 ms; generous for loaded CI machines
 
 
-def test_without_a_plan_growth_and_balances_are_zero_and_there_are_no_kpis():
+def test_without_a_plan_growth_is_zero_balances_are_null_and_there_are_no_kpis():
     from kcplanner.dataset import Dataset, Plan
     ds = build_dataset(lines=[line(a2026=100.0), line(dept="Fire", a2026=50.0, rec=False)], first_plan_year=None)
     res = evaluate(prepare(Dataset(plan=Plan(), budget=ds.budget)), Scenario())
     assert res.plan_years == [2027, 2028, 2029, 2030, 2031]      # the year after the latest Adopted
-    # no growth: 100 + 50 (one-time) in 2027, then 100; no revenue, beginning balance 0
-    assert res.funds.balance[0] == pytest.approx([-150, -250, -350, -450, -550])
+    # no growth: 100 + 50 (one-time) in 2027, then 100; no revenue data, so no balance (SPEC "Funds")
+    assert res.funds.expenditure[0] == pytest.approx([150, 100, 100, 100, 100])
+    assert np.isnan(res.funds.balance[0]).all()
     assert res.kpis.ids == [] and np.isnan(res.kpis.score).all()

@@ -42,7 +42,10 @@ class MoneyAxis(pg.AxisItem):
 
 class PercentAxis(pg.AxisItem):
     def tickStrings(self, values, scale, spacing):  # noqa: N802
-        return [fmt.percent(v * scale, 0) for v in values]
+        # enough decimals that ticks 0.25 points apart do not all read "0%" and "1%"
+        step = abs(spacing * scale) * 100
+        decimals = next((d for d in range(3) if abs(step * 10 ** d - round(step * 10 ** d)) < 1e-6), 3)
+        return [fmt.percent(v * scale, decimals) for v in values]
 
 
 def set_year_ticks(plot: pg.PlotItem, labels: list[str], short: bool = True) -> None:

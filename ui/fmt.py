@@ -65,3 +65,9 @@ def kpi_value(x: float) -> str:
     a = abs(x)
     decimals = 0 if a >= 1000 else 1 if a >= 100 else 2
     return LOCALE.toString(float(x), "f", decimals)
+
+
+def baseline_header(prepared, label: str) -> str:
+    """`Baseline FY2017-18` over `← FY17 Adopted`: where the baseline comes from (column headers)."""
+    src = getattr(prepared, "baseline_source", None)
+    return f"Baseline {label}" + (f"\n← {src.short_label}" if src is not None else "")

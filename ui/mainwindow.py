@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDockWidget, QFileDialog, QHB
                                QMessageBox, QProgressDialog, QTabWidget, QToolBar, QUndoView, QVBoxLayout, QWidget)
 
 from kcplanner.atomic import OutputError
+from kcplanner.city import city_name
 from kcplanner.scenario import ScenarioError, save_scenario
 
 from . import charts, mapping_flow
@@ -454,7 +455,8 @@ class MainWindow(QMainWindow):
         n = outcome.prepared.n_lines
         files = len(outcome.prepared.dataset.sources)
         warn = len(outcome.report.warnings)
-        self.statusBar().showMessage(f"Loaded {files} workbook(s), {n:,} line items"
+        self.statusBar().showMessage(f"Loaded {files} workbook(s), {n:,} line items; "
+                                     f"{outcome.prepared.baseline_source.describe()}"
                                      + (f", {warn} warning(s) (File > Validation report)" if warn else ""), 15000)
         mapping_flow.load_succeeded(self, outcome.mappings)  # remembered: applied without asking next time
         self.loadFinished.emit(True)
@@ -799,9 +801,7 @@ class MainWindow(QMainWindow):
         """`city — scenario — project.kcplan (unsaved changes) — kcplanner`.  With a project open
         its state is shown ("unsaved changes" since the last save point, "read-only"); without one
         a `*` marks edits made since the scenario file was saved."""
-        city = ""
-        if self.session.dataset is not None:
-            city = self.session.dataset.plan.settings.city or ""
+        city = city_name(self.session.dataset, self.session.mappings)[0]  # Settings, mapping or file name
         controller = getattr(self, "project_controller", None)
         project = controller.title_part() if controller is not None else ""
         try:

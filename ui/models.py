@@ -198,6 +198,17 @@ MODES = {MODE_FUND: ("Fund", "Department", "Program"), MODE_DEPARTMENT: ("Depart
 _RED_BRUSH = QBrush(RED)
 _GREEN_BRUSH = QBrush(GREEN)
 _GREY_BRUSH = QBrush(QColor("#555555"))
+#: A change of spending is neither good nor bad (docs/ui.md, "Colours of a change"): one neutral colour.
+CHANGED = QColor("#1f4e8c")
+_CHANGED_BRUSH = QBrush(CHANGED)
+
+
+def change_brush(quality: str | None) -> QBrush | None:
+    """The text colour of a change judged by kcplanner.engine.change_sense.judge: good green, bad red,
+    neither the neutral blue."""
+    return _GREEN_BRUSH if quality == "good" else _RED_BRUSH if quality == "bad" else _CHANGED_BRUSH
+
+
 _BOLD: list = []
 
 
@@ -477,10 +488,14 @@ class AllocationModel(QAbstractItemModel):
         if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.COLUMNS):
             if section == 0:
                 return " → ".join(MODES[self.mode])
-            if section in (1, 2) and self.prepared is not None:
+            if section == 1 and self.prepared is not None:
+                return fmt.baseline_header(self.prepared, self.prepared.year_labels[self.year])
+            if section == 2 and self.prepared is not None:
                 return f"{self.COLUMNS[section]} {self.prepared.year_labels[self.year]}"
             return self.COLUMNS[section]
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            if section == 1 and self.prepared is not None:
+                return "Expenditure without any rule or request. " + self.prepared.baseline_source.detail
             return ["", "Expenditure without any rule or request", "Expenditure under the current scenario",
                     "Scenario − baseline", "Change as a share of the baseline",
                     "The percent (and dollar) rules set on this row"][section] or None
@@ -499,7 +514,7 @@ class AllocationModel(QAbstractItemModel):
                 parts.append(fmt.signed_money(self.rule_amt[node.target]))
             texts = (node.name, fmt.money(base), fmt.money(scen), fmt.signed_money(d),
                      fmt.percent(d / base, 1, signed=True) if base else fmt.DASH, "  ".join(parts))
-            brush = _RED_BRUSH if d < -0.5 else _GREEN_BRUSH if d > 0.5 else _GREY_BRUSH
+            brush = _CHANGED_BRUSH if abs(d) > 0.5 else _GREY_BRUSH  # spending: neither good nor bad
             row = self._text_cache[id(node)] = (texts, brush)
         return row
 
@@ -703,6 +718,9 @@ class LineItemsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.KEYS) + 10
 
     def headerData(self, section, orientation, role=DISPLAY):  # noqa: N802
+        if (role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal and self.prepared is not None
+                and section >= len(self.KEYS) and (section - len(self.KEYS)) % 2 == 0):
+            return self.prepared.baseline_source.detail
         if role != DISPLAY:
             return None
         if orientation == Qt.Orientation.Vertical:

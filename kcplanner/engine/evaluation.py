@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario import Scenario
+from .fund_data import blank_figures, no_data_findings
 from .preparation import NYEARS, Prepared, _rollup, name_key
 from .results import (STATUS_ABOVE_CEILING, STATUS_BELOW_FLOOR, STATUS_BELOW_TARGET, STATUS_NO_EXPENDITURE,
-                      STATUS_NO_POLICY, STATUS_WITHIN, DriverResults, Finding, FundResults, KPIResults,
+                      STATUS_NO_POLICY, STATUS_NO_REVENUE_DATA, STATUS_WITHIN, DriverResults, Finding, FundResults, KPIResults,
                       RequestLines, Results, RevenueResults, Rollup)
 
 #: "Those add up to zero": |T| ≤ ZERO_ABS + ZERO_REL·Σ|group totals| (dollars; see docs/model.md).
@@ -137,6 +138,9 @@ def evaluate(prepared: Prepared, scenario: Scenario) -> Results:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(fund_exp != 0, balance / np.where(fund_exp != 0, fund_exp, 1.0), np.nan)
     structural = fund_rec_rev - fund_rec_exp
+    no_data = P.fund_no_data
+    if no_data.any():  # budget-only funds: no balance, reserve or structural figures (fund_data.py)
+        blank_figures(no_data, balance, ratio, structural)
     funds = _fund_results(P, fund_rev, fund_exp, fund_rec_rev, fund_rec_exp, balance, ratio, structural)
 
     # -- KPIs ------------------------------------------------------------------------------------
@@ -182,11 +186,19 @@ def _fund_results(P: Prepared, rev, exp, rrev, rexp, balance, ratio, structural)
     status[below_floor] = STATUS_BELOW_FLOOR
     status[np.isnan(ratio)] = STATUS_NO_EXPENDITURE
     status[~np.broadcast_to(has_policy, (nf, NYEARS))] = STATUS_NO_POLICY
+    no_data = P.fund_no_data
+    beginning = P.beginning_balance
+    if no_data.any():
+        status[no_data] = STATUS_NO_REVENUE_DATA
+        deficit[no_data] = False
+        negative[no_data] = False
+        beginning = np.where(no_data, np.nan, beginning)
     return FundResults(
         names=list(P.funds.names), revenue=rev, expenditure=exp, recurring_revenue=rrev, recurring_expenditure=rexp,
-        balance=balance, beginning_balance=P.beginning_balance, reserve_ratio=ratio, structural=structural,
+        balance=balance, beginning_balance=beginning, reserve_ratio=ratio, structural=structural,
         floor=P.reserve_floor, target=P.reserve_target, ceiling=P.reserve_ceiling, status=status,
-        structural_deficit=deficit, negative_balance=negative, plan_years=list(P.plan_years))
+        structural_deficit=deficit, negative_balance=negative, plan_years=list(P.plan_years),
+        no_revenue_data=no_data)
 
 
 def _pct(x: float, decimals: int = 1) -> str:
@@ -208,12 +220,14 @@ def _money(x: float) -> str:
 
 
 def _findings(P: Prepared, funds: FundResults) -> list[Finding]:
-    """Policy findings in words, fund by fund and year by year (fund order, then year)."""
+    """Policy findings in words, fund by fund and year by year (fund order, then year); then one
+    `no_revenue_data` note per fund without revenue data (year None)."""
     out: list[Finding] = []
     flagged = (funds.status == STATUS_BELOW_FLOOR) | (funds.status == STATUS_BELOW_TARGET) | \
               (funds.status == STATUS_ABOVE_CEILING) | funds.structural_deficit | funds.negative_balance
+    notes = no_data_findings(funds.names, P.fund_no_data) if P.fund_no_data.any() else []
     if not flagged.any():
-        return out
+        return notes
     for f, t in zip(*(a.tolist() for a in np.nonzero(flagged))):
         name, year = funds.names[f], P.plan_years[t]
         label = P.label(year)
@@ -238,7 +252,7 @@ def _findings(P: Prepared, funds: FundResults) -> list[Finding]:
             out.append(Finding(name, year, "structural_deficit",
                                f"{name} has a structural deficit of {_money(-funds.structural[f, t])} in {label} "
                                "(recurring expenditure exceeds recurring revenue)"))
-    return out
+    return out + notes
 
 
 def _saturate(E: np.ndarray, cap: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..atomic import atomic_write_text
+from .fund_data import MISSING_TEXT, NO_DATA_KIND
 from .results import Results
 
 
@@ -134,7 +135,8 @@ def run_summary_text(results: Results) -> str:
     name_w = max([len("Fund")] + [len(n) for n in r.funds.names]) + 2
     head = f"{'Fund':<{name_w}}{'':<13}" + "".join(f"{lab:>12}" for lab in labels)
     f = r.funds
-    big = max([0.0] + [float(np.nanmax(np.abs(a))) for a in (f.revenue, f.expenditure, f.balance) if a.size])
+    big = max([0.0] + [float(np.abs(a[np.isfinite(a)]).max()) for a in (f.revenue, f.expenditure, f.balance)
+                       if np.isfinite(a).any()])
     scale = 1e6 if big >= 1e7 else 1.0
     unit = "$ millions" if scale > 1 else "$"
     lines += [f"Funds ({unit}; reserve as % of expenditure)", head, "-" * len(head)]
@@ -145,11 +147,17 @@ def run_summary_text(results: Results) -> str:
         ratio = "".join(f"{(f'{v * 100:.1f}%' if math.isfinite(v) else '–'):>12}" for v in f.reserve_ratio[i])
         lines.append(f"{'':<{name_w}}{'reserve':<13}" + ratio)
     lines.append("")
-    if r.findings:
-        lines.append(f"Policy findings ({len(r.findings)}):")
-        lines += [f"  - {x.message}" for x in r.findings]
-    else:
-        lines.append("Policy findings: none")
+    policy = [x for x in r.findings if x.kind != NO_DATA_KIND]
+    unchecked = [x.fund for x in r.findings if x.kind == NO_DATA_KIND]
+    if policy:
+        lines.append(f"Policy findings ({len(policy)}):")
+        lines += [f"  - {x.message}" for x in policy]
+    elif len(unchecked) < len(f.names):
+        lines.append("Policy findings: none" + (f" in the {len(f.names) - len(unchecked)} fund(s) checked"
+                                                if unchecked else ""))
+    if unchecked:
+        lines.append(f"Funds not checked ({len(unchecked)} of {len(f.names)}: no revenue data; {MISSING_TEXT}): "
+                     + ", ".join(unchecked))
     k = r.kpis
     off = []
     for i, kid in enumerate(k.ids):

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from ..dataset import Dataset
 from ..fiscal import FiscalCalendar, parse_fiscal_year
 from ..scenario import Rule, Scenario, Target
+from .fund_data import funds_without_data
 
 NYEARS = 5
 PERSONNEL = "personnel services"
@@ -201,6 +202,7 @@ class Prepared:
     reserve_floor: np.ndarray
     reserve_target: np.ndarray
     reserve_ceiling: np.ndarray
+    fund_no_data: np.ndarray        # (funds,) no revenue line and no Funds row (fund_data.py)
     # requests
     request_ids: list[str]
     request_index: dict[str, int]
@@ -269,6 +271,12 @@ class Prepared:
             "request_programs": [p[i] for i in self.req_prog],
             "request_classes": [c[i] for i in self.req_class],
         }
+
+    @cached_property
+    def baseline_source(self):
+        """Where E0 for y1 comes from: `FY2016-17 Adopted → FY2017-18 baseline` (baseline_source.py)."""
+        from .baseline_source import baseline_source
+        return baseline_source(self)
 
     def baseline_results(self):
         """The results of the empty scenario (cached)."""
@@ -643,6 +651,7 @@ def prepare(dataset: Dataset) -> Prepared:
         ok = ff >= 0
         beginning[ff[ok]] = bb[ok]
         floor[ff[ok]], target[ff[ok]], ceiling[ff[ok]] = fl[ok], ta[ok], ce[ok]
+    fund_no_data = funds_without_data(nf, rf, ff)
 
     # -- requests --------------------------------------------------------------------------------
     request_ids = [str(r).strip() for r in rq["request_id"]] if "request_id" in rq.columns else []
@@ -745,6 +754,7 @@ def prepare(dataset: Dataset) -> Prepared:
         shown_departments=shown_departments, shown_pairs=shown_pairs, shown_classes=shown_classes,
         rev_fund=rf, rev_source=rs, rev_recurring=rrec, rev_growth=rgrowth, R0=R0, R_rev=R_rev,
         beginning_balance=beginning, reserve_floor=floor, reserve_target=target, reserve_ceiling=ceiling,
+        fund_no_data=fund_no_data,
         request_ids=request_ids, request_index=request_index, request_titles=titles, request_types=types,
         req_fund=qf, req_dept=qd, req_prog=qp, req_pair=q_pair, req_class=qc, req_rec=qrec, req_costs=costs,
         kpi_ids=kpi_ids, kpi_names=names, kpi_units=units,

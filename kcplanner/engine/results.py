@@ -20,17 +20,21 @@ STATUS_BELOW_FLOOR = "below_floor"
 STATUS_BELOW_TARGET = "below_target"
 STATUS_WITHIN = "within"
 STATUS_ABOVE_CEILING = "above_ceiling"
+STATUS_NO_REVENUE_DATA = "no_revenue_data"  # no revenue line and no Funds row: no balance (engine/fund_data.py)
 
 #: Finding kinds.
-FINDING_KINDS = ("negative_balance", "below_floor", "below_target", "above_ceiling", "structural_deficit")
+FINDING_KINDS = ("negative_balance", "below_floor", "below_target", "above_ceiling", "structural_deficit",
+                 "no_revenue_data")
 
 
 @dataclass(frozen=True)
 class Finding:
-    """A policy finding in words: `General Fund reserve falls below its 8% floor in FY2029-30`."""
+    """A policy finding in words: `General Fund reserve falls below its 8% floor in FY2029-30`.
+
+    `year` is None for a note that holds in every plan year (`no_revenue_data`)."""
 
     fund: str
-    year: int
+    year: int | None
     kind: str
     message: str
 
@@ -72,10 +76,10 @@ class FundResults:
     expenditure: np.ndarray
     recurring_revenue: np.ndarray
     recurring_expenditure: np.ndarray
-    balance: np.ndarray              # ending balance of each year
-    beginning_balance: np.ndarray    # (funds,) balance at the start of y1
-    reserve_ratio: np.ndarray        # balance / expenditure, NaN where expenditure is 0
-    structural: np.ndarray           # recurring revenue − recurring expenditure
+    balance: np.ndarray              # ending balance of each year (NaN: no revenue data)
+    beginning_balance: np.ndarray    # (funds,) balance at the start of y1 (NaN: no revenue data)
+    reserve_ratio: np.ndarray        # balance / expenditure, NaN where expenditure is 0 or no revenue data
+    structural: np.ndarray           # recurring revenue − recurring expenditure (NaN: no revenue data)
     floor: np.ndarray                # (funds,) fractions, NaN = no policy
     target: np.ndarray
     ceiling: np.ndarray
@@ -83,6 +87,12 @@ class FundResults:
     structural_deficit: np.ndarray   # (funds, 5) bool
     negative_balance: np.ndarray     # (funds, 5) bool
     plan_years: list[int]
+    no_revenue_data: np.ndarray | None = None  # (funds,) bool: no revenue line and no Funds row
+
+    @property
+    def checked(self) -> np.ndarray:
+        """(funds,) bool: the funds whose balance and policies are checked (they have revenue data)."""
+        return np.ones(len(self.names), dtype=bool) if self.no_revenue_data is None else ~self.no_revenue_data
 
     def frame(self) -> pd.DataFrame:
         parts = {k: getattr(self, k) for k in ("revenue", "expenditure", "balance", "reserve_ratio", "structural",

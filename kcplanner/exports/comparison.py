@@ -143,7 +143,8 @@ def _summary(ws, fmt, P, A, B, sources, exported_at, labels, count) -> None:
     ws.write_string(0, 0, "Scenario comparison", fmt["title"])
     r = 2
     meta = [("Scenario A", A.scenario.name), ("Scenario B", B.scenario.name),
-            ("Exported", now_text(exported_at)), ("Plan years", f"{labels[0]} to {labels[-1]}")]
+            ("Exported", now_text(exported_at)), ("Plan years", f"{labels[0]} to {labels[-1]}"),
+            ("Baseline", P.baseline_source.describe())]
     r = write_summary_head(ws, fmt, r, meta, sources)
     ws.write_string(r, 0, "Plan score", fmt["subtitle"])
     r += 1
@@ -172,7 +173,7 @@ def _summary(ws, fmt, P, A, B, sources, exported_at, labels, count) -> None:
             r += 1
         for x in R.findings:
             write_text(ws, r, 0, x.fund)
-            ws.write_string(r, 1, P.label(x.year))
+            ws.write_string(r, 1, P.label(x.year) if x.year is not None else "every plan year")
             write_text(ws, r, 2, x.message)
             r += 1
         r += 1

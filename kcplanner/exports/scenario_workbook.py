@@ -51,6 +51,9 @@ FUND_MEASURES = [
     "Recurring revenue", "Recurring expenditure", "Structural balance",
     "Baseline revenue", "Baseline expenditure", "Baseline ending balance", "Change in ending balance",
 ]
+#: Measures a fund without revenue data (SPEC "Funds", budget-only data) has no figure for.
+NO_DATA_MEASURES = frozenset({"Beginning balance", "Ending balance", "Reserve ratio", "Structural balance",
+                              "Baseline ending balance", "Change in ending balance"})
 FUNDS_HEADER_ROW = 3
 FUNDS_FIRST_YEAR_COL = 3
 MAX_KPI_CHARTS = 8
@@ -422,7 +425,9 @@ def _write_funds(ws, fmt, L: _Layout, P, R, formulas) -> list[str]:
             ws.write_string(r, 2, m, fmt["label"] if m in ("Ending balance", "Reserve ratio") else None)
             num_fmt = fmt["percent"] if m == "Reserve ratio" else fmt["money"]
             for t, text in enumerate(cells[m]):
-                if text is None:
+                if m in NO_DATA_MEASURES and not F.checked[f]:  # no revenue line, no Funds row: no figure
+                    ws.write_string(r, fy + t, "no revenue data", fmt["muted"])
+                elif text is None:
                     write_num(ws, r, fy + t, values[m][t], num_fmt)
                 else:
                     ws.write_formula(r, fy + t, "=" + text, num_fmt, formula_value(values[m][t]))
@@ -510,9 +515,9 @@ def _write_charts(wb, ws, fmt, L: _Layout, R, kpi_rows: dict[int, int], fund_nam
     fs = sheet_ref(FUNDS_SHEET)
     charts = []
     F = R.funds
-    if fund_names:
+    if fund_names and F.checked.any():  # funds without revenue data have no balance to draw
         size = np.abs(np.asarray(F.expenditure)).sum(axis=1)
-        top = sorted(np.argsort(-size, kind="stable")[:MAX_FUND_SERIES].tolist())
+        top = sorted([f for f in np.argsort(-size, kind="stable").tolist() if F.checked[f]][:MAX_FUND_SERIES])
         chart = wb.add_chart({"type": "line"})
         hr = FUNDS_HEADER_ROW
         fy = FUNDS_FIRST_YEAR_COL
@@ -571,7 +576,7 @@ def _write_summary(ws, fmt, L: _Layout, P, R, sources, formulas, exported_at) ->
     scen = R.scenario
     n_invalid = len(R.invalid_rules)
     meta = [("Scenario", scen.name), ("Exported", now_text(exported_at)),
-            ("Plan years", f"{L.labels[0]} to {L.labels[-1]}"),
+            ("Plan years", f"{L.labels[0]} to {L.labels[-1]}"), ("Baseline", P.baseline_source.describe()),
             ("Rules", f"{len(scen.rules)}" + (f" ({n_invalid} skipped: see the Rules sheet)" if n_invalid else "")),
             ("Funded requests", f"{len(R.requests.ids)}" + (f" ({len(R.unknown_requests)} unknown)"
                                                             if R.unknown_requests else "")),
@@ -652,7 +657,7 @@ def _write_summary(ws, fmt, L: _Layout, P, R, sources, formulas, exported_at) ->
         r += 1
     for x in R.findings:
         write_text(ws, r, 0, x.fund)
-        ws.write_string(r, 1, P.label(x.year))
+        ws.write_string(r, 1, P.label(x.year) if x.year is not None else "every plan year")
         ws.write_string(r, 2, x.kind.replace("_", " "))
         write_text(ws, r, 3, x.message)
         r += 1

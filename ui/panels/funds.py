@@ -3,19 +3,25 @@ balance bars, and the policy findings in words."""
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QListWidget, QSplitter, QTableView,
                                QVBoxLayout, QWidget)
 
+from kcplanner.engine.fund_data import MISSING_TEXT, NO_DATA_KIND
+
 from .. import charts, fmt
 from ..charts import X
 from ..models import AMBER, GREEN, RED, SORT_ROLE, TableModel
 from .deferred import UpdatesWhenShown
+from .overview import missing_data_text
 
 STATUS_TEXT = {"no_policy": "no policy", "no_expenditure": "no expenditure", "below_floor": "below floor",
-               "below_target": "below target", "within": "within policy", "above_ceiling": "above ceiling"}
+               "below_target": "below target", "within": "within policy", "above_ceiling": "above ceiling",
+               "no_revenue_data": "no revenue data"}
 STATUS_COLOR = {"below_floor": RED, "below_target": AMBER, "above_ceiling": AMBER, "within": GREEN}
 
 
@@ -47,6 +53,10 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._fund_selected)
         self.title = QLabel()
+        self.missing = QLabel()  # funds without revenue data: what the fund checks need
+        self.missing.setWordWrap(True)
+        self.missing.setStyleSheet("color: #a05a00; background: #fff6e5; border: 1px solid #e8cfa0; padding: 4px;")
+        self.missing.hide()
 
         self.charts = pg.GraphicsLayoutWidget()
         labels = ["FY"] * 5
@@ -86,6 +96,7 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         top = QWidget()
         tl = QVBoxLayout(top)
         tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.missing)
         tl.addWidget(self.table)
         mid = QWidget()
         ml = QVBoxLayout(mid)
@@ -129,16 +140,29 @@ class FundsPanel(UpdatesWhenShown, QWidget):
 
     def _update(self, results) -> None:
         f, t = results.funds, self.session.year
-        rows, colors = [], []
+        rows, colors, tips = [], [], []
+        checked = f.checked
         for i, name in enumerate(f.names):
-            rows.append((name, f.revenue[i, t], f.expenditure[i, t], f.balance[i, t], f.reserve_ratio[i, t],
+            # a fund without revenue data: its revenue is unknown (not 0) and it has no balance figures
+            rev = f.revenue[i, t] if checked[i] else float("nan")
+            rows.append((name, rev, f.expenditure[i, t], f.balance[i, t], f.reserve_ratio[i, t],
                          f.floor[i], f.ceiling[i], f.structural[i, t], f.status[i, t]))
             colors.append(STATUS_COLOR.get(f.status[i, t]))
+            tips.append(None if checked[i] else f"{name} has no Revenue lines and no Funds row: {MISSING_TEXT}")
         self.model.headers[1:4] = [f"Revenue {results.year_labels[t]}", f"Expenditure {results.year_labels[t]}",
                                    f"Ending balance {results.year_labels[t]}"]
-        self.model.set_rows(rows, colors=colors)
-        messages = [x.message for x in results.findings] or [
-            "No policy findings: every fund is within its reserve policy and structurally balanced."]
+        self.model.set_rows(rows, colors=colors, tooltips=tips)
+        self.missing.setVisible(not checked.all())
+        if not checked.all():
+            self.missing.setText(missing_data_text(f.names, checked) + " Their balance, reserve and structural "
+                                 "figures are shown as –, and they get no policy findings.")
+        policy = [x.message for x in results.findings if x.kind != NO_DATA_KIND]
+        if checked.all():
+            messages = policy or ["No policy findings: every fund is within its reserve policy and structurally "
+                                  "balanced."]
+        else:  # never an all-clear for funds that were not checked
+            none = [f"No policy findings in the {int(checked.sum())} fund(s) checked."] if checked.any() else []
+            messages = (policy or none) + [missing_data_text(f.names, checked)]
         if messages != getattr(self, "_messages", None):  # rebuild the list only when it changes
             self._messages = messages
             self.findings.clear()
@@ -153,16 +177,23 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         i = min(self.fund, len(results.funds.names) - 1)
         f = results.funds
         b = self.session.baseline.funds if self.session.baseline is not None else f
-        self.title.setText(f"<b>{f.names[i]}</b> — beginning balance {fmt.money(f.beginning_balance[i])}; "
-                           f"reserve policy floor {_pct(f.floor[i])}, target {_pct(f.target[i])}, "
-                           f"ceiling {_pct(f.ceiling[i])}")
-        self.balance_base.setData(X, b.balance[i])
-        self.balance_scen.setData(X, f.balance[i])
+        if f.checked[i]:
+            self.title.setText(f"<b>{escape(f.names[i])}</b> — beginning balance {fmt.money(f.beginning_balance[i])}; "
+                               f"reserve policy floor {_pct(f.floor[i])}, target {_pct(f.target[i])}, "
+                               f"ceiling {_pct(f.ceiling[i])}")
+        else:
+            self.title.setText(f"<b>{escape(f.names[i])}</b> — no revenue data, so no balance, reserve or structural "
+                               f"figures: {MISSING_TEXT}")
+        self.charts.setVisible(bool(f.checked[i]))  # no figures to draw for a fund without revenue data
+        self.struct_note.setVisible(bool(f.checked[i]))
+        x = X if f.checked[i] else X[:0]  # no figures: empty curves (pyqtgraph warns on all-NaN points)
+        self.balance_base.setData(x, b.balance[i][:len(x)], connect="finite")
+        self.balance_scen.setData(x, f.balance[i][:len(x)], connect="finite")
         self.floor.setData(X, np.full(5, f.floor[i]), connect="finite")
         self.ceiling.setData(X, np.full(5, f.ceiling[i]), connect="finite")
         self.target.setData(X, np.full(5, f.target[i]), connect="finite")
-        self.ratio_base.setData(X, b.reserve_ratio[i], connect="finite")
-        self.ratio_scen.setData(X, f.reserve_ratio[i], connect="finite")
+        self.ratio_base.setData(x, b.reserve_ratio[i][:len(x)], connect="finite")
+        self.ratio_scen.setData(x, f.reserve_ratio[i][:len(x)], connect="finite")
         s = np.nan_to_num(f.structural[i])
         self.bars_base.setOpts(height=np.nan_to_num(b.structural[i]))
         brushes = [pg.mkBrush(charts.RED if d else charts.BLUE) for d in f.structural_deficit[i]]

@@ -3,10 +3,15 @@ the policy findings."""
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWidget
+
+from kcplanner.city import city_name
+from kcplanner.engine.fund_data import MISSING_TEXT
 
 from .. import charts, fmt
 from ..charts import X
@@ -37,6 +42,37 @@ class Card(QFrame):
         self.value.setText(value)
         self.value.setStyleSheet(f"font-size: 20pt; font-weight: 600; color: {color};")
         self.note.setText(note)
+
+
+CITY_ORIGIN = {"settings": "the plan's Settings (City)", "mapping": "the import mapping",
+               "file": "the budget file's name (the plan's Settings give no City)"}
+NEUTRAL, BAD, GOOD = "#1f3b5a", "#c0392b", "#1b7f3b"
+MUTED = "#6b7785"
+
+
+def missing_data_text(names: list[str], checked) -> str:
+    """One line for every fund without revenue data (Overview and Funds)."""
+    missing = [n for n, c in zip(names, checked) if not c]
+    if len(missing) == len(names):
+        return (f"No fund has revenue data, so there are no balances, reserves or structural figures: "
+                f"{MISSING_TEXT}.")
+    shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+    return (f"{len(missing)} of {len(names)} funds have no revenue data and are not checked ({shown}): "
+            f"{MISSING_TEXT}.")
+
+
+def _fund_card(card, hits: list[str], clear: str, checked) -> None:
+    """A fund-check card: red with the funds that fail; green only when every fund was checked."""
+    n, k = len(checked), int(checked.sum())
+    if k == 0:
+        card.set(fmt.DASH, f"no fund has revenue data: {MISSING_TEXT}", MUTED)
+    elif hits:
+        card.set(f"{len(hits)} of {k}", ", ".join(hits) + ("" if k == n else f" ({n - k} not checked)"), BAD)
+    elif k < n:
+        card.set(f"0 of {k}", f"every checked fund {clear}; {n - k} fund(s) without revenue data not checked",
+                 NEUTRAL)
+    else:
+        card.set(f"0 of {n}", f"every fund {clear}", GOOD)
 
 
 class OverviewPanel(UpdatesWhenShown, QWidget):
@@ -102,8 +138,12 @@ class OverviewPanel(UpdatesWhenShown, QWidget):
         base = self.session.baseline
         f = results.funds
         label = results.year_labels[t]
-        city = self.session.dataset.plan.settings.city or "City"
-        self.heading.setText(f"<b>{city}</b> — scenario <b>{results.scenario.name}</b>, {label}")
+        city, origin = city_name(self.session.dataset, self.session.mappings)
+        src = self.session.prepared.baseline_source
+        self.heading.setText(f"<b>{escape(city or 'City not named')}</b> — scenario <b>{escape(results.scenario.name)}"
+                             f"</b>, {label} <span style='color:#4a5868; font-size: 10pt;'>· baseline: "
+                             f"{escape(src.describe())}</span>")
+        self.heading.setToolTip(src.detail + (f"\nCity name from {CITY_ORIGIN[origin]}." if origin else ""))
         total = f.expenditure[:, t].sum()
         btotal = base.funds.expenditure[:, t].sum()
         self.total.set(fmt.compact_money(total), f"{fmt.money(total)} in {label}")
@@ -112,12 +152,12 @@ class OverviewPanel(UpdatesWhenShown, QWidget):
         self.change.set(fmt.signed_money(d) if abs(d) < 1e5 else ("+" if d > 0 else "-") + fmt.compact_money(abs(d)),
                         f"{fmt.percent(d / btotal, 2, signed=True) if btotal else '–'} against the baseline "
                         f"{fmt.compact_money(btotal)}", color)
+        checked = f.checked
         below = [n for i, n in enumerate(f.names) if f.status[i, t] == "below_floor"]
-        self.below.set(f"{len(below)} of {len(f.names)}", ", ".join(below) or "every fund at or above its floor",
-                       "#c0392b" if below else "#1b7f3b")
         deficit = [n for i, n in enumerate(f.names) if f.structural_deficit[i, t]]
-        self.deficits.set(f"{len(deficit)} of {len(f.names)}", ", ".join(deficit) or "every fund structurally balanced",
-                          "#c0392b" if deficit else "#1b7f3b")
+        for card, hits, clear in ((self.below, below, "at or above its floor"),
+                                  (self.deficits, deficit, "structurally balanced")):
+            _fund_card(card, hits, clear, checked)
         s, s0 = results.kpis.score[t], base.kpis.score[t]
         note = f"baseline {fmt.percent(s0, 0)}" if np.isfinite(s0) else "no KPI targets this year"
         self.score.set(fmt.percent(s, 0), note,
@@ -128,7 +168,10 @@ class OverviewPanel(UpdatesWhenShown, QWidget):
         self.score_base.setOpts(height=np.nan_to_num(base.kpis.score))
         self.score_scen.setOpts(height=np.nan_to_num(results.kpis.score))
         label_t = results.plan_years[t]
-        messages = [x.message for x in results.findings if x.year == label_t] or [f"No policy findings in {label}."]
+        messages = [x.message for x in results.findings if x.year == label_t]
+        if not checked.all():  # funds without revenue data: say what is missing, once
+            messages.append(missing_data_text(f.names, checked))
+        messages = messages or [f"No policy findings in {label}."]
         if messages != getattr(self, "_messages", None):  # rebuild the list only when it changes
             self._messages = messages
             self.findings.clear()

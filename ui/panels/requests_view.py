@@ -443,8 +443,8 @@ class EffectPane(QWidget):
                                           for i in rows])
         fund_rows = []
         for f, name in enumerate(e.fund_names):
-            if np.any(e.expenditure_delta[f] != 0) or np.any(e.balance_delta[f] != 0) or \
-                    np.any(e.structural_delta[f] != 0):
+            if np.any(e.expenditure_delta[f] != 0) or np.any(np.nan_to_num(e.balance_delta[f]) != 0) or \
+                    np.any(np.nan_to_num(e.structural_delta[f]) != 0):  # NaN: a fund without revenue data
                 fund_rows.append((name, "Expenditure") + tuple(float(v) for v in e.expenditure_delta[f]))
                 fund_rows.append((name, "Balance") + tuple(float(v) for v in e.balance_delta[f]))
                 fund_rows.append((name, "Structural") + tuple(float(v) for v in e.structural_delta[f]))

@@ -12,12 +12,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGridLay
                                QListView, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from kcplanner.engine import compare
+from kcplanner.engine.change_sense import good_sign, judge
+from kcplanner.engine.fund_data import NO_DATA_KIND
 from kcplanner.scenario import EMPTY_SCENARIO, Scenario
 
 from .. import charts, fmt
 from ..charts import X
 from ..edits import unique_name
-from ..models import SORT_ROLE, ScenarioListModel, TableModel
+from ..models import SORT_ROLE, ScenarioListModel, TableModel, change_brush
 
 
 class ScenarioList(QWidget):
@@ -104,6 +106,12 @@ class CompareTable(TableModel):
     def __init__(self, parent=None):
         super().__init__(["Section", "Name", "Measure", "A", "B", "Difference"], numeric=[False] * 3 + [True] * 3,
                          parent=parent)
+        self.directions: dict[str, float] = {}  # KPI ID → +1 higher is better, −1 lower is better
+
+    def quality(self, row: int) -> str | None:
+        """"good", "bad" or None (neither) for the difference of `row` (docs/ui.md, "Colours of a change")."""
+        section, name, measure, _a, _b, d = self.rows[row]
+        return judge(d, good_sign(section, measure, self.directions.get(name)))
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.DisplayRole and index.isValid() and index.column() >= 3:
@@ -124,10 +132,17 @@ class CompareTable(TableModel):
         if role == Qt.ItemDataRole.ForegroundRole and index.isValid() and index.column() == 5:
             v = self.rows[index.row()][5]
             if isinstance(v, float) and v == v and abs(v) > 1e-9:
-                from ..models import GREEN, RED
-                from PySide6.QtGui import QBrush
-                return QBrush(GREEN if v > 0 else RED)
+                return change_brush(self.quality(index.row()))
+        if role == Qt.ItemDataRole.ToolTipRole and index.isValid() and index.column() == 5:
+            q = self.quality(index.row())
+            return {"good": "A change for the better", "bad": "A change for the worse"}.get(
+                q, "Neither good nor bad in itself (spending and revenue are choices)")
         return super().data(index, role)
+
+
+def _policy(results) -> int:
+    """Policy findings, without the notes on funds that have no revenue data."""
+    return sum(1 for x in results.findings if x.kind != NO_DATA_KIND)
 
 
 class ComparePanel(QWidget):
@@ -223,12 +238,17 @@ class ComparePanel(QWidget):
         self._scenarios_changed()
 
     def _scenarios_changed(self) -> None:
-        names = ["Baseline (no rules)"] + [s.name for s in self.session.scenarios]
+        P = self.session.prepared
+        base = f"Baseline, no rules ({P.baseline_source.source_label})" if P is not None else "Baseline (no rules)"
+        names = [base] + [s.name for s in self.session.scenarios]
         for combo, default in ((self.a, 0), (self.b, self.session.state.current + 1)):
             keep = combo.currentIndex()
             combo.blockSignals(True)
             combo.clear()
             combo.addItems(names)
+            if P is not None:  # where the baseline comes from, in full
+                combo.setItemData(0, f"{P.baseline_source.describe()}. {P.baseline_source.detail}",
+                                  Qt.ItemDataRole.ToolTipRole)
             combo.setCurrentIndex(keep if 0 <= keep < len(names) else min(default, len(names) - 1))
             combo.blockSignals(False)
         self._changed()
@@ -276,21 +296,27 @@ class ComparePanel(QWidget):
             table = table[np.abs(np.nan_to_num(d)) > 1e-9]
         rows = list(zip(table["section"], table["name"].astype(str), table["measure"],
                         table["a"].astype(float), table["b"].astype(float), table["difference"].astype(float)))
+        self.model.directions = dict(zip(ra.kpis.ids, (float(d) for d in ra.kpis.direction)))
         self.model.set_rows(rows)
         tot_a, tot_b = ra.funds.expenditure[:, t].sum(), rb.funds.expenditure[:, t].sum()
         sc_a, sc_b = ra.kpis.score[t], rb.kpis.score[t]
         self.summary.setText(
             f"<b>{sa.name}</b> vs <b>{sb.name}</b> in {ra.year_labels[t]}: total expenditure "
             f"{fmt.money(tot_a)} → {fmt.money(tot_b)} ({fmt.signed_money(tot_b - tot_a)}); plan score "
-            f"{fmt.percent(sc_a, 0)} → {fmt.percent(sc_b, 0)}; findings {len(ra.findings)} → {len(rb.findings)}; "
+            f"{fmt.percent(sc_a, 0)} → {fmt.percent(sc_b, 0)}; policy findings {_policy(ra)} → {_policy(rb)}; "
             f"{len(rows)} figure(s) differ" if self.only_diff.isChecked() else
             f"<b>{sa.name}</b> vs <b>{sb.name}</b> in {ra.year_labels[t]}")
         ca, cb = self.curves["total"]
         ca.setData(X, ra.funds.expenditure.sum(axis=0))
         cb.setData(X, rb.funds.expenditure.sum(axis=0))
         ca, cb = self.curves["balance"]
-        ca.setData(X, ra.funds.balance.sum(axis=0))
-        cb.setData(X, rb.funds.balance.sum(axis=0))
+        checked = ra.funds.checked  # funds without revenue data have no balance (null)
+        self.balance_plot.setTitle("Total ending fund balance" if checked.all() else
+                                   "Ending balance, funds with revenue data" if checked.any() else
+                                   "Ending fund balance: fund checks need the plan's Revenue and Funds sheets")
+        x = X if checked.any() else X[:0]  # nothing to draw: empty curves
+        ca.setData(x, ra.funds.balance[checked].sum(axis=0)[:len(x)], connect="finite")
+        cb.setData(x, rb.funds.balance[checked].sum(axis=0)[:len(x)], connect="finite")
         if not self._kpi_chosen and len(ra.kpis.ids):  # show the KPI that moves most, until one is chosen
             with np.errstate(divide="ignore", invalid="ignore"):
                 rel = np.nan_to_num(np.abs(rb.kpis.scenario - ra.kpis.scenario) / np.abs(ra.kpis.scenario)).max(axis=1)
