@@ -253,7 +253,7 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
     try:
         wb = Workbook(path)
     except UnreadableFile as exc:
-        report.error(file, "", "", f"{file} {exc}")
+        report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
         return
     except OSError as exc:
         report.error(file, "", "", f"{file} cannot be opened: {exc.strerror or exc}")
@@ -293,7 +293,7 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
             if req_name is not None:
                 read_requests(report, file, wb.sheet(req_name), part)
         except UnreadableFile as exc:
-            report.error(file, "", "", f"{file} {exc}")
+            report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
     finally:
         wb.close()
 

@@ -628,7 +628,7 @@ def read_mapped_file(path, m: Mapping, report: ValidationReport) -> MappedPart |
     try:
         sheet, _names = open_sheet(path, m.sheet)
     except UnreadableFile as exc:
-        report.error(file, "", "", f"{file} {exc}")
+        report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
         return None
     except OSError as exc:
         report.error(file, "", "", f"{file} cannot be opened: {exc.strerror or exc}")

@@ -67,7 +67,7 @@ def read_plan(path, report: ValidationReport, refs: PlanRefs | None = None) -> P
     try:
         wb = Workbook(path)
     except UnreadableFile as exc:
-        report.error(file, "", "", f"{file} {exc}")
+        report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
         return None
     except OSError as exc:
         report.error(file, "", "", f"{file} cannot be opened: {exc.strerror or exc}")
@@ -131,7 +131,7 @@ def read_plan(path, report: ValidationReport, refs: PlanRefs | None = None) -> P
             s, g = sheet("Funds")
             plan.funds = _funds(report, file, s.name, g, wb.percent_cells(s.name))
     except UnreadableFile as exc:
-        report.error(file, "", "", f"{file} {exc}")
+        report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
         return None
     finally:
         wb.close()
