@@ -47,17 +47,25 @@ def parse_ref(text: str) -> tuple[int, int]:
     return int(m.group(2)) - 1, _col(m.group(1))
 
 
+_FUNCTION = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
+
+
 def tokenize(text: str) -> list[tuple[str, str]]:
     out, pos = [], 0
     text = text.strip()
+    if "!" in text:
+        raise FormulaError("it refers to another sheet or workbook")
+    for name in _FUNCTION.findall(text):
+        if name.upper() != "SUM":
+            raise FormulaError(f"the function {name.upper()} is not computed, only SUM")
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
             rest = text[pos:].strip()
             if not rest:
                 break
-            raise FormulaError(f"only numbers, + - * /, parentheses, cell references and SUM are computed "
-                               f"(found {rest[:20]!r})")
+            raise FormulaError(f"{rest[:20]!r} is not computed: only numbers, + - * /, parentheses, "
+                               "cell references and SUM are")
         kind = m.lastgroup
         out.append((kind, m.group(kind)))
         pos = m.end()

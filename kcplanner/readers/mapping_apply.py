@@ -201,6 +201,7 @@ def prepare(sheet, m: Mapping, report: ValidationReport, file: str, sheet_name: 
     if isinstance(sheet, Sheet):
         sheet.find_errors(r + 1)
         positions = sheet.errors if sheet.scanned else None
+        grid = sheet.grid()  # formula cells computed from the XML may have grown it
     else:
         positions = None
     data = np.array(grid[r + 1:], dtype=object, copy=True)
@@ -277,6 +278,7 @@ def prepare(sheet, m: Mapping, report: ValidationReport, file: str, sheet_name: 
                              if not (isinstance(txt, str) and key(txt) in miss)}
     else:
         t.error_positions = None  # type: ignore[attr-defined]
+    t.formula_failures = getattr(sheet, "formula_failures", {})  # type: ignore[attr-defined]
     part.count = t.count
     ctx = Context(m, t, report, fields, amount_cols, amount_col, split_col, used, miss, part)
     parsed = numeric_cols
