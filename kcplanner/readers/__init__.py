@@ -65,8 +65,22 @@ def read_plan(path: Path | str, report: ValidationReport) -> Plan | None:
 def read_budget(paths: Iterable[Path | str], report: ValidationReport, *,
                 progress=None, cancelled=None) -> Budget:
     """Read and merge department budget workbooks (files or folders); no cross-checks with the plan."""
+    paths = list(paths)
+    _report_empty_folders(paths, report)
     budget, _pos, _req = _read_budget(list(expand_paths(paths)), report, progress, cancelled, 0.0, 1.0)
     return budget
+
+
+def _report_empty_folders(paths, report: ValidationReport) -> bool:
+    """An error for each folder given that holds no workbook (a folder named `police.xlsx` included)."""
+    found = False
+    for p in paths:
+        p = Path(p)
+        if p.is_dir() and not expand_paths([p]):
+            report.error(p.name, "", "", f"{p} is a folder with no workbooks in it; expected a workbook file "
+                         f"({', '.join(WORKBOOK_SUFFIXES)}) or a folder holding such files (its sub-folders are not read)")
+            found = True
+    return found
 
 
 def _read_budget(files, report, progress, cancelled, start, span, mappings=(), mapped=None):
@@ -151,6 +165,7 @@ def read_dataset(plan: Path | str | None, budgets: list[Path | str], mappings=No
     """
     report = ValidationReport()
     mappings = _usable_mappings(mappings, report)
+    budgets = list(budgets)
     files = expand_paths(budgets)
     if plan is not None and any(m.table == "kpis" and m.files and m.matches(plan) for m in mappings):
         files = [Path(plan)] + [f for f in files if Path(f).resolve() != Path(plan).resolve()]
@@ -184,7 +199,7 @@ def read_dataset(plan: Path | str | None, budgets: list[Path | str], mappings=No
             if got is not None:
                 plan_obj = got
             sources.append(str(plan))
-    if not files:
+    if not _report_empty_folders(budgets, report) and not files:
         report.error("", "", "", "no budget workbook given (expected one or more .xlsx, .xlsm, .xls, .ods or .csv "
                      "files or folders holding them)")
     mapped: list = []
