@@ -11,6 +11,7 @@ from .. import values as V
 from ..dataset import LINE_ITEM_KEYS, POSITION_COLUMNS, REQUEST_COLUMNS, SOURCE_COLUMNS, Budget, amounts_frame
 from ..fiscal import LINE_ITEM_PHASES, parse_phase, parse_prefixed_year, parse_year_phase
 from ..report import ValidationReport, a1, column_letter
+from . import bounds as B
 from . import common as K
 from .columns import LINE_ITEMS, POSITIONS, REQUEST_TYPE_ALIASES, REQUEST_TYPE_LOOKUP, REQUESTS
 from .table import find_sheet, open_table
@@ -187,7 +188,7 @@ def read_positions(report: ValidationReport, file: str, sheet: Sheet, part: Budg
     dept = K.text(t, "department", "a department name", True)
     prog = K.text(t, "program", "a program name", True)
     pos = K.text(t, "position", "a position title", True)
-    fte = K.amount(t, "fte", "a number of FTE", required=True)
+    fte = K.amount(t, "fte", "a number of FTE", required=True, bounds=B.FTE)
     cost = K.amount(t, "cost_per_fte", "an amount (cost per FTE)")
     keep = t.close()
     if keep.any():
@@ -221,7 +222,7 @@ def read_requests(report: ValidationReport, file: str, sheet: Sheet, part: Budge
     rtype = K.choice(t, "type", REQUEST_TYPE_LOOKUP, REQUEST_TYPE_ALIASES, "a request type", "Enhancement")
     acls = K.account_class(t)
     rec = K.flag(t, "recurring", True)
-    fte = K.amount(t, "fte", "a number of FTE")
+    fte = K.amount(t, "fte", "a number of FTE", bounds=B.FTE)
     just = K.text(t, "justification", "")
     kpi = K.text(t, "kpi_id", "")
     rank = K.amount(t, "rank", "a rank (a number)")

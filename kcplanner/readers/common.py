@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import values as V
+from . import bounds as B
 from ..fiscal import parse_fiscal_year
 from .columns import CLASS_ALIASES, CLASS_LOOKUP, describe_choices, norm
 from .table import Table, is_blank
@@ -20,13 +21,16 @@ def text(t: Table, f: str, what: str, required: bool = False) -> np.ndarray:
     return t.per_unique(t.fields[f], V._clean_one)
 
 
-def amount(t: Table, f: str | int, what: str = "an amount", required: bool = False) -> np.ndarray:
+def amount(t: Table, f: str | int, what: str = "an amount", required: bool = False,
+           bounds: tuple[float, float] = B.AMOUNT, bounded: str = "") -> np.ndarray:
+    """Numbers of a column; a cell outside `bounds` is an error (`expected <bounded or what> between …`)."""
     j = t.fields.get(f) if isinstance(f, str) else f
     if j is None:
         return np.full(t.data.shape[0], np.nan)
     col = t.data[:, j]
     vals, bad = V.parse_amounts(col)
     t.report_bad(bad, j, what)
+    B.check(t, j, np.where(bad, np.nan, vals), bounds, bounded or what.split(" (")[0])
     if required:
         blank = np.isnan(vals) & ~bad & t.live & ~t.bad_error_cells(j)
         for i in np.flatnonzero(blank):
@@ -34,7 +38,8 @@ def amount(t: Table, f: str | int, what: str = "an amount", required: bool = Fal
     return vals
 
 
-def rate(t: Table, f: str | int, percent_cells: set[tuple[int, int]] | None = None) -> np.ndarray:
+def rate(t: Table, f: str | int, percent_cells: set[tuple[int, int]] | None = None,
+         bounds: tuple[float, float] = B.GROWTH, what: str = "a rate") -> np.ndarray:
     j = t.fields.get(f) if isinstance(f, str) else f
     if j is None:
         return np.full(t.data.shape[0], np.nan)
@@ -46,6 +51,7 @@ def rate(t: Table, f: str | int, percent_cells: set[tuple[int, int]] | None = No
         mask = np.fromiter(((first + i, j) in percent_cells for i in range(len(col))), dtype=bool, count=len(col))
     vals, bad = V.parse_rates(col, header_pct, percent_formatted=mask)
     t.report_bad(bad, j, "a rate such as 3% or 0.03" if not header_pct else "a rate such as 3% or 3 (percent)")
+    B.check(t, j, np.where(bad, np.nan, vals), bounds, what, percent=True)
     return vals
 
 

@@ -428,6 +428,9 @@ def phase(ctx: Context, dest: np.ndarray) -> np.ndarray:
 def amount_column(ctx: Context, j: int) -> np.ndarray:
     vals, bad = V.parse_amounts(ctx.t.data[:, j])
     ctx.t.report_bad(bad, j, "an amount")
+    from .bounds import AMOUNT, check
+
+    check(ctx.t, j, np.where(bad, np.nan, vals), AMOUNT, "an amount")  # 1e308 would overflow the totals
     return vals
 
 
