@@ -116,6 +116,28 @@ def _read_budget(files, report, progress, cancelled, start, span, mappings=(), m
     return merge(part)
 
 
+def _own_class_growth(report: ValidationReport, budget: Budget, plan: Plan) -> None:
+    """A warning for each city's own account class (SPEC) that the Assumptions sheet gives no growth."""
+    from ..dataset import ACCOUNT_CLASSES
+    from .columns import norm
+
+    li = budget.line_items
+    if not len(li) or "account_class" not in li.columns:
+        return
+    classes = li["account_class"].astype(object)
+    first = li.loc[~classes.duplicated() & classes.notna()]
+    known = {norm(c) for c in ACCOUNT_CLASSES} | {norm(c) for c in plan.assumptions.index}
+    warned: set[str] = set()
+    for cls, file, sheet, row in zip(first["account_class"], first.get("source_file", ""), first.get("source_sheet", ""),
+                                     first.get("source_row", 0)):
+        key = norm(cls)
+        if key in known or key in warned:
+            continue
+        warned.add(key)
+        report.warning(str(file), str(sheet), "", f"the account class {cls!r} (first in row {row}) is a class of its own, "
+                       "not a standard one, and the plan's Assumptions sheet has no row for it: its growth is 0")
+
+
 def _respell_ids(plan: Plan, budget: Budget) -> None:
     """KPI IDs named by drivers and requests take the spelling of the KPIs sheet (SPEC: first seen)."""
     spelled = {" ".join(str(k).split()).casefold(): k for k in plan.kpis["kpi_id"]}
@@ -215,6 +237,7 @@ def read_dataset(plan: Path | str | None, budgets: list[Path | str], mappings=No
     step(0.92, "Checking references")
     crossref.check(report, budget.line_items, requests, positions, refs.kpis, refs.drivers,
                    pd.Series(sorted(refs.kpi_keys), dtype=object) if refs.kpis is not None else None)
+    _own_class_growth(report, budget, plan_obj)
     if not report.ok:
         step(1.0, "Import failed")
         return ImportResult(None, report)

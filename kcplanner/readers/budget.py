@@ -182,6 +182,7 @@ def read_positions(report: ValidationReport, file: str, sheet: Sheet, part: Budg
     if t is None:
         return
     used = K.used_columns(t)
+    K.warn_ignored(report, t, used, "a column of Positions")
     t.drop_blank_rows(used)
     t.drop_subtotals(["department", "program"])
     t.flag_error_cells(used, {})
@@ -211,6 +212,7 @@ def read_requests(report: ValidationReport, file: str, sheet: Sheet, part: Budge
             if y is not None:
                 cost_cols[j] = y
     used = K.used_columns(t, list(cost_cols))
+    K.warn_ignored(report, t, used, 'a column of Requests (costs are headed like "Cost FY2027")')
     t.drop_blank_rows(used, set(cost_cols))
     t.drop_subtotals(["department", "program", "fund"])
     t.flag_error_cells(used, {j: "an amount" for j in cost_cols})

@@ -421,7 +421,8 @@ def _assumptions(report, file, name, grid, pct):
     keep = t.close()
     frame = pd.DataFrame({y: v[keep] for y, v in sorted(rates.items())},
                          index=pd.Index(cls[keep], name="account_class"))
-    frame = frame.reindex(list(ACCOUNT_CLASSES)).fillna(0.0).astype(float)
+    own = [c for c in dict.fromkeys(frame.index) if c not in ACCOUNT_CLASSES]  # a city's own classes (SPEC)
+    frame = frame.reindex(list(ACCOUNT_CLASSES) + own).fillna(0.0).astype(float)
     frame.index.name = "account_class"
     return frame
 
