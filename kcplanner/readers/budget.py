@@ -59,9 +59,11 @@ def read_line_items(report: ValidationReport, file: str, sheet: Sheet, part: Bud
             long_miss = [LINE_ITEMS.column(f).describe() for f in ("fiscal_year", "phase", "amount") if f not in found]
             hint = (f"; the long layout has {', '.join(long_have)} but needs {'; '.join(long_miss)} too "
                     "(or an import mapping that gives the year and phase)") if long_have else ""
+            from .table import typo_hint
+
             report.error(file, sheet.name, f"A{plain.header_row + 1}",
                          f"the header row (row {plain.header_row + 1}) has no amount columns; expected "
-                         + LINE_ITEMS.extra + hint)
+                         + LINE_ITEMS.extra + hint + typo_hint(sheet.grid(), plain.header_row, LINE_ITEMS))
             return True
         return False
     found = t.found  # type: ignore[attr-defined]
@@ -290,7 +292,7 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
                     else:
                         report.error(file, "", "", f"{file} has no sheet with the required columns of Line Items: "
                                      f"{LINE_ITEMS.describe_required()}; {LINE_ITEMS.extra} (looked at the first "
-                                     f"20 rows of the sheets {', '.join(candidates)})")
+                                     f"20 rows of the sheets {', '.join(candidates)})" + _first_hint(wb, candidates))
             if pos_name is not None:
                 read_positions(report, file, wb.sheet(pos_name), part)
             if req_name is not None:
@@ -301,8 +303,21 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
         wb.close()
 
 
+def _first_hint(wb: Workbook, names: list[str]) -> str:
+    """Typos in the likeliest header row of the first sheet with data (`table.typo_hint`), for a message."""
+    from .table import best_guess_row, typo_hint
+
+    for n in names:
+        grid = wb.sheet(n).grid()
+        if grid.size:
+            r, _texts = best_guess_row(grid, LINE_ITEMS)
+            hint = typo_hint(grid, r, LINE_ITEMS)
+            return f" (sheet {n}{hint})" if hint else ""
+    return ""
+
+
 def _no_line_items(report, file, name, sheet):
-    from .table import best_guess_row
+    from .table import best_guess_row, typo_hint
 
     grid = sheet.grid()
     if grid.size == 0:
@@ -311,7 +326,7 @@ def _no_line_items(report, file, name, sheet):
     r, texts = best_guess_row(grid, LINE_ITEMS)
     report.error(file, name, "", f"{file}: the sheet {name} has no header row in its first 20 rows with the required "
                  f"columns {LINE_ITEMS.describe_required()}; {LINE_ITEMS.extra}; the closest row is {r + 1}: "
-                 + ", ".join(texts[:15]))
+                 + ", ".join(texts[:15]) + typo_hint(grid, r, LINE_ITEMS))
 
 
 def merge(part: BudgetPart) -> tuple[Budget, pd.DataFrame, pd.DataFrame]:

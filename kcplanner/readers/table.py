@@ -87,6 +87,20 @@ def best_guess_row(grid: np.ndarray, spec: SheetSpec) -> tuple[int, list[str]]:
     return best, [t for t in texts if t]
 
 
+def typo_hint(grid: np.ndarray, r: int, spec: SheetSpec) -> str:
+    """For a message about row `r` (0-based): its header cells that look like typos of known columns."""
+    from .typos import header_suggestions
+
+    if not grid.shape[0]:
+        return ""
+    cells = list(grid[r])
+    found = header_fields(cells, spec)
+    taken = {j for js in found.values() for j in js}
+    hints = header_suggestions(cells, [j for j in range(len(cells)) if j not in taken], spec, set(found))
+    return "".join(f"; did you mean {name!r} for {str(cells[j]).strip()!r} ({column_letter(j)}{r + 1})?"
+                   for j, (name, _column) in hints.items())
+
+
 @dataclass
 class Table:
     report: ValidationReport
@@ -331,7 +345,8 @@ def open_table(report: ValidationReport, file: str, sheet_name: str, grid, spec:
     if located is None:
         if require_found:
             r, texts = best_guess_row(grid, spec)
-            found = f"; the closest row is {r + 1}: {', '.join(texts[:15])}" if texts else "; the sheet is empty"
+            found = (f"; the closest row is {r + 1}: {', '.join(texts[:15])}" + typo_hint(grid, r, spec)) \
+                if texts else "; the sheet is empty"
             report.error(file, sheet_name, "",
                          f"no header row{what} in the first {HEADER_SEARCH_ROWS} rows with the required columns "
                          f"{spec.describe_required()}" + (f"; {spec.extra}" if spec.extra else "") + found)
