@@ -102,8 +102,7 @@ def read_plan(path, report: ValidationReport, refs: PlanRefs | None = None) -> P
         goal_ids: dict[str, str] = {}
         if found["Goals"]:
             s, g = sheet("Goals")
-            plan.goals = _goals(report, file, s.name, g)
-            goal_ids = {_key(v): v for v in plan.goals["goal_id"]}
+            plan.goals, goal_ids = _goals(report, file, s.name, g)
         obj_goal: dict[str, str] = {}
         obj_spelling: dict[str, str] = {}
         if found["Objectives"]:
@@ -182,10 +181,10 @@ def _settings(report, file, name, grid) -> PlanSettings:
     return st
 
 
-def _goals(report, file, name, grid) -> pd.DataFrame:
+def _goals(report, file, name, grid) -> tuple[pd.DataFrame, dict[str, str]]:
     t = open_table(report, file, name, grid, GOALS, what=" of Goals")
     if t is None:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in GOAL_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in GOAL_COLUMNS}), {}
     used = K.used_columns(t)
     K.warn_ignored(report, t, used, 'a column of Goals')
     t.drop_blank_rows(used)
@@ -194,9 +193,14 @@ def _goals(report, file, name, grid) -> pd.DataFrame:
     goal = K.text(t, "goal", "a goal", True)
     w = K.amount(t, "weight", "a weight (a number)", bounds=B.WEIGHT, bounded="a weight")
     duplicates(t, gid, t.live & ~t.bad, "goal_id", "goal ID")
+    # every goal ID read, rows with errors included: a reference to one is not a second error
+    ids: dict[str, str] = {}
+    for v in gid[t.live]:
+        if v is not None:
+            ids.setdefault(_key(v), v)
     keep = t.close()
     return pd.DataFrame({"goal_id": gid[keep], "goal": goal[keep],
-                         "weight": np.where(np.isnan(w[keep]), 1.0, w[keep])})
+                         "weight": np.where(np.isnan(w[keep]), 1.0, w[keep])}), ids
 
 
 def _objectives(report, file, name, grid, goal_ids) -> pd.DataFrame:
