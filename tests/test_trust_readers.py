@@ -379,6 +379,16 @@ def test_absurd_plan_figures_are_errors_with_their_cells(tmp_path):
     }
 
 
+def test_absurd_amount_in_a_mapped_file_is_an_error(tmp_path):
+    rows = [["Dept", "Unit", "AMT"], ["Police", "Patrol", "1,000"], ["Fire", "Ops", 1e308]]
+    path = write_xlsx(tmp_path / "elsewhere.xlsx", {"Sheet1": rows})
+    m = {"table": "line_items", "columns": {"department": "Dept", "program": "Unit"},
+         "constants": {"fund": "General", "fiscal_year": 2026, "phase": "Adopted"}, "amount": "AMT"}
+    errs = _errors(_read(None, [path], mappings=[m]))
+    assert errs == {("Sheet1", "C3"): "expected an amount between -10,000,000,000,000 and 10,000,000,000,000, "
+                                      "found 1e+308"}
+
+
 def test_large_but_plausible_figures_are_read(tmp_path):
     rows = _rows(["General", "Water", "Plant", "Capital Outlay", 9.9e12, "(9,000,000,000,000)"])
     res = _read(None, [write_xlsx(tmp_path / "d.xlsx", {"Line Items": rows})])

@@ -445,6 +445,9 @@ def rate(ctx: Context, f: str) -> np.ndarray:
     j = ctx.fields[f]
     vals, bad = V.parse_rates(ctx.t.data[:, j], "%" in ctx.t.header_text(j))
     ctx.t.report_bad(bad, j, "a rate such as 3% or 0.03")
+    from .bounds import GROWTH, check
+
+    check(ctx.t, j, np.where(bad, np.nan, vals), GROWTH, "a rate", percent=True)
     return np.where(np.isnan(vals), 0.0, vals)
 
 

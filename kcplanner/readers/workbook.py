@@ -7,10 +7,14 @@
   compression ratio over `MAX_RATIO`, is refused (zip bomb); an XML part that declares a
   DOCTYPE or ENTITY is refused (XML bomb).  Only the first `XML_PROBE` bytes of each part are
   decompressed, so the check is bounded in time and memory.
-- calamine reads error cells (#N/A, #REF! …) as empty strings (python-calamine issue #105).
-  For .xlsx/.xlsm, `Sheet.find_errors` streams the sheet's XML part from the zip in chunks and puts
-  the error text (`#N/A`) back into the grid, so the readers see it like a CSV's `#N/A` text; it
-  runs only when a cell below the header reads as empty (as every error cell does).
+- Before calamine reads an .xlsx/.xlsm sheet, `sheet_xml.check_extent` refuses a sheet whose grid
+  would be huge (a stray cell at XFD1048576): calamine's grid is dense from A1.
+- calamine reads error cells (#N/A, #REF! …) as empty strings (python-calamine issue #105) and skips
+  formulas saved without a result.  For .xlsx/.xlsm, `Sheet.find_errors` streams the sheet's XML part
+  (`sheet_xml.scan_sheet`) and puts the error text (`#N/A`) back into the grid, so the readers see it
+  like a CSV's `#N/A` text, computes the simple formulas (`formula.py`) and keeps the merged ranges;
+  it runs only when a cell from the header row down reads as empty (as every error cell does) or the
+  sheet declares cells beyond calamine's grid.
 - Number formats are invisible to calamine; `percent_cells` finds the cells of a sheet that
   are formatted as a percentage by reading styles.xml and the sheet's `s=` attributes.
 - A file that cannot be used at all raises `UnreadableFile` with one plain message.
