@@ -4,8 +4,8 @@
   dense grid from A1 to its last cell, so one stray cell at XFD1048576 (a mis-click that Excel
   saves) asks for 17 billion cells (it aborts the process); one at AZ1048576, 54 million (16 s,
   2 GB).  The `<dimension>` element at the head of the part gives the range; when it is larger than
-  `SCAN_ABOVE_CELLS` (or missing), the part is streamed and every cell's reference counted.  A sheet
-  whose grid would exceed `MAX_GRID_CELLS`, or exceed `SCAN_ABOVE_CELLS` while less than
+  `SCAN_ABOVE_CELLS` (or missing), the part is streamed to count the cells that hold something.  A
+  sheet whose grid would exceed `MAX_GRID_CELLS`, or exceed `SCAN_ABOVE_CELLS` while less than
   `MIN_DENSITY` of it holds anything, is refused with `SheetRefused`, naming its farthest cell(s).
 - `scan_sheet`: one streamed pass that finds the error cells (`t="e"`, which calamine reads as
   blanks), the formula cells saved without a result (openpyxl writes `<f>1+2</f>` and no `<v>`:
@@ -28,7 +28,7 @@ from ..report import a1
 from .workbook import UnreadableFile
 
 #: A grid (A1 to the sheet's last cell) above this many cells is counted before it is read.
-SCAN_ABOVE_CELLS = 2_000_000
+SCAN_ABOVE_CELLS = 5_000_000
 #: Such a grid is refused when less than this share of its cells hold anything (a stray far cell).
 MIN_DENSITY = 0.01
 #: No sheet is read as a grid of more cells than this (about 1.6 GB in calamine alone).
@@ -115,11 +115,34 @@ def _cell_refs(path: Path, part: str) -> tuple[np.ndarray, np.ndarray]:
     return r, c
 
 
+def _filled_count(path: Path, part: str) -> int:
+    """Cells of the part that hold something: each has a closing `</c>` (an empty cell is `<c .../>`)."""
+    n, tail = 0, b""
+    for chunk in _chunks(path, part):
+        buf = tail + chunk
+        n += buf.count(b"</c>")  # a tag split across chunks is whole in tail + chunk, never counted twice
+        tail = buf[-3:]
+    return n
+
+
 def check_extent(path: Path, part: str, sheet: str) -> tuple[int, int] | None:
-    """Refuse a sheet whose grid would be too large (`SheetRefused`); else its declared (rows, columns)."""
+    """Refuse a sheet whose grid would be too large (`SheetRefused`); else its (rows, columns).
+
+    Cheap first: a declared range up to `SCAN_ABOVE_CELLS` is read as it is; a larger one is read when
+    the cells holding something (counted by their closing tags, one streamed pass) fill at least
+    `MIN_DENSITY` of it.  Only otherwise (or with no `<dimension>`) is every cell's reference parsed, to
+    find the true extent and name the farthest cells.
+    """
     declared = declared_extent(path, part)
-    if declared is not None and declared[0] * declared[1] <= SCAN_ABOVE_CELLS:
-        return declared
+    if declared is not None:
+        area = declared[0] * declared[1]
+        if area <= SCAN_ABOVE_CELLS:
+            return declared
+        try:
+            if area <= MAX_GRID_CELLS and _filled_count(path, part) >= MIN_DENSITY * area:
+                return declared
+        except (KeyError, zipfile.BadZipFile, OSError, EOFError):
+            return declared
     try:
         rows, cols = _cell_refs(path, part)
     except (KeyError, zipfile.BadZipFile, OSError, EOFError):
