@@ -44,7 +44,7 @@ _ERROR_CELL = re.compile(rb'<c\b([^>/]*?)\bt="e"([^>/]*)>(.*?)</c>', re.DOTALL)
 _FORMULA_CELL = re.compile(rb"<c\b([^>/]*)>\s*<f\b([^>]*?)(?:/>|>(.*?)</f>)(.*?)</c>", re.DOTALL)
 _R_ATTR = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _V_TAG = re.compile(rb"<v>([^<]*)</v>")
-_V_FILLED = re.compile(rb"<v>[^<]+</v>")
+_V_SAVED = re.compile(rb"<v>")  # a saved result, even an empty text; openpyxl writes `<v />` or no <v>
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Za-z]{1,3}\d{1,7}):([A-Za-z]{1,3}\d{1,7})"')
 
 
@@ -192,7 +192,7 @@ def _scan_part(buf: bytes, out: SheetScan) -> None:
     if b"<f" in buf:
         for m in _FORMULA_CELL.finditer(buf):
             attrs, f_attrs, text, rest = m.groups()
-            if b't="e"' in attrs or _V_FILLED.search(rest):
+            if b't="e"' in attrs or _V_SAVED.search(rest):
                 continue  # an error cell, or a formula with its saved result: calamine reads those
             r = _R_ATTR.search(attrs)
             if not r:
