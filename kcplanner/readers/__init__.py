@@ -65,8 +65,22 @@ def read_plan(path: Path | str, report: ValidationReport) -> Plan | None:
 def read_budget(paths: Iterable[Path | str], report: ValidationReport, *,
                 progress=None, cancelled=None) -> Budget:
     """Read and merge department budget workbooks (files or folders); no cross-checks with the plan."""
+    paths = list(paths)
+    _report_empty_folders(paths, report)
     budget, _pos, _req = _read_budget(list(expand_paths(paths)), report, progress, cancelled, 0.0, 1.0)
     return budget
+
+
+def _report_empty_folders(paths, report: ValidationReport) -> bool:
+    """An error for each folder given that holds no workbook (a folder named `police.xlsx` included)."""
+    found = False
+    for p in paths:
+        p = Path(p)
+        if p.is_dir() and not expand_paths([p]):
+            report.error(p.name, "", "", f"{p} is a folder with no workbooks in it; expected a workbook file "
+                         f"({', '.join(WORKBOOK_SUFFIXES)}) or a folder holding such files (its sub-folders are not read)")
+            found = True
+    return found
 
 
 def _read_budget(files, report, progress, cancelled, start, span, mappings=(), mapped=None):
@@ -100,6 +114,28 @@ def _read_budget(files, report, progress, cancelled, start, span, mappings=(), m
         except Exception as exc:  # a last guard: the user gets a message, never a traceback
             report.error(f.name, "", "", f"{f.name} could not be read ({type(exc).__name__}: {exc})")
     return merge(part)
+
+
+def _own_class_growth(report: ValidationReport, budget: Budget, plan: Plan) -> None:
+    """A warning for each city's own account class (SPEC) that the Assumptions sheet gives no growth."""
+    from ..dataset import ACCOUNT_CLASSES
+    from .columns import norm
+
+    li = budget.line_items
+    if not len(li) or "account_class" not in li.columns:
+        return
+    classes = li["account_class"].astype(object)
+    first = li.loc[~classes.duplicated() & classes.notna()]
+    known = {norm(c) for c in ACCOUNT_CLASSES} | {norm(c) for c in plan.assumptions.index}
+    warned: set[str] = set()
+    for cls, file, sheet, row in zip(first["account_class"], first.get("source_file", ""), first.get("source_sheet", ""),
+                                     first.get("source_row", 0)):
+        key = norm(cls)
+        if key in known or key in warned:
+            continue
+        warned.add(key)
+        report.warning(str(file), str(sheet), "", f"the account class {cls!r} (first in row {row}) is a class of its own, "
+                       "not a standard one, and the plan's Assumptions sheet has no row for it: its growth is 0")
 
 
 def _respell_ids(plan: Plan, budget: Budget) -> None:
@@ -151,6 +187,7 @@ def read_dataset(plan: Path | str | None, budgets: list[Path | str], mappings=No
     """
     report = ValidationReport()
     mappings = _usable_mappings(mappings, report)
+    budgets = list(budgets)
     files = expand_paths(budgets)
     if plan is not None and any(m.table == "kpis" and m.files and m.matches(plan) for m in mappings):
         files = [Path(plan)] + [f for f in files if Path(f).resolve() != Path(plan).resolve()]
@@ -184,7 +221,7 @@ def read_dataset(plan: Path | str | None, budgets: list[Path | str], mappings=No
             if got is not None:
                 plan_obj = got
             sources.append(str(plan))
-    if not files:
+    if not _report_empty_folders(budgets, report) and not files:
         report.error("", "", "", "no budget workbook given (expected one or more .xlsx, .xlsm, .xls, .ods or .csv "
                      "files or folders holding them)")
     mapped: list = []
@@ -200,6 +237,7 @@ def read_dataset(plan: Path | str | None, budgets: list[Path | str], mappings=No
     step(0.92, "Checking references")
     crossref.check(report, budget.line_items, requests, positions, refs.kpis, refs.drivers,
                    pd.Series(sorted(refs.kpi_keys), dtype=object) if refs.kpis is not None else None)
+    _own_class_growth(report, budget, plan_obj)
     if not report.ok:
         step(1.0, "Import failed")
         return ImportResult(None, report)

@@ -11,6 +11,7 @@ from .. import values as V
 from ..dataset import LINE_ITEM_KEYS, POSITION_COLUMNS, REQUEST_COLUMNS, SOURCE_COLUMNS, Budget, amounts_frame
 from ..fiscal import LINE_ITEM_PHASES, parse_phase, parse_prefixed_year, parse_year_phase
 from ..report import ValidationReport, a1, column_letter
+from . import bounds as B
 from . import common as K
 from .columns import LINE_ITEMS, POSITIONS, REQUEST_TYPE_ALIASES, REQUEST_TYPE_LOOKUP, REQUESTS
 from .table import find_sheet, open_table
@@ -58,9 +59,11 @@ def read_line_items(report: ValidationReport, file: str, sheet: Sheet, part: Bud
             long_miss = [LINE_ITEMS.column(f).describe() for f in ("fiscal_year", "phase", "amount") if f not in found]
             hint = (f"; the long layout has {', '.join(long_have)} but needs {'; '.join(long_miss)} too "
                     "(or an import mapping that gives the year and phase)") if long_have else ""
+            from .table import typo_hint
+
             report.error(file, sheet.name, f"A{plain.header_row + 1}",
                          f"the header row (row {plain.header_row + 1}) has no amount columns; expected "
-                         + LINE_ITEMS.extra + hint)
+                         + LINE_ITEMS.extra + hint + typo_hint(sheet.grid(), plain.header_row, LINE_ITEMS))
             return True
         return False
     found = t.found  # type: ignore[attr-defined]
@@ -181,13 +184,14 @@ def read_positions(report: ValidationReport, file: str, sheet: Sheet, part: Budg
     if t is None:
         return
     used = K.used_columns(t)
+    K.warn_ignored(report, t, used, "a column of Positions")
     t.drop_blank_rows(used)
     t.drop_subtotals(["department", "program"])
     t.flag_error_cells(used, {})
     dept = K.text(t, "department", "a department name", True)
     prog = K.text(t, "program", "a program name", True)
     pos = K.text(t, "position", "a position title", True)
-    fte = K.amount(t, "fte", "a number of FTE", required=True)
+    fte = K.amount(t, "fte", "a number of FTE", required=True, bounds=B.FTE)
     cost = K.amount(t, "cost_per_fte", "an amount (cost per FTE)")
     keep = t.close()
     if keep.any():
@@ -210,6 +214,7 @@ def read_requests(report: ValidationReport, file: str, sheet: Sheet, part: Budge
             if y is not None:
                 cost_cols[j] = y
     used = K.used_columns(t, list(cost_cols))
+    K.warn_ignored(report, t, used, 'a column of Requests (costs are headed like "Cost FY2027")')
     t.drop_blank_rows(used, set(cost_cols))
     t.drop_subtotals(["department", "program", "fund"])
     t.flag_error_cells(used, {j: "an amount" for j in cost_cols})
@@ -221,7 +226,7 @@ def read_requests(report: ValidationReport, file: str, sheet: Sheet, part: Budge
     rtype = K.choice(t, "type", REQUEST_TYPE_LOOKUP, REQUEST_TYPE_ALIASES, "a request type", "Enhancement")
     acls = K.account_class(t)
     rec = K.flag(t, "recurring", True)
-    fte = K.amount(t, "fte", "a number of FTE")
+    fte = K.amount(t, "fte", "a number of FTE", bounds=B.FTE)
     just = K.text(t, "justification", "")
     kpi = K.text(t, "kpi_id", "")
     rank = K.amount(t, "rank", "a rank (a number)")
@@ -253,7 +258,7 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
     try:
         wb = Workbook(path)
     except UnreadableFile as exc:
-        report.error(file, "", "", f"{file} {exc}")
+        report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
         return
     except OSError as exc:
         report.error(file, "", "", f"{file} cannot be opened: {exc.strerror or exc}")
@@ -287,19 +292,32 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
                     else:
                         report.error(file, "", "", f"{file} has no sheet with the required columns of Line Items: "
                                      f"{LINE_ITEMS.describe_required()}; {LINE_ITEMS.extra} (looked at the first "
-                                     f"20 rows of the sheets {', '.join(candidates)})")
+                                     f"20 rows of the sheets {', '.join(candidates)})" + _first_hint(wb, candidates))
             if pos_name is not None:
                 read_positions(report, file, wb.sheet(pos_name), part)
             if req_name is not None:
                 read_requests(report, file, wb.sheet(req_name), part)
         except UnreadableFile as exc:
-            report.error(file, "", "", f"{file} {exc}")
+            report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
     finally:
         wb.close()
 
 
+def _first_hint(wb: Workbook, names: list[str]) -> str:
+    """Typos in the likeliest header row of the first sheet with data (`table.typo_hint`), for a message."""
+    from .table import best_guess_row, typo_hint
+
+    for n in names:
+        grid = wb.sheet(n).grid()
+        if grid.size:
+            r, _texts = best_guess_row(grid, LINE_ITEMS)
+            hint = typo_hint(grid, r, LINE_ITEMS)
+            return f" (sheet {n}{hint})" if hint else ""
+    return ""
+
+
 def _no_line_items(report, file, name, sheet):
-    from .table import best_guess_row
+    from .table import best_guess_row, typo_hint
 
     grid = sheet.grid()
     if grid.size == 0:
@@ -308,7 +326,7 @@ def _no_line_items(report, file, name, sheet):
     r, texts = best_guess_row(grid, LINE_ITEMS)
     report.error(file, name, "", f"{file}: the sheet {name} has no header row in its first 20 rows with the required "
                  f"columns {LINE_ITEMS.describe_required()}; {LINE_ITEMS.extra}; the closest row is {r + 1}: "
-                 + ", ".join(texts[:15]))
+                 + ", ".join(texts[:15]) + typo_hint(grid, r, LINE_ITEMS))
 
 
 def merge(part: BudgetPart) -> tuple[Budget, pd.DataFrame, pd.DataFrame]:

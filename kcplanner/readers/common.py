@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import values as V
+from . import bounds as B
 from ..fiscal import parse_fiscal_year
 from .columns import CLASS_ALIASES, CLASS_LOOKUP, describe_choices, norm
 from .table import Table, is_blank
+from .typos import class_suggestion
 
 
 def text(t: Table, f: str, what: str, required: bool = False) -> np.ndarray:
@@ -20,13 +22,16 @@ def text(t: Table, f: str, what: str, required: bool = False) -> np.ndarray:
     return t.per_unique(t.fields[f], V._clean_one)
 
 
-def amount(t: Table, f: str | int, what: str = "an amount", required: bool = False) -> np.ndarray:
+def amount(t: Table, f: str | int, what: str = "an amount", required: bool = False,
+           bounds: tuple[float, float] = B.AMOUNT, bounded: str = "") -> np.ndarray:
+    """Numbers of a column; a cell outside `bounds` is an error (`expected <bounded or what> between …`)."""
     j = t.fields.get(f) if isinstance(f, str) else f
     if j is None:
         return np.full(t.data.shape[0], np.nan)
     col = t.data[:, j]
     vals, bad = V.parse_amounts(col)
     t.report_bad(bad, j, what)
+    B.check(t, j, np.where(bad, np.nan, vals), bounds, bounded or what.split(" (")[0])
     if required:
         blank = np.isnan(vals) & ~bad & t.live & ~t.bad_error_cells(j)
         for i in np.flatnonzero(blank):
@@ -34,7 +39,8 @@ def amount(t: Table, f: str | int, what: str = "an amount", required: bool = Fal
     return vals
 
 
-def rate(t: Table, f: str | int, percent_cells: set[tuple[int, int]] | None = None) -> np.ndarray:
+def rate(t: Table, f: str | int, percent_cells: set[tuple[int, int]] | None = None,
+         bounds: tuple[float, float] = B.GROWTH, what: str = "a rate") -> np.ndarray:
     j = t.fields.get(f) if isinstance(f, str) else f
     if j is None:
         return np.full(t.data.shape[0], np.nan)
@@ -46,6 +52,7 @@ def rate(t: Table, f: str | int, percent_cells: set[tuple[int, int]] | None = No
         mask = np.fromiter(((first + i, j) in percent_cells for i in range(len(col))), dtype=bool, count=len(col))
     vals, bad = V.parse_rates(col, header_pct, percent_formatted=mask)
     t.report_bad(bad, j, "a rate such as 3% or 0.03" if not header_pct else "a rate such as 3% or 3 (percent)")
+    B.check(t, j, np.where(bad, np.nan, vals), bounds, what, percent=True)
     return vals
 
 
@@ -89,16 +96,29 @@ def account_class(t: Table, f: str = "account_class", default: str | None = "Oth
     mapped = np.empty(len(uniques) + 1, dtype=object)
     badu = np.zeros(len(uniques) + 1, dtype=bool)
     mapped[-1] = default
+    hints: dict[int, tuple[str, str]] = {}
+    own: dict[str, str] = {}  # a city's own classes, spelled as first seen
     for k, u in enumerate(uniques):
         key = norm(u)
         if not key:
             mapped[k] = default
             continue
         c = CLASS_LOOKUP.get(key)
-        if c is None:
-            badu[k] = True
+        if c is None:  # a city's own class (SPEC), unless it is a near miss of a standard one
+            meant = class_suggestion(u)
+            if meant is not None:
+                badu[k] = True
+                hints[k] = meant
+            else:
+                c = own.setdefault(key, V._clean_one(u))
         mapped[k] = c
-    t.report_bad(badu[codes], j, "an account class: " + describe_choices(CLASS_ALIASES))
+    rows = badu[codes] & t.live & ~t.bad_error_cells(j)
+    for i in np.flatnonzero(rows):
+        name, canonical = hints[codes[i]]
+        meant = f"{name!r}" + (f" (the class {canonical})" if name != canonical else "")
+        t.cell_error(int(i), j, f"the account class {str(t.data[i, j]).strip()!r} is not a standard class but "
+                     f"within two edits of one: did you mean {meant}? (a city's own class must differ more from "
+                     f"the standard ones: {', '.join(CLASS_ALIASES)})", kind="class")
     return mapped[codes]
 
 
@@ -143,11 +163,20 @@ def used_columns(t: Table, extra: list[int] = ()) -> list[int]:
 
 
 def warn_ignored(report, t: Table, used: list[int], expected: str) -> None:
-    """One warning naming the header cells nobody reads: a misspelt column must not vanish silently."""
+    """The header cells nobody reads: an error for each within two edits of a known column (a typo,
+    `typos.py`), one warning naming the others: a misspelt column must not vanish silently."""
     from ..report import column_letter
+    from .typos import header_suggestions
 
-    ignored = [f"{t.header_text(j)} ({column_letter(j)})" for j in range(len(t.headers))
-               if j not in used and t.header_text(j)]
+    unused = [j for j in range(len(t.headers)) if j not in used and t.header_text(j)]
+    typos = header_suggestions(t.headers, unused, t.spec, set(getattr(t, "found", {})) | set(t.fields))
+    for j, (name, column) in typos.items():
+        meant = f"{name!r}" + (f" (read as {column})" if column != name else "")
+        report.error(t.file, t.sheet, f"{column_letter(j)}{t.header_row + 1}",
+                     f"the header {t.header_text(j)!r} is not a column of {t.spec.name}; did you mean {meant}? "
+                     "(a header this close to a known column is taken for a typo: correct it, or rename the "
+                     "column if it is another one)")
+    ignored = [f"{t.header_text(j)} ({column_letter(j)})" for j in unused if j not in typos]
     if ignored:
         report.warning(t.file, t.sheet, f"A{t.header_row + 1}",
                        f"columns ignored (not {expected}): " + ", ".join(ignored[:20])

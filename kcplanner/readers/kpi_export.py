@@ -82,6 +82,11 @@ def _numbers(ctx: Context, j: int, what: str, part: MappedPart) -> tuple[np.ndar
     """(values, unreadable mask); unreadable texts are warnings with their cells (never guessed)."""
     t = ctx.t
     vals, bad = V.parse_amounts(t.data[:, j])
+    from .bounds import MAX_AMOUNT
+
+    with np.errstate(invalid="ignore"):
+        bad |= np.abs(vals) > MAX_AMOUNT  # 1e308 would overflow the KPI figures: not imported, with a warning
+    vals = np.where(bad, np.nan, vals)
     bad &= t.live
     head = t.header_text(j)
     k = int(bad.sum())

@@ -201,6 +201,7 @@ def prepare(sheet, m: Mapping, report: ValidationReport, file: str, sheet_name: 
     if isinstance(sheet, Sheet):
         sheet.find_errors(r + 1)
         positions = sheet.errors if sheet.scanned else None
+        grid = sheet.grid()  # formula cells computed from the XML may have grown it
     else:
         positions = None
     data = np.array(grid[r + 1:], dtype=object, copy=True)
@@ -277,6 +278,7 @@ def prepare(sheet, m: Mapping, report: ValidationReport, file: str, sheet_name: 
                              if not (isinstance(txt, str) and key(txt) in miss)}
     else:
         t.error_positions = None  # type: ignore[attr-defined]
+    t.formula_failures = getattr(sheet, "formula_failures", {})  # type: ignore[attr-defined]
     part.count = t.count
     ctx = Context(m, t, report, fields, amount_cols, amount_col, split_col, used, miss, part)
     parsed = numeric_cols
@@ -426,6 +428,9 @@ def phase(ctx: Context, dest: np.ndarray) -> np.ndarray:
 def amount_column(ctx: Context, j: int) -> np.ndarray:
     vals, bad = V.parse_amounts(ctx.t.data[:, j])
     ctx.t.report_bad(bad, j, "an amount")
+    from .bounds import AMOUNT, check
+
+    check(ctx.t, j, np.where(bad, np.nan, vals), AMOUNT, "an amount")  # 1e308 would overflow the totals
     return vals
 
 
@@ -440,6 +445,9 @@ def rate(ctx: Context, f: str) -> np.ndarray:
     j = ctx.fields[f]
     vals, bad = V.parse_rates(ctx.t.data[:, j], "%" in ctx.t.header_text(j))
     ctx.t.report_bad(bad, j, "a rate such as 3% or 0.03")
+    from .bounds import GROWTH, check
+
+    check(ctx.t, j, np.where(bad, np.nan, vals), GROWTH, "a rate", percent=True)
     return np.where(np.isnan(vals), 0.0, vals)
 
 
@@ -628,7 +636,7 @@ def read_mapped_file(path, m: Mapping, report: ValidationReport) -> MappedPart |
     try:
         sheet, _names = open_sheet(path, m.sheet)
     except UnreadableFile as exc:
-        report.error(file, "", "", f"{file} {exc}")
+        report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
         return None
     except OSError as exc:
         report.error(file, "", "", f"{file} cannot be opened: {exc.strerror or exc}")

@@ -16,6 +16,7 @@ from ..dataset import (ACCOUNT_CLASSES, DRIVER_COLUMNS, FUND_COLUMNS, GOAL_COLUM
                        OBJECTIVE_COLUMNS, REVENUE_KEYS, Plan, PlanSettings, amounts_frame)
 from ..fiscal import REVENUE_PHASES, parse_fiscal_year, parse_prefixed_year, parse_year_phase
 from ..report import ValidationReport, column_letter
+from . import bounds as B
 from . import common as K
 from .columns import (ASSUMPTIONS, DIRECTION_ALIASES, DIRECTION_LOOKUP, DRIVERS, FUNDS, GOALS, KPIS, OBJECTIVES,
                       REVENUE, SETTINGS, SETTINGS_LOOKUP, norm)
@@ -67,7 +68,7 @@ def read_plan(path, report: ValidationReport, refs: PlanRefs | None = None) -> P
     try:
         wb = Workbook(path)
     except UnreadableFile as exc:
-        report.error(file, "", "", f"{file} {exc}")
+        report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
         return None
     except OSError as exc:
         report.error(file, "", "", f"{file} cannot be opened: {exc.strerror or exc}")
@@ -101,8 +102,7 @@ def read_plan(path, report: ValidationReport, refs: PlanRefs | None = None) -> P
         goal_ids: dict[str, str] = {}
         if found["Goals"]:
             s, g = sheet("Goals")
-            plan.goals = _goals(report, file, s.name, g)
-            goal_ids = {_key(v): v for v in plan.goals["goal_id"]}
+            plan.goals, goal_ids = _goals(report, file, s.name, g)
         obj_goal: dict[str, str] = {}
         obj_spelling: dict[str, str] = {}
         if found["Objectives"]:
@@ -131,7 +131,7 @@ def read_plan(path, report: ValidationReport, refs: PlanRefs | None = None) -> P
             s, g = sheet("Funds")
             plan.funds = _funds(report, file, s.name, g, wb.percent_cells(s.name))
     except UnreadableFile as exc:
-        report.error(file, "", "", f"{file} {exc}")
+        report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
         return None
     finally:
         wb.close()
@@ -173,27 +173,34 @@ def _settings(report, file, name, grid) -> PlanSettings:
             v, bad = V.parse_amounts([value])
             if bad[0]:
                 t.cell_error(int(i), jv, f"expected an amount, found {value!r}")
+            elif not B.AMOUNT[0] <= v[0] <= B.AMOUNT[1] or v[0] < 0:
+                t.cell_error(int(i), jv, f"expected a cost per FTE {B.describe((0.0, B.MAX_AMOUNT))}, found {value!r}")
             else:
                 st.default_cost_per_fte = float(v[0])
     t.close()
     return st
 
 
-def _goals(report, file, name, grid) -> pd.DataFrame:
+def _goals(report, file, name, grid) -> tuple[pd.DataFrame, dict[str, str]]:
     t = open_table(report, file, name, grid, GOALS, what=" of Goals")
     if t is None:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in GOAL_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in GOAL_COLUMNS}), {}
     used = K.used_columns(t)
     K.warn_ignored(report, t, used, 'a column of Goals')
     t.drop_blank_rows(used)
     t.flag_error_cells(used, {})
     gid = K.text(t, "goal_id", "a goal ID", True)
     goal = K.text(t, "goal", "a goal", True)
-    w = K.amount(t, "weight", "a weight (a number)")
+    w = K.amount(t, "weight", "a weight (a number)", bounds=B.WEIGHT, bounded="a weight")
     duplicates(t, gid, t.live & ~t.bad, "goal_id", "goal ID")
+    # every goal ID read, rows with errors included: a reference to one is not a second error
+    ids: dict[str, str] = {}
+    for v in gid[t.live]:
+        if v is not None:
+            ids.setdefault(_key(v), v)
     keep = t.close()
     return pd.DataFrame({"goal_id": gid[keep], "goal": goal[keep],
-                         "weight": np.where(np.isnan(w[keep]), 1.0, w[keep])})
+                         "weight": np.where(np.isnan(w[keep]), 1.0, w[keep])}), ids
 
 
 def _objectives(report, file, name, grid, goal_ids) -> pd.DataFrame:
@@ -256,10 +263,10 @@ def _kpis(report, file, name, grid, goal_ids, obj_goal, obj_spelling=None, pct=N
     t.require("direction", "a direction: Higher is better or Lower is better")
     baseline = K.amount(t, "baseline", "a number (the baseline)", required=True)
     bfy = K.year(t, "baseline_fy")
-    trend = K.rate(t, "trend", pct)
+    trend = K.rate(t, "trend", pct, what="a trend")
     mn = K.amount(t, "minimum", "a number")
     mx = K.amount(t, "maximum", "a number")
-    w = K.amount(t, "weight", "a weight (a number)")
+    w = K.amount(t, "weight", "a weight (a number)", bounds=B.WEIGHT, bounded="a weight")
     dept = K.text(t, "department", "")
     tg = {y: K.amount(t, j, "a target (a number)") for j, y in targets.items()}
     duplicates(t, kid, t.live & ~t.bad, "kpi_id", "KPI ID")
@@ -328,14 +335,14 @@ def _drivers(report, file, name, grid, kpi_ids, pct):
     kid = K.text(t, "kpi_id", "a KPI ID", True)
     dept = K.text(t, "department", "a department name", True)
     prog = K.text(t, "program", "")
-    el = K.amount(t, "elasticity", "an elasticity (a number)", required=True)
-    lag = K.amount(t, "lag", "a lag in years (a whole number)")
+    el = K.amount(t, "elasticity", "an elasticity (a number)", required=True, bounds=B.ELASTICITY)
+    lag = K.amount(t, "lag", "a lag in years (a whole number)", bounds=B.LAG, bounded="a lag in whole years")
     jl = t.fields.get("lag")
-    for i in np.flatnonzero(~np.isnan(lag) & ((lag != np.round(lag)) | (lag < 0)) & t.live):
+    for i in np.flatnonzero(~np.isnan(lag) & (lag != np.round(lag)) & (lag >= B.LAG[0]) & (lag <= B.LAG[1]) & t.live):
         t.cell_error(int(i), jl, f"expected a lag in whole years (0 or more), found {lag[i]!r}")
-    mxe = K.rate(t, "max_effect", pct)
-    lo = K.amount(t, "elasticity_low", "an elasticity (a number)")
-    hi = K.amount(t, "elasticity_high", "an elasticity (a number)")
+    mxe = K.rate(t, "max_effect", pct, bounds=B.SHARE, what="a maximum effect")
+    lo = K.amount(t, "elasticity_low", "an elasticity (a number)", bounds=B.ELASTICITY)
+    hi = K.amount(t, "elasticity_high", "an elasticity (a number)", bounds=B.ELASTICITY)
     j = t.fields["kpi_id"]
     for i in np.flatnonzero(t.live & ~t.bad):
         if _key(kid[i]) not in kpi_ids:
@@ -381,7 +388,7 @@ def _revenue(report, file, name, grid, pct):
     fund = K.text(t, "fund", "a fund name", True)
     src = K.text(t, "source", "a revenue source", True)
     rec = K.flag(t, "recurring", True)
-    growth = K.rate(t, "growth", pct)
+    growth = K.rate(t, "growth", pct, what="a growth rate")
     amts = {yp: K.amount(t, j) for j, yp in cols.items()}
     keep = t.close()
     rev = pd.DataFrame({"fund": fund[keep], "source": src[keep], "recurring": rec[keep],
@@ -413,12 +420,13 @@ def _assumptions(report, file, name, grid, pct):
     t.flag_error_cells(used, {})
     t.require("account_class", "an account class")
     cls = K.account_class(t, default=None)
-    rates = {y: K.rate(t, j, pct) for j, y in cols.items()}
+    rates = {y: K.rate(t, j, pct, what="a growth rate") for j, y in cols.items()}
     duplicates(t, cls, t.live & ~t.bad, "account_class", "account class")
     keep = t.close()
     frame = pd.DataFrame({y: v[keep] for y, v in sorted(rates.items())},
                          index=pd.Index(cls[keep], name="account_class"))
-    frame = frame.reindex(list(ACCOUNT_CLASSES)).fillna(0.0).astype(float)
+    own = [c for c in dict.fromkeys(frame.index) if c not in ACCOUNT_CLASSES]  # a city's own classes (SPEC)
+    frame = frame.reindex(list(ACCOUNT_CLASSES) + own).fillna(0.0).astype(float)
     frame.index.name = "account_class"
     return frame
 
@@ -435,7 +443,8 @@ def _funds(report, file, name, grid, pct):
     fund = K.text(t, "fund", "a fund name", True)
     fname = K.text(t, "fund_name", "")
     bal = K.amount(t, "beginning_balance", "an amount (the beginning balance)", required=True)
-    rates = {f: K.rate(t, f, pct) for f in ("reserve_floor", "reserve_target", "reserve_ceiling")}
+    rates = {f: K.rate(t, f, pct, bounds=B.SHARE, what="a reserve share of spending")
+             for f in ("reserve_floor", "reserve_target", "reserve_ceiling")}
     duplicates(t, fund, t.live & ~t.bad, "fund", "fund")
     keep = t.close()
     return pd.DataFrame({"fund": fund[keep], "fund_name": np.where(pd.isna(fname[keep]), fund[keep], fname[keep]),

@@ -87,6 +87,20 @@ def best_guess_row(grid: np.ndarray, spec: SheetSpec) -> tuple[int, list[str]]:
     return best, [t for t in texts if t]
 
 
+def typo_hint(grid: np.ndarray, r: int, spec: SheetSpec) -> str:
+    """For a message about row `r` (0-based): its header cells that look like typos of known columns."""
+    from .typos import header_suggestions
+
+    if not grid.shape[0]:
+        return ""
+    cells = list(grid[r])
+    found = header_fields(cells, spec)
+    taken = {j for js in found.values() for j in js}
+    hints = header_suggestions(cells, [j for j in range(len(cells)) if j not in taken], spec, set(found))
+    return "".join(f"; did you mean {name!r} for {str(cells[j]).strip()!r} ({column_letter(j)}{r + 1})?"
+                   for j, (name, _column) in hints.items())
+
+
 @dataclass
 class Table:
     report: ValidationReport
@@ -221,10 +235,18 @@ class Table:
                                        dtype=bool, na=False)
                 if errs.any():
                     hits.extend((int(i), j) for i in np.flatnonzero(errs))
+        reasons = getattr(self, "formula_failures", None) or {}
         for i, j in hits:
             if self.live[i]:
-                self.cell_error(int(i), j, f"expected {expected.get(j, 'a value')}, found the error "
-                                f"{str(self.data[i, j]).strip()}", kind="error-cell")
+                text = str(self.data[i, j]).strip()
+                if text.startswith("="):  # a formula saved without its result (openpyxl), not computed
+                    why = reasons.get((self.header_row + 1 + int(i), j), "")
+                    found = (f"the formula {text} saved without its result, which the readers do not compute"
+                             + (f" ({why})" if why else "") + "; open the file in Excel and save it (Excel stores "
+                             "the result), or type the value")
+                else:
+                    found = f"the error {text}"
+                self.cell_error(int(i), j, f"expected {expected.get(j, 'a value')}, found {found}", kind="error-cell")
                 self.error_cell_mask(j)[i] = True
 
     def error_cell_mask(self, col: int) -> np.ndarray:
@@ -274,6 +296,41 @@ def _show(v: object) -> str:
     return repr(v) if not hasattr(v, "isoformat") else f"the date {v.isoformat()}"
 
 
+def merged_header(report: ValidationReport, file: str, sheet_name: str, grid: np.ndarray, r: int,
+                  merges, headers: list) -> bool:
+    """Merged cells across the header row (`G4:H4`): their text heads the one column under them that holds data.
+
+    Excel shows a merged range's text across every column it spans, but stores it in its first
+    cell only.  When exactly one spanned column holds data below, the text is that column's
+    header (whichever it is); when several do, the header is ambiguous: an error names the
+    merged cells.  `headers` (the header row's cells) is changed in place; True if it changed.
+    """
+    changed = False
+    height, width = grid.shape
+    for r0, c0, r1, c1 in merges:
+        if not (r0 <= r <= r1) or (c0 == c1 and r0 == r) or c0 >= width:
+            continue
+        text = grid[r0, c0]
+        if not isinstance(text, str) or not text.strip():
+            continue
+        below = grid[max(r, r1) + 1:, c0:min(c1, width - 1) + 1]
+        with_data = [c0 + k for k in range(below.shape[1]) if not is_blank(below[:, k]).all()]
+        where = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
+        if len(with_data) > 1:
+            report.error(file, sheet_name, where,
+                         f"the header cells {where} are merged ({text.strip()!r}) over the columns "
+                         f"{', '.join(column_letter(c) for c in with_data)}, which all hold data; expected one header "
+                         "cell per column: unmerge them and give each column its own header")
+            continue
+        target = with_data[0] if with_data else c0
+        for c in range(c0, min(c1, width - 1) + 1):
+            new = text if c == target else ""
+            if headers[c] != new:
+                headers[c] = new
+                changed = True
+    return changed
+
+
 def open_table(report: ValidationReport, file: str, sheet_name: str, grid, spec: SheetSpec,
                accept=None, require_found: bool = True, what: str = "") -> Table | None:
     """Find the header and build a Table; report (error) a sheet without its required columns.
@@ -288,23 +345,30 @@ def open_table(report: ValidationReport, file: str, sheet_name: str, grid, spec:
     if located is None:
         if require_found:
             r, texts = best_guess_row(grid, spec)
-            found = f"; the closest row is {r + 1}: {', '.join(texts[:15])}" if texts else "; the sheet is empty"
+            found = (f"; the closest row is {r + 1}: {', '.join(texts[:15])}" + typo_hint(grid, r, spec)) \
+                if texts else "; the sheet is empty"
             report.error(file, sheet_name, "",
                          f"no header row{what} in the first {HEADER_SEARCH_ROWS} rows with the required columns "
                          f"{spec.describe_required()}" + (f"; {spec.extra}" if spec.extra else "") + found)
         return None
     r, found = located
     positions = None
+    headers = list(grid[r])
     if sheet is not None:
         sheet.find_errors(r + 1)  # before any column is parsed: error texts go into the grid
         positions = sheet.errors if sheet.scanned else None
+        grid = sheet.grid()  # formula cells beyond calamine's values may have grown it
+        headers = list(grid[r])
+        if sheet.merges and merged_header(report, file, sheet_name, grid, r, sheet.merges, headers):
+            found = header_fields(headers, spec)
     fields = {}
     for f, cols in found.items():
         fields[f] = cols[0]
         if len(cols) > 1 and f != "account":
             report.warning(file, sheet_name, f"{column_letter(cols[1])}{r + 1}",
                            f"a second column for {spec.column(f).name}; the first one ({column_letter(cols[0])}) is used")
-    t = Table(report, file, sheet_name, spec, r, fields, list(grid[r]), grid[r + 1:])
+    t = Table(report, file, sheet_name, spec, r, fields, headers, grid[r + 1:])
     t.found = found  # type: ignore[attr-defined]
     t.error_positions = positions  # type: ignore[attr-defined]
+    t.formula_failures = sheet.formula_failures if sheet is not None else {}  # type: ignore[attr-defined]
     return t

@@ -7,10 +7,14 @@
   compression ratio over `MAX_RATIO`, is refused (zip bomb); an XML part that declares a
   DOCTYPE or ENTITY is refused (XML bomb).  Only the first `XML_PROBE` bytes of each part are
   decompressed, so the check is bounded in time and memory.
-- calamine reads error cells (#N/A, #REF! …) as empty strings (python-calamine issue #105).
-  For .xlsx/.xlsm, `Sheet.find_errors` streams the sheet's XML part from the zip in chunks and puts
-  the error text (`#N/A`) back into the grid, so the readers see it like a CSV's `#N/A` text; it
-  runs only when a cell below the header reads as empty (as every error cell does).
+- Before calamine reads an .xlsx/.xlsm sheet, `sheet_xml.check_extent` refuses a sheet whose grid
+  would be huge (a stray cell at XFD1048576): calamine's grid is dense from A1.
+- calamine reads error cells (#N/A, #REF! …) as empty strings (python-calamine issue #105) and skips
+  formulas saved without a result.  For .xlsx/.xlsm, `Sheet.find_errors` streams the sheet's XML part
+  (`sheet_xml.scan_sheet`) and puts the error text (`#N/A`) back into the grid, so the readers see it
+  like a CSV's `#N/A` text, computes the simple formulas (`formula.py`) and keeps the merged ranges;
+  it runs only when a cell from the header row down reads as empty (as every error cell does) or the
+  sheet declares cells beyond calamine's grid.
 - Number formats are invisible to calamine; `percent_cells` finds the cells of a sheet that
   are formatted as a percentage by reading styles.xml and the sheet's `s=` attributes.
 - A file that cannot be used at all raises `UnreadableFile` with one plain message.
@@ -131,11 +135,15 @@ def check_zip(path: Path) -> None:
 class Sheet:
     name: str
     rows: list[list]  # calamine's to_python(): row 0 is Excel row 1, column 0 is A
-    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) → "#N/A"
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) → "#N/A" (or "=formula")
     scanned: bool = False  # True when `errors` came from the sheet's XML (.xlsx/.xlsm)
-    scanner: object = None  # () -> errors, for an .xlsx/.xlsm sheet not scanned yet
+    scanner: object = None  # () -> sheet_xml.SheetScan, for an .xlsx/.xlsm sheet not scanned yet
+    declared: tuple[int, int] | None = None  # (rows, columns) the sheet's <dimension> declares
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # merged ranges (r0, c0, r1, c1)
+    formula_failures: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) → why not computed
 
     _grid: np.ndarray | None = None
+    _values: dict = field(default_factory=dict)  # formulas computed: (row, col) → value
 
     def grid(self) -> np.ndarray:
         """The cells as a 2-D object array (error cells hold their text once `find_errors` ran)."""
@@ -160,17 +168,34 @@ class Sheet:
         return self._grid
 
     def find_errors(self, first_row: int = 0) -> None:
-        """Scan the sheet's XML for error cells, when it can hold any, and put their text in the grid.
+        """Scan the sheet's XML, when it can hold anything calamine does not show, and put it in the grid.
 
-        calamine shows an error cell as "", so a sheet with no empty cell from `first_row` down
-        has no error cell there and is not scanned (the common case for large generated files).
+        calamine shows an error cell as "" and skips a formula saved without its result, so a sheet
+        with no empty cell from the header (`first_row` - 1) down, and no cell beyond the grid that
+        its `<dimension>` declares, has none and is not scanned (the common case for large
+        generated files).  Found: error texts (`#N/A`), formulas computed (`formula.compute`) or,
+        when they cannot be, their text (`=VLOOKUP(...)`) with the reason in `formula_failures`,
+        and the merged ranges (`merges`).
         """
         if self.scanner is None or self.scanned:
             return
         g = self.grid()
-        body = g[first_row:]
-        if body.size and bool((body == "").any()):
-            self.errors = self.scanner()
+        body = g[max(first_row - 1, 0):]
+        beyond = self.declared is not None and (self.declared[0] > g.shape[0] or self.declared[1] > g.shape[1])
+        if beyond or (body.size and bool((body == "").any())):
+            from .formula import compute
+
+            scan = self.scanner()
+            self.errors = dict(scan.errors)
+            self.merges = list(scan.merges)
+            self._overlay()
+            if scan.formulas:
+                values, failed = compute(scan.formulas, self._grid, self.errors)
+                self._values = values
+                self.formula_failures = failed
+                for key in failed:
+                    text = scan.formulas[key]
+                    self.errors[key] = "=" + text if text and not text.startswith("(") else "=" + "(a shared formula)"
         self.scanned = True
         self._overlay()
 
@@ -178,9 +203,17 @@ class Sheet:
         g = self._grid
         if g is None:
             return
-        for (r, c), text in self.errors.items():
-            if r < g.shape[0] and c < g.shape[1]:
-                g[r, c] = text
+        cells = list(self.errors.items()) + list(self._values.items())
+        if not cells:
+            return
+        height = max(g.shape[0], max(r for (r, _c), _v in cells) + 1)
+        width = max(g.shape[1], max(c for (_r, c), _v in cells) + 1)
+        if (height, width) != g.shape:  # formula cells beyond the values calamine saw
+            grown = np.full((height, width), "", dtype=object)
+            grown[:g.shape[0], :g.shape[1]] = g
+            g = self._grid = grown
+        for (r, c), value in cells:
+            g[r, c] = value
 
 
 class Workbook:
@@ -234,17 +267,20 @@ class Workbook:
                 grid[:, :] = [list(r) + [""] * (width - len(r)) for r in rows]
                 rows = grid
             return Sheet(name, rows, {})
+        scanner, declared = None, None
+        if self.suffix in (".xlsx", ".xlsm"):
+            from .sheet_xml import check_extent, scan_sheet
+
+            part = self.sheet_parts().get(name)
+            if part:
+                path = self.path
+                declared = check_extent(path, part, name)  # before calamine: a stray far cell is refused
+                scanner = lambda: scan_sheet(path, part)  # noqa: E731 (run only when needed)
         try:
             rows = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:
             raise UnreadableFile(f"is corrupt: the sheet {name!r} could not be read ({_short(exc)})") from None
-        scanner = None
-        if self.suffix in (".xlsx", ".xlsm"):
-            part = self.sheet_parts().get(name)
-            if part:
-                path = self.path
-                scanner = lambda: scan_error_cells(path, part)  # noqa: E731 (run only when needed)
-        return Sheet(name, rows, {}, False, scanner)
+        return Sheet(name, rows, {}, False, scanner, declared)
 
     # -- xlsx internals ---------------------------------------------------------------------------
 
@@ -356,10 +392,7 @@ def _sheet_parts(path: Path) -> dict[str, str]:
 
 
 _CELL_REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
-_ERROR_CELL = re.compile(rb"<c\b([^>]*?)\bt=\"e\"([^>]*)>(.*?)</c>", re.DOTALL)
 _R_ATTR = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
-_V_TAG = re.compile(rb"<v>([^<]*)</v>")
-CHUNK = 1 << 20
 
 
 def _ref_to_rc(ref: bytes) -> tuple[int, int]:
@@ -369,37 +402,6 @@ def _ref_to_rc(ref: bytes) -> tuple[int, int]:
     for ch in letters:
         col = col * 26 + (ch - 64)
     return int(digits) - 1, col - 1
-
-
-def scan_error_cells(path: Path, part: str) -> dict[tuple[int, int], str]:
-    """Stream a sheet part and find its error cells (`t="e"`): {(row, col): "#N/A"}.
-
-    Reads the part in 1 MiB chunks, keeping a short tail so a cell split across chunks is
-    still found; memory stays bounded whatever the sheet's size.
-    """
-    found: dict[tuple[int, int], str] = {}
-    try:
-        with zipfile.ZipFile(path) as zf, zf.open(part) as fh:
-            tail = b""
-            while True:
-                chunk = fh.read(CHUNK)
-                if not chunk:
-                    break
-                buf = tail + chunk
-                if b't="e"' not in buf:
-                    tail = buf[-4096:]
-                    continue
-                last_end = 0
-                for m in _ERROR_CELL.finditer(buf):
-                    r = _R_ATTR.search(m.group(1) + b" " + m.group(2))
-                    v = _V_TAG.search(m.group(3))
-                    if r:
-                        found[_ref_to_rc(r.group(1))] = (v.group(1).decode("utf-8", "replace") if v else "#ERROR!")
-                    last_end = m.end()
-                tail = buf[max(last_end, len(buf) - 4096):]
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError):
-        return found
-    return found
 
 
 _NUMFMT = re.compile(rb"<(?:\w+:)?numFmt\b([^>]*)/?>")
