@@ -332,22 +332,11 @@ def validate_scenario(scenario: Scenario, data) -> list[str]:
     from .engine import Prepared, prepare  # the engine depends on this module, not the other way
 
     prepared = data if isinstance(data, Prepared) else prepare(data)
-    return value_problems(scenario) + prepared.validate(scenario)
-
-
-def value_problems(scenario: Scenario) -> list[str]:
-    """`rule 2 'Police': 1e+300 is out of range; ...` for every rule whose value is out of bounds
-    (a scenario built in the app, not read from a file, is checked here)."""
-    out = []
-    for i, rule in enumerate(scenario.rules, start=1):
-        problem = value_problem(rule.kind, rule.value)
-        if problem is not None:
-            out.append(f"rule {i} '{rule.label}': value {problem}")
-    return out
+    return prepared.validate(scenario)  # out-of-range values included (`value_problem`)
 
 
 __all__ = [
     "KINDS", "TARGET_KEYS", "ScenarioError", "Target", "Rule", "Scenario", "EMPTY_SCENARIO",
-    "scenario_from_dict", "load_scenario", "value_problem", "value_problems", "VALUE_BOUNDS", "save_scenario",
+    "scenario_from_dict", "load_scenario", "value_problem", "VALUE_BOUNDS", "save_scenario",
     "scenario_to_json", "validate_scenario",
 ]

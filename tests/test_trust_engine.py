@@ -277,3 +277,21 @@ def test_oakland_budget_without_a_plan():
     assert P.baseline_source.describe() == "FY2016-17 Adopted → FY2017-18 baseline"
     assert city_name(ds, [mapping]) == ("Oakland", "mapping")
     assert _sha(path) == before
+
+
+def test_an_out_of_range_rule_built_in_the_app_is_skipped_and_named(budget_only):
+    """A 1e300% rule (typed in the app, never read from a file) must not turn figures into inf/null:
+    the engine skips it like any invalid rule and says why; the rule after it still applies."""
+    _path, ds = budget_only
+    P = prepare(ds)
+    huge = Rule(label="Police boost", target=Target(department="Police"), kind="percent", value=1e300)
+    ok = Rule(label="Parks +10%", target=Target(department="Parks"), kind="percent", value=10.0)
+    res = evaluate(P, Scenario(name="s", rules=(huge, ok)))
+    assert [i for i, _ in res.invalid_rules] == [0]
+    assert "rule 1 'Police boost': value 1e+300 is out of range" in res.invalid_rules[0][1]
+    d = res.by_department
+    police, parks = d.names.index("Police"), d.names.index("Parks")
+    assert d.scenario[police].tolist() == d.baseline[police].tolist() == [1200.0] * 5
+    # Parks: 50 Adopted FY2017, non-recurring (FY2018 only), +10%
+    assert d.scenario[parks].tolist() == pytest.approx([55.0, 0, 0, 0, 0])
+    assert np.isfinite(d.scenario).all()

@@ -404,3 +404,18 @@ def test_renaming_a_funded_request_renames_it_in_every_scenario(app_window):
     s.undo_stack.undo()
     s.flush()
     assert s.scenario.funded_requests == (rid,) and s.results.requests.ids == [rid]
+
+
+def test_export_keeps_a_dotted_department_name_whole(app_window, tmp_path):
+    """"St. Services" must give "St. Services justification.xlsx", not "St.xlsx" (suffix swapped)."""
+    from ui.panels.requests_view import JustificationExportTask
+
+    w, _panel = app_window
+    s = w.session
+    out = tmp_path / "out"
+    out.mkdir()
+    task = JustificationExportTask(s.prepared, s.scenario, ["St. Services"], out)
+    task.run()
+    assert sorted(p.name for p in out.iterdir()) == ["St. Services justification.pdf",
+                                                     "St. Services justification.xlsx"]
+    assert sorted(task.written) == sorted(str(p) for p in out.iterdir())

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from ..dataset import Dataset
 from ..fiscal import FiscalCalendar, parse_fiscal_year
-from ..scenario import Rule, Scenario, Target
+from ..scenario import Rule, Scenario, Target, value_problem
 from .fund_data import funds_without_data
 
 NYEARS = 5
@@ -408,6 +408,9 @@ class Prepared:
             return f"unknown kind '{rule.kind}'"
         if not math.isfinite(rule.value):
             return "its value is not a number"
+        out_of_range = value_problem(rule.kind, rule.value)  # 1e300% typed in the app: skipped and listed
+        if out_of_range:
+            return f"value {out_of_range}"
         years = self.rule_years(rule)
         if isinstance(years, str):
             return years

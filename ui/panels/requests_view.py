@@ -697,16 +697,18 @@ class JustificationExportTask(QRunnable):
                 if self._cancel.is_set():
                     self.signals.cancelled.emit()
                     return
-                base = self.folder / f"{safe_file_name(dept)} justification"
+                # The suffix is appended, never swapped: "St. Services" must not become "St.xlsx".
+                book = self.folder / f"{safe_file_name(dept)} justification.xlsx"
+                pdf = book.with_name(book.stem + ".pdf")
                 self.signals.progress.emit((k * steps) / (n * steps), f"{dept}: projecting each request's effect")
                 data = justification_data(P.dataset, P, self.scenario, dept, self.narratives)
                 self.signals.progress.emit((k * steps + 1) / (n * steps), f"{dept}: writing the workbook")
-                write_justification_workbook(data, base.with_suffix(".xlsx"))
-                self.written.append(str(base.with_suffix(".xlsx")))
+                write_justification_workbook(data, book)
+                self.written.append(str(book))
                 if self.pdf:
                     self.signals.progress.emit((k * steps + 2) / (n * steps), f"{dept}: writing the PDF")
-                    write_justification_pdf(data, base.with_suffix(".pdf"))
-                    self.written.append(str(base.with_suffix(".pdf")))
+                    write_justification_pdf(data, pdf)
+                    self.written.append(str(pdf))
             self.signals.progress.emit(1.0, "Done")
             self.signals.finished.emit(list(self.written))
         except Exception:  # noqa: BLE001 - shown to the user, never lost
