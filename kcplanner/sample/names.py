@@ -19,7 +19,7 @@ FOLDER = "sample_city"
 
 def data_dir() -> Path:
     """The folder holding the sample city's JSON files (checkout first, then an installed wheel's copy)."""
-    candidates = [Path(__file__).resolve().parents[1] / "resources" / FOLDER]
+    candidates = [Path(__file__).resolve().parents[2] / "resources" / FOLDER]
     for scheme in (sysconfig.get_default_scheme(), sysconfig.get_preferred_scheme("user")):
         candidates.append(Path(sysconfig.get_path("data", scheme)) / "share" / "kcplanner" / FOLDER)
     for folder in candidates:
@@ -81,6 +81,9 @@ CITY = _city["city"]
 FIRST_PLAN_YEAR = _city["first_plan_year"]
 DEFAULT_COST_PER_FTE = _city["default_cost_per_fte"]
 TOTAL_ADOPTED = _city["total_adopted"]  # FY2026 Adopted, all funds (KCMO's budget is about $1.8 billion)
+Y1 = FIRST_PLAN_YEAR
+Y0 = Y1 - 1
+PLAN_YEARS = list(range(Y1, Y1 + 5))
 
 # ---------------------------------------------------------------- funds
 _funds = _load("funds.json")["funds"]
