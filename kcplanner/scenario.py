@@ -24,6 +24,7 @@ from typing import Any, Iterable, Mapping
 
 from .atomic import atomic_write_text
 from .fiscal import parse_fiscal_year
+from .jsonfile import JsonFileError, read_json
 
 KINDS = ("percent", "amount", "fte")
 TARGET_KEYS = ("fund", "department", "program", "account_class", "revenue_source")
@@ -301,8 +302,6 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     """Read a scenario from a `.json` file path or from an already-parsed dict."""
     if isinstance(source, Mapping):
         return scenario_from_dict(source, bounded=True)
-    from .jsonfile import JsonFileError, read_json
-
     path = Path(source)
     try:
         data = read_json(path, "scenario file", invalid="not a JSON file")
