@@ -193,8 +193,7 @@ def _prepared_and_scenario(args):
     """(Prepared, Scenario) for the inputs and --scenario of `args`, or an exit status after
     printing why not. A scenario whose rules match nothing, or that funds unknown requests, is
     invalid input (exit 1): a batch run must not write figures that silently leave a rule out."""
-    from .engine import prepare
-    from .scenario import validate_scenario
+    from .engine import prepare, validate_scenario
 
     dataset, status = _load(args)
     if dataset is None:

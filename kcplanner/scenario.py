@@ -10,7 +10,8 @@ The scenario file (`.json`) is exactly SPEC's:
 `{"name", "rules": [{"label", "target": {...}, "kind", "value", "start", "end"}], "funded_requests": [...]}`.
 `load_scenario` raises `ScenarioError` for anything malformed and says where
 (`rules[3].target.fnd: unknown key; ...`).  Whether the names a scenario uses exist in a dataset is
-checked by `validate_scenario` (the engine skips invalid rules and lists them in its results).
+checked by the engine's `validate_scenario` (kcplanner.engine; the engine skips invalid rules and lists them
+in its results).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, Iterable, Mapping
 
 from .atomic import atomic_write_text
 from .fiscal import parse_fiscal_year
+from .jsonfile import JsonFileError, read_json
 
 KINDS = ("percent", "amount", "fte")
 TARGET_KEYS = ("fund", "department", "program", "account_class", "revenue_source")
@@ -300,8 +302,6 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     """Read a scenario from a `.json` file path or from an already-parsed dict."""
     if isinstance(source, Mapping):
         return scenario_from_dict(source, bounded=True)
-    from .jsonfile import JsonFileError, read_json
-
     path = Path(source)
     try:
         data = read_json(path, "scenario file", invalid="not a JSON file")
@@ -322,21 +322,8 @@ def save_scenario(scenario: Scenario, path: str | Path) -> None:
     atomic_write_text(path, scenario_to_json(scenario))
 
 
-def validate_scenario(scenario: Scenario, data) -> list[str]:
-    """Messages for every rule and funded request that cannot be applied to `data`.
-
-    `data` is a `Dataset` or an engine `Prepared`.  An empty list means every rule is valid.
-    Rule messages read `rule 2 'Police +5%': no line items of department 'Polce' (did you mean
-    'Police'?)` (rules counted from 1, as the app shows them).
-    """
-    from .engine import Prepared, prepare  # the engine depends on this module, not the other way
-
-    prepared = data if isinstance(data, Prepared) else prepare(data)
-    return prepared.validate(scenario)  # out-of-range values included (`value_problem`)
-
-
 __all__ = [
     "KINDS", "TARGET_KEYS", "ScenarioError", "Target", "Rule", "Scenario", "EMPTY_SCENARIO",
     "scenario_from_dict", "load_scenario", "value_problem", "VALUE_BOUNDS", "save_scenario",
-    "scenario_to_json", "validate_scenario",
+    "scenario_to_json",
 ]

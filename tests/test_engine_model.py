@@ -412,7 +412,7 @@ def test_invalid_rules_are_skipped_and_say_why():
     assert msgs[5] == "rule 6 'bad source': no revenue lines of revenue source 'Sales tx' (did you mean 'Sales tax'?)"
     assert 6 not in msgs
     assert res.line_amounts()[1][0] == approx([105] * 5)   # only the valid rule applied
-    from kcplanner.scenario import validate_scenario
+    from kcplanner.engine import validate_scenario
     assert validate_scenario(Scenario("v", rules), P) == [m for _, m in sorted(msgs.items())]
     assert validate_scenario(Scenario("v", rules[-1:], ("X",)), P.dataset) == [
         "funded request 'X': no request with this ID"]

@@ -248,9 +248,9 @@ def test_anything_unexpected_is_one_line_and_exit_1(city, tmp_path, capsys, monk
 def test_stored_scenarios_load_as_saved_but_validation_names_an_absurd_value(city):
     # a project's own stored scenario is read as saved (opening a project never fails on a value),
     # while a file a person gives is refused and validate_scenario names the rule
-    from kcplanner.engine import prepare
+    from kcplanner.engine import prepare, validate_scenario
     from kcplanner.readers import read_dataset
-    from kcplanner.scenario import ScenarioError, load_scenario, scenario_from_dict, validate_scenario
+    from kcplanner.scenario import ScenarioError, load_scenario, scenario_from_dict
 
     data = {"name": "S", "rules": [{"label": "Huge", "kind": "percent", "value": 20000}]}
     scenario = scenario_from_dict(data)

@@ -13,11 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario import Scenario
+from .arrays import PreparedArrays
+from .codes import NYEARS, name_key
 from .fund_data import blank_figures, no_data_findings
-from .preparation import NYEARS, Prepared, _rollup, name_key
 from .results import (STATUS_ABOVE_CEILING, STATUS_BELOW_FLOOR, STATUS_BELOW_TARGET, STATUS_NO_EXPENDITURE,
                       STATUS_NO_POLICY, STATUS_NO_REVENUE_DATA, STATUS_WITHIN, DriverResults, Finding, FundResults, KPIResults,
                       RequestLines, Results, RevenueResults, Rollup)
+from .rollup import _rollup
 
 #: "Those add up to zero": |T| ≤ ZERO_ABS + ZERO_REL·Σ|group totals| (dollars; see docs/model.md).
 ZERO_ABS = 1e-6
@@ -61,7 +63,7 @@ def _spread_lines(R: np.ndarray, idx: np.ndarray, s: int, e: int, V: np.ndarray)
     R[idx, s:e] = block * factor[None, :] + add[None, :]
 
 
-def evaluate(prepared: Prepared, scenario: Scenario) -> Results:
+def evaluate(prepared: PreparedArrays, scenario: Scenario) -> Results:
     """Apply `scenario` to the prepared baseline and compute every figure (SPEC.md, "The model")."""
     P = prepared
     years = P.plan_years
@@ -169,7 +171,7 @@ def evaluate(prepared: Prepared, scenario: Scenario) -> Results:
         unknown_requests=unknown, _prepared=P, _log=log)
 
 
-def _fund_results(P: Prepared, rev, exp, rrev, rexp, balance, ratio, structural) -> FundResults:
+def _fund_results(P: PreparedArrays, rev, exp, rrev, rexp, balance, ratio, structural) -> FundResults:
     nf = len(P.funds)
     floor, target, ceiling = (x[:, None] for x in (P.reserve_floor, P.reserve_target, P.reserve_ceiling))
     status = np.full((nf, NYEARS), STATUS_WITHIN, dtype=object)
@@ -219,7 +221,7 @@ def _money(x: float) -> str:
     return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
 
 
-def _findings(P: Prepared, funds: FundResults) -> list[Finding]:
+def _findings(P: PreparedArrays, funds: FundResults) -> list[Finding]:
     """Policy findings in words, fund by fund and year by year (fund order, then year); then one
     `no_revenue_data` note per fund without revenue data (year None)."""
     out: list[Finding] = []
@@ -265,7 +267,7 @@ def _saturate(E: np.ndarray, cap: np.ndarray) -> np.ndarray:
     return np.where(has, sat, E)
 
 
-def _kpi_results(P: Prepared, pair_s: np.ndarray, dept_s: np.ndarray) -> KPIResults:
+def _kpi_results(P: PreparedArrays, pair_s: np.ndarray, dept_s: np.ndarray) -> KPIResults:
     nk, nd = len(P.kpi_ids), len(P.drv_kpi)
     if nd:
         units = np.concatenate([pair_s, dept_s], axis=0).ravel()

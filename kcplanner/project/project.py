@@ -684,7 +684,7 @@ class Project:
         """{scenario name: messages} for scenarios whose rules or funded requests match nothing."""
         try:
             from ..engine import prepare
-            from ..scenario import validate_scenario
+            from ..engine import validate_scenario
         except ImportError:  # pragma: no cover - the engine is always there in a full install
             return {}
         prepared = prepare(self.dataset)
