@@ -109,9 +109,9 @@ def open_error_box(parent, exc: ProjectError) -> tuple[QMessageBox, dict]:
             roles[box.addButton("Open Read-Only", QMessageBox.ButtonRole.AcceptRole)] = "read_only"
         box.addButton(QMessageBox.StandardButton.Cancel)
     elif isinstance(exc, ProjectInUse):
-        box = QMessageBox(QMessageBox.Icon.Warning, "Project in use", str(exc),
+        box = QMessageBox(QMessageBox.Icon.Warning, "Project open elsewhere", str(exc),
                           QMessageBox.StandardButton.NoButton, parent)
-        if not exc.same_computer:
+        if not exc.same_computer and not getattr(exc, "locked", False):  # a live lock is never broken
             b = box.addButton("Open Anyway", QMessageBox.ButtonRole.AcceptRole)
             roles[b] = "take_over"
             box.setInformativeText("Open anyway only if kcplanner is no longer running on that computer: two "
