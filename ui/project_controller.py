@@ -255,6 +255,7 @@ class ProjectController(QObject):
         self.choose_save_path: Callable[[], str | None] | None = None  # tests: the Save As file name
         self._untitled_task: FunctionTask | None = None
         self._close_after_create = False
+        self._stopped = False  # shut down (application quit): no new untitled session
 
         self.history = HistoryPanel()
         self.bar = InfoBar()
@@ -818,7 +819,9 @@ class ProjectController(QObject):
         return super().eventFilter(obj, event)
 
     def shutdown(self) -> None:
-        """Application quit: close the project cleanly (its edits are in the file either way)."""
+        """Application quit: close the project cleanly (its edits are in the file either way; an
+        untitled session's file stays and is offered at the next start)."""
+        self._stopped = True
         if self.project is not None:
             self._detach()
 

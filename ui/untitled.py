@@ -133,7 +133,7 @@ def start_untitled(c) -> bool:
     since go in with audit rows (`_attach` → `_record`).  True when a creation started."""
     s = c.session
     if (c.project is not None or c._untitled_task is not None or not s.loaded or c._suspend
-            or not c.autosave_untitled):
+            or not c.autosave_untitled or c._stopped):
         return False
     stack = s.undo_stack
     base = stack.command(0).old.scenarios if stack.count() > 0 and hasattr(stack.command(0), "old") \
@@ -153,6 +153,10 @@ def start_untitled(c) -> bool:
                               narratives=narratives)
 
     def done(project):
+        import shiboken6
+        if not shiboken6.isValid(c) or not shiboken6.isValid(c.main) or c._stopped:
+            project.close()  # the window went meanwhile (quit): the file stays, offered at the next start
+            return
         c._untitled_task = None
         if s.load_serial != serial or c.project is not None:  # other data were loaded meanwhile
             project.close()
@@ -165,6 +169,9 @@ def start_untitled(c) -> bool:
             QTimer.singleShot(0, c.main.close)
 
     def failed(error):
+        import shiboken6
+        if not shiboken6.isValid(c) or not shiboken6.isValid(c.main):
+            return
         c._untitled_task = None
         c._close_after_create = False
         c.status(f"Your edits cannot be autosaved: {error if isinstance(error, ProjectError) else 'unexpected error'}",
