@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from kcplanner.justification import JustificationNarrative
@@ -229,7 +229,7 @@ def test_untitled_session_survives_a_kill_and_is_recovered(qtbot, sample, tmp_pa
     box = c.message_box
     assert box is not None and box.windowTitle() == "Recover your unsaved work?"
     assert box.text().startswith("kcplanner did not close normally last time, and the work of a session that was "
-                                 "not saved in a project file was kept: 4 edits, the last at ")
+                                 "not saved in a project file was kept: 3 edits, the last at ")
     assert "scenarios: Scenario 1, Second" in box.text()
     assert sorted(b.text() for b in box.buttons()) == ["Discard", "Not Now", "Recover"]
     grab(box, tmp_path, "untitled_recover.png")
@@ -329,6 +329,8 @@ def test_project_held_elsewhere_opens_read_only(qtbot, sample, tmp_path):
         assert c2.project.read_only and "(read-only)" in w2.windowTitle()
         assert not c2.save_action.isEnabled() and not c2.reimport_action.isEnabled()
         assert "open read-only" in c2.bar.text.text()
+        assert "File &gt; Save Project As" in c2.bar.text.text()  # HTML, shown as "File > Save Project As"
+        assert c2.bar.text.textFormat() == Qt.TextFormat.RichText
         s2 = w2.session
         s2.edit_scenario(s2.scenario.add_rule(Rule("x", Target(department="Police"), "percent", 1.0)), "x")
         w2.tabs.setCurrentWidget(w2.rules)

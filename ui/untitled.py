@@ -84,13 +84,13 @@ def describe_untitled(path: Path) -> str:
     try:
         with Project.open(path, read_only=True) as ro:
             edits = [h for h in ro.history() if h.is_edit]
+            n = ro.unsaved_edits  # the edits since it was created, as the recovery message counts them
             names = ro.scenario_names
     except ProjectError as exc:
         return f"it cannot be read: {exc}"
     last = edits[-1].time.replace("T", " ")[:16] + " UTC" if edits else "—"
     shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
-    return (f"{len(edits)} edit{'s' * (len(edits) != 1)}, the last at {last}; scenario{'s' * (len(names) != 1)}: "
-            f"{shown}")
+    return (f"{n} edit{'s' * (n != 1)}, the last at {last}; scenario{'s' * (len(names) != 1)}: {shown}")
 
 
 # -- message boxes ------------------------------------------------------------------------------------
