@@ -127,6 +127,25 @@ def test_first_edit_autosaves_to_an_untitled_project(qtbot, sample, tmp_path, kc
     c.shutdown()
 
 
+def test_requests_created_with_no_project_are_autosaved(qtbot, sample, tmp_path, kcplanner_data_dir):
+    from kcplanner.requests import Request
+    from ui.requests_commands import create_request
+
+    w, c = make_window(qtbot, sample)
+    s = w.session
+    li = s.dataset.budget.line_items
+    dept, prog, fund = str(li["department"].iloc[0]), str(li["program"].iloc[0]), str(li["fund"].iloc[0])
+    y1 = s.plan_years[0]
+    create_request(s, Request("APP-1", dept, prog, fund, "Body cameras", costs={y1: 120_000.0}))
+    create_request(s, Request("APP-2", dept, prog, fund, "Drones", costs={y1: 50_000.0}))  # before it is open
+    qtbot.waitUntil(lambda: c.project is not None, timeout=30_000)
+    with Project.open(c.project.path, read_only=True) as ro:
+        ids = list(ro.dataset.budget.requests["request_id"].astype(str))
+        assert "APP-1" in ids and "APP-2" in ids
+        assert ro.dataset.budget.request_costs.loc["APP-2", y1] == 50_000.0
+    c.shutdown()
+
+
 def test_close_untitled_asks_cancel_keeps_save_saves(qtbot, sample, tmp_path, kcplanner_data_dir):
     w, c = make_window(qtbot, sample)
     rid, narrative = edit_everything(w)

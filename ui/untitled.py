@@ -138,7 +138,7 @@ def start_untitled(c) -> bool:
     stack = s.undo_stack
     base = stack.command(0).old.scenarios if stack.count() > 0 and hasattr(stack.command(0), "old") \
         else s.scenarios
-    dataset, workbooks, serial = s.dataset, s.project, s.load_serial
+    dataset, workbooks, serial, prepared = s.dataset, s.project, s.load_serial, s.prepared
     sources = {"plan": workbooks.plan, "budgets": list(workbooks.budgets)} if workbooks is not None else None
     mappings = list(s.mappings) or None
     narratives = {rid: d for rid, d in c._panel_narratives().values()}
@@ -163,6 +163,9 @@ def start_untitled(c) -> bool:
             discard_untitled(path)
         else:
             c._attach(project, created=True)
+            if s.prepared is not prepared and c.project is project:  # requests edited meanwhile: write them
+                c.prepared = prepared
+                c._record()
         if c._close_after_create:
             c._close_after_create = False
             from PySide6.QtCore import QTimer
