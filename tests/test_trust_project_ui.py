@@ -206,6 +206,31 @@ def test_save_file_dialog_cancelled_keeps_the_window(qtbot, sample, tmp_path, kc
     c.shutdown()
 
 
+def test_edits_that_cannot_be_autosaved_still_ask_on_close(qtbot, sample, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    monkeypatch.setenv("KCPLANNER_DATA_DIR", str(blocker))
+    w, c = make_window(qtbot, sample)
+    edit_everything(w)
+    qtbot.wait(50)
+    assert c.project is None and "cannot be autosaved" in w.statusBar().currentMessage()
+    c.confirm_unsaved = None
+    w.close()
+    box = c.message_box
+    assert box is not None and box.text().startswith("This session has 3 changes that are not saved")
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    qtbot.wait(20)
+    assert w.isVisible()
+    named = tmp_path / "rescued.kcplan"
+    c.choose_save_path = lambda: str(named)
+    w.close()
+    c.message_box.button(QMessageBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: not w.isVisible())
+    with Project.open(named, read_only=True) as saved:
+        assert saved.scenarios == list(w.session.scenarios) and saved.scenarios[0].rules[0].label == "Keep me"
+        assert len(saved.narratives()) == 1
+
+
 def test_opening_workbooks_over_an_untitled_session_asks(qtbot, sample, tmp_path, kcplanner_data_dir):
     w, c = make_window(qtbot, sample)
     rid, _narrative = edit_everything(w)
@@ -303,7 +328,7 @@ def test_reopened_project_returns_to_scenario_tab_and_year(qtbot, sample, tmp_pa
     c.close_project()
     assert c.project is None
     w2, c2 = make_window(qtbot)
-    assert w2.tabs.currentWidget() is not w2.rules or w2.session.year != 3  # not from the window's settings
+    assert w2.tabs.currentWidget() is not w2.rules or w2.session.year != 3  # not from the window settings
     with qtbot.waitSignal(c2.opened, timeout=30_000):
         c2.open_project(path)
     assert w2.session.scenario.name == "Police plan" and w2.session.state.current == 1

@@ -256,6 +256,7 @@ class ProjectController(QObject):
         self._untitled_task: FunctionTask | None = None
         self._close_after_create = False
         self._stopped = False  # shut down (application quit): no new untitled session
+        self._untitled_failed = False  # the untitled file could not be made: closing still asks
 
         self.history = HistoryPanel()
         self.bar = InfoBar()
@@ -796,7 +797,13 @@ class ProjectController(QObject):
                 event.ignore()
                 return True
             p = self.project
+            if (p is None or p.closed) and self._untitled_failed and not self._close_confirmed \
+                    and self.session.undo_stack.count() > 0:  # edits that are in no file: ask all the same
+                event.ignore()
+                ut.ask_without_file(self, self._closing_answered)
+                return True
             if p is None or p.closed:
+                self._close_confirmed = False
                 return False
             if self._close_confirmed or p.read_only or self._unsaved() == 0:
                 self._close_confirmed = False
@@ -817,6 +824,13 @@ class ProjectController(QObject):
             self.ask_unsaved(answered)
             return True
         return super().eventFilter(obj, event)
+
+    def _closing_answered(self, choice: str) -> None:
+        if choice == "cancel":
+            self.status("Close cancelled")
+            return
+        self._close_confirmed = True
+        QTimer.singleShot(0, self.main.close)
 
     def shutdown(self) -> None:
         """Application quit: close the project cleanly (its edits are in the file either way; an

@@ -145,6 +145,7 @@ def start_untitled(c) -> bool:
     try:
         path = new_untitled_path()
     except OSError as exc:
+        c._untitled_failed = True
         c.status(f"Your edits cannot be autosaved: the data folder cannot be created ({exc.strerror or exc})", 0)
         return False
 
@@ -176,7 +177,11 @@ def start_untitled(c) -> bool:
         if not shiboken6.isValid(c) or not shiboken6.isValid(c.main):
             return
         c._untitled_task = None
-        c._close_after_create = False
+        c._untitled_failed = True
+        if c._close_after_create:
+            c._close_after_create = False
+            from PySide6.QtCore import QTimer
+            QTimer.singleShot(0, c.main.close)
         c.status(f"Your edits cannot be autosaved: {error if isinstance(error, ProjectError) else 'unexpected error'}",
                  0)
 
@@ -202,6 +207,40 @@ def ask_untitled(c, then: Callable[[str], None]) -> None:
         answered(choice)
         return
     box = untitled_close_box(c.main, count)
+    choices = {box.button(QMessageBox.StandardButton.Save): "save",
+               box.button(QMessageBox.StandardButton.Discard): "discard"}
+    c._show_box(box, lambda b: answered(choices.get(b, "cancel")))
+
+
+def ask_without_file(c, then: Callable[[str], None]) -> None:
+    """Edits that could not be autosaved (the data folder cannot be written): the same question;
+    Save… writes a new project at the name chosen (synchronously) → then("none")."""
+    def answered(choice: str) -> None:
+        if choice != "save":
+            then(choice)
+            return
+        path = c.choose_save_path() if c.choose_save_path is not None else c._ask_project_path("Save your work as")
+        if not path:
+            then("cancel")
+            return
+        path = Path(path) if Path(path).suffix else Path(path).with_suffix(".kcplan")
+        s = c.session
+        workbooks = s.project
+        sources = {"plan": workbooks.plan, "budgets": list(workbooks.budgets)} if workbooks is not None else None
+        try:
+            Project.create(path, s.dataset, sources, mappings=list(s.mappings) or None, scenarios=list(s.scenarios),
+                           narratives={rid: d for rid, d in c._panel_narratives().values()}).close()
+        except ProjectError as exc:
+            c._failed("Could not save the project", exc)
+            then("cancel")
+            return
+        from .project_controller import remember_project_file
+        remember_project_file(path)
+        then("none")
+    if c.confirm_unsaved is not None:
+        answered(c.confirm_unsaved())
+        return
+    box = untitled_close_box(c.main, max(1, c.session.undo_stack.count()))
     choices = {box.button(QMessageBox.StandardButton.Save): "save",
                box.button(QMessageBox.StandardButton.Discard): "discard"}
     c._show_box(box, lambda b: answered(choices.get(b, "cancel")))
