@@ -32,6 +32,8 @@ def store(c) -> bool:
     p = c.project
     if p is None or p.closed or p.read_only or c._suspend or not c.session.loaded:
         return False
+    if c.session.load_serial != c._load_serial:  # other data are on screen now: not this project's view
+        return False
     return write_view_state(p, current(c))
 
 
