@@ -198,6 +198,27 @@ def test_save_as_needs_the_target_lock_and_leaves_no_sidecars(small, tmp_path):
     assert sorted(f.name for f in tmp_path.iterdir()) == ["a.kcplan", "c.kcplan"]
 
 
+def test_lock_file_of_another_user_names_the_holder_or_is_taken_when_stale(small, tmp_path, monkeypatch):
+    """On a shared folder the lock file may belong to another user (0644: no write access for us)."""
+    import kcplanner.project.lock as lock_module
+
+    path = tmp_path / "shared.kcplan"
+    Project.create(path, small, scenarios=[Scenario("S")]).close()
+    other = ProjectLock.acquire(path, user="jdoe")  # "another user's" kcplanner holds it
+    real_open = os.open
+
+    def no_write(p, flags, *args):  # what a 0644 file of another user does
+        if str(p) == str(lock_path(path)) and flags & (os.O_RDWR | os.O_WRONLY) and lock_path(path).exists():
+            raise PermissionError(13, "Permission denied")
+        return real_open(p, flags, *args)
+    monkeypatch.setattr(lock_module.os, "open", no_write)
+    with pytest.raises(ProjectInUse, match=r"open in another window of this kcplanner"):
+        Project.open(path)  # (the holder is this very process here; from elsewhere it names user and host)
+    other.release(remove=False)  # it died: its file stays
+    with Project.open(path) as p:  # the stale file is removed and a new one made
+        assert p.recovered is None and json.loads(lock_path(path).read_text())["pid"] == os.getpid()
+
+
 def test_read_only_folder_gives_a_message_not_a_traceback(small, tmp_path):
     if os.geteuid() == 0:
         pytest.skip("root ignores folder permissions")

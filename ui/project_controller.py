@@ -16,6 +16,10 @@ renames, moves), with the command's merge key so that a drag is one History row.
 after `scenariosChanged`/`scenarioChanged` catches anything that did not go through the stack.
 `project.sync()` runs from a one-second timer.
 
+With no project open, the first edit starts an untitled project in the user's data folder
+(ui/untitled.py) that autosaves the same way, and closing asks Save… / Don't Save / Cancel; a
+project's current scenario, tab and plan year are kept in it (ui/viewstate.py).
+
 Justification narratives (the Requests panel's `narratives`) are stored in the project too: each
 `narrativesChanged` writes the narratives that differ from the file (`put_narrative`, one audited
 row each); opening a project loads its narratives into the panel; New Project keeps the panel's.

@@ -123,11 +123,37 @@ def _read_info(path: Path) -> LockInfo | None:
         return None
 
 
-def _open(lp: Path) -> int:
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0) \
-        | getattr(os, "O_CLOEXEC", 0)
+_EXTRA = getattr(os, "O_BINARY", 0) | getattr(os, "O_NOINHERIT", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _open(lp: Path, project_path: Path) -> int:
     try:
-        return os.open(lp, flags, 0o644)
+        return os.open(lp, os.O_RDWR | os.O_CREAT | _EXTRA, 0o644)
+    except PermissionError as exc:
+        # on a shared folder the lock file may belong to another user (0644): who holds it, or is it stale?
+        if not lp.exists() or sys.platform == "win32":
+            raise LockUnavailable(f"{lp.parent}: cannot create the lock file {lp.name} "
+                                  f"({exc.strerror or exc})") from exc
+        try:
+            fd = os.open(lp, os.O_RDONLY | _EXTRA)
+        except OSError:
+            raise LockUnavailable(f"{lp.parent}: cannot open the lock file {lp.name} ({exc.strerror or exc})") \
+                from exc
+        try:
+            if not _try_lock(fd):
+                raise LockHeld(project_path, _wait_for_info(lp))
+            os.remove(lp)  # another user's lock file, left by a kcplanner that died: remove it, start again
+        except OSError as err:
+            raise LockUnavailable(f"{lp.parent}: cannot remove the stale lock file {lp.name} "
+                                  f"({err.strerror or err})") from err
+        finally:
+            _unlock(fd)
+            os.close(fd)
+        try:
+            return os.open(lp, os.O_RDWR | os.O_CREAT | _EXTRA, 0o644)
+        except OSError as err:
+            raise LockUnavailable(f"{lp.parent}: cannot create the lock file {lp.name} "
+                                  f"({err.strerror or err})") from err
     except OSError as exc:
         raise LockUnavailable(f"{lp.parent}: cannot create the lock file {lp.name} "
                               f"({exc.strerror or exc})") from exc
@@ -156,7 +182,7 @@ class ProjectLock:
         project_path = Path(project_path)
         lp = lock_path(project_path)
         for _attempt in range(20):
-            fd = _open(lp)
+            fd = _open(lp, project_path)
             try:
                 if not _try_lock(fd):
                     os.close(fd)
