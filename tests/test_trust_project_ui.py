@@ -127,6 +127,16 @@ def test_first_edit_autosaves_to_an_untitled_project(qtbot, sample, tmp_path, kc
     c.shutdown()
 
 
+def test_closing_without_an_edit_asks_nothing(qtbot, sample, tmp_path, kcplanner_data_dir):
+    w, c = make_window(qtbot, sample)
+    w.session.select_scenario(0)
+    w.tabs.setCurrentWidget(w.rules)  # looking around is not an edit
+    c.confirm_unsaved = None
+    w.close()
+    qtbot.waitUntil(lambda: not w.isVisible())
+    assert c.message_box is None and untitled_files(kcplanner_data_dir) == []
+
+
 def test_requests_created_with_no_project_are_autosaved(qtbot, sample, tmp_path, kcplanner_data_dir):
     from kcplanner.requests import Request
     from ui.requests_commands import create_request
