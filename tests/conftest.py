@@ -83,3 +83,12 @@ def plan_book(tmp_path) -> Path:
 def budget_book(tmp_path) -> Path:
     """A small SPEC-format department budget workbook (title rows, subtotal and blank rows)."""
     return write_xlsx(tmp_path / "police.xlsx", BUDGET_SHEETS)
+
+
+@pytest.fixture(autouse=True)
+def kcplanner_data_dir(tmp_path, monkeypatch) -> Path:
+    """The app's data folder (the untitled session's autosave, ui/untitled.py) goes to tmp_path,
+    never the developer's own; child processes inherit it."""
+    folder = tmp_path / "appdata"
+    monkeypatch.setenv("KCPLANNER_DATA_DIR", str(folder))
+    return folder

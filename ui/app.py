@@ -32,16 +32,17 @@ def clean_last_folder() -> None:
 
 
 def run_app(argv: list[str] | None = None) -> int:
-    """Open the main window on the last project file, else the last workbooks (or the bundled
-    sample), and run the event loop."""
+    """Open the main window (offering to recover an untitled session left by a crash) on the last
+    project file, else the last workbooks (or the bundled sample), and run the event loop."""
     app = make_app(argv)
     clean_last_folder()
     from .mainwindow import MainWindow
 
-    from .project_controller import reopen_last_project
+    from .untitled import start_app
 
     window = MainWindow()  # builds the Requests panel and installs the project support
     window.show()
-    if not reopen_last_project(window):  # the last .kcplan, if there is one
-        window.open_initial()            # else the last workbooks, or the bundled sample
+    # an untitled session a crash left behind is offered first (Recover / Discard / Not Now); else
+    # the last .kcplan, else the last workbooks, or the bundled sample
+    start_app(window)
     return app.exec()

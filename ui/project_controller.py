@@ -16,6 +16,10 @@ renames, moves), with the command's merge key so that a drag is one History row.
 after `scenariosChanged`/`scenarioChanged` catches anything that did not go through the stack.
 `project.sync()` runs from a one-second timer.
 
+With no project open, the first edit starts an untitled project in the user's data folder
+(ui/untitled.py) that autosaves the same way, and closing asks Save… / Don't Save / Cancel; a
+project's current scenario, tab and plan year are kept in it (ui/viewstate.py).
+
 Justification narratives (the Requests panel's `narratives`) are stored in the project too: each
 `narrativesChanged` writes the narratives that differ from the file (`put_narrative`, one audited
 row each); opening a project loads its narratives into the panel; New Project keeps the panel's.
@@ -40,6 +44,8 @@ from kcplanner.scenario import Scenario
 from . import settings as st
 from .panels.history import HistoryPanel
 from .recovery import InfoBar, ReimportDialog, invalid_box, make_container, open_error_box, unsaved_box
+from . import untitled as ut
+from . import viewstate as vs
 
 KEY_PROJECT_LAST = "projectfile/last"      # JSON text: the path of the last project file, or null
 KEY_PROJECT_RECENT = "projectfile/recent"  # JSON list of paths, most recent first (at most 8)
@@ -248,6 +254,13 @@ class ProjectController(QObject):
         self._setting_title = False
         self._progress: QProgressDialog | None = None
         self._narratives_stored: dict[str, tuple[str, dict]] = {}  # key → (request ID, dict) in the file
+        # the untitled session (ui/untitled.py): autosaved from the first edit with no project open
+        self.autosave_untitled = True
+        self.choose_save_path: Callable[[], str | None] | None = None  # tests: the Save As file name
+        self._untitled_task: FunctionTask | None = None
+        self._close_after_create = False
+        self._stopped = False  # shut down (application quit): no new untitled session
+        self._untitled_failed = False  # the untitled file could not be made: closing still asks
 
         self.history = HistoryPanel()
         self.bar = InfoBar()
@@ -258,6 +271,10 @@ class ProjectController(QObject):
         self._check_timer.setSingleShot(True)
         self._check_timer.setInterval(0)
         self._check_timer.timeout.connect(lambda: self._record())
+        self._view_timer = QTimer(self)  # the view state (scenario, tab, year) → the file, debounced
+        self._view_timer.setSingleShot(True)
+        self._view_timer.setInterval(vs.WRITE_DELAY_MS)
+        self._view_timer.timeout.connect(lambda: vs.store(self))
 
     # -- installing ---------------------------------------------------------------------------------
     def install(self) -> None:
@@ -278,6 +295,9 @@ class ProjectController(QObject):
         panel = self._requests_panel()
         if panel is not None and hasattr(panel, "narrativesChanged"):
             panel.narrativesChanged.connect(self._write_narratives)
+        self.session.scenariosChanged.connect(self._schedule_view)
+        self.session.yearChanged.connect(self._schedule_view)
+        m.tabs.currentChanged.connect(self._schedule_view)
         if not hasattr(m, "_update_title"):  # a window that does not compose its title with title_part()
             m.windowTitleChanged.connect(self._title_changed)
         m.installEventFilter(self)
@@ -395,9 +415,20 @@ class ProjectController(QObject):
         if p is None or p.closed:
             return 0
         try:
-            return p.unsaved_edits
+            n = p.unsaved_edits
         except ProjectError:
-            return 0
+            n = 0
+        return max(1, n) if self.is_untitled and not p.read_only else n
+
+    @property
+    def is_untitled(self) -> bool:
+        """The open project is the untitled session's file (ui/untitled.py), not one the analyst named."""
+        p = self.project
+        return p is not None and not p.closed and ut.is_untitled(p.path)
+
+    def _schedule_view(self, *_args) -> None:
+        if self._writable():
+            self._view_timer.start()
 
     def _title_changed(self, title: str) -> None:
         if self._setting_title:
@@ -410,6 +441,8 @@ class ProjectController(QObject):
         p = self.project
         if p is None or p.closed:
             return ""
+        if self.is_untitled:
+            return "Untitled (not saved in a project file)"
         state = " (read-only)" if p.read_only else (" (unsaved changes)" if self._unsaved() else "")
         return f"{p.path.name}{state}"
 
@@ -454,12 +487,14 @@ class ProjectController(QObject):
 
     def _on_index(self, index: int) -> None:
         prev, self._index = self._index, index
-        if not self._writable():
-            return
         try:
             stack = self.session.undo_stack
-            stack.count()
+            count = stack.count()
         except RuntimeError:  # the window is being destroyed
+            return
+        if self.project is None and index != prev and count > 0:
+            ut.start_untitled(self)  # the first edit with no project: autosave to an untitled project
+        if not self._writable():
             return
         if index < prev:  # undo (or a clear, which changes no scenario)
             cmd = stack.command(index) if index < stack.count() else None
@@ -572,6 +607,8 @@ class ProjectController(QObject):
 
     def _write_narratives(self) -> int:
         """Write the panel's narratives that differ from the file (added, changed, removed)."""
+        if self.project is None and self._panel_narratives():
+            ut.start_untitled(self)  # a justification written with no project: autosave it
         if not self._writable():
             return 0
         current = self._panel_narratives()
@@ -630,7 +667,10 @@ class ProjectController(QObject):
         else:
             self._load_narratives()
         self.history.set_project(project)
-        remember_project_file(project.path)
+        if not self.is_untitled:
+            remember_project_file(project.path)
+        if prepared is not None:
+            vs.restore(self)
         self._sync_timer.start()
         self._update_actions()
         self.projectChanged.emit(project)
@@ -647,6 +687,10 @@ class ProjectController(QObject):
             parts.append(f"{p.path.name} is open read-only: changes you make are not saved to it "
                          "(File > Save Project As… makes a copy you can change).")
             level = "warning"
+        if self.is_untitled and not created:
+            parts.append("This is the work of a session that was not saved in a project file: File > Save Project "
+                         "keeps it in a file you name.")
+            level = "warning"
         if self.changes and not p.read_only:
             names = "; ".join(c.describe() for c in self.changes[:5])
             more = f" (and {len(self.changes) - 5} more)" if len(self.changes) > 5 else ""
@@ -659,6 +703,8 @@ class ProjectController(QObject):
         name = p.path.name
         if p.recovered is not None:
             self.status(p.recovered.message, 0)
+        elif self.is_untitled and created:
+            self.status("Your edits are autosaved (File > Save Project keeps them in a project file you name)", 15000)
         elif created:
             self.status(f"Created the project {name}: every change is now saved as it happens", 15000)
         else:
@@ -669,6 +715,9 @@ class ProjectController(QObject):
 
     def _detach(self, close: bool = True) -> None:
         p = self.project
+        if p is not None and close and not p.closed:
+            vs.store(self)
+        self._view_timer.stop()
         self.project = None
         self.prepared = None
         self.changes = []
@@ -688,7 +737,11 @@ class ProjectController(QObject):
         """Workbooks opened by the main window replace the project's data: the project is closed
         (its edits stay in the file) and the window works on the workbooks.  A request edited in
         the app (same plan and line items) is written to the project instead."""
-        if self._suspend or self.project is None:
+        if self._suspend:
+            return
+        if self.project is None:
+            if self.session.last_data_change == "edit":  # a request edited with no project: autosave it
+                ut.start_untitled(self)
             return
         self._sync_dataset()
 
@@ -701,6 +754,9 @@ class ProjectController(QObject):
         if p is None or p.closed or p.read_only or n == 0:
             then("none")
             return
+        if self.is_untitled:
+            ut.ask_untitled(self, then)
+            return
         if self.confirm_unsaved is not None:
             then(self.confirm_unsaved())
             return
@@ -712,6 +768,12 @@ class ProjectController(QObject):
     def _apply_choice(self, choice: str) -> None:
         p = self.project
         if p is None or p.closed:
+            return
+        if self.is_untitled:
+            if choice == "discard":  # Don't Save: the untitled session's file goes
+                path = p.path
+                self._detach()
+                ut.discard_untitled(path)
             return
         if choice == "save":
             p.save()
@@ -734,8 +796,18 @@ class ProjectController(QObject):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
         if obj is self.main and event.type() == QEvent.Type.Close:
+            if self._untitled_task is not None:  # the untitled file is being created: close when it is open
+                self._close_after_create = True
+                event.ignore()
+                return True
             p = self.project
+            if (p is None or p.closed) and self._untitled_failed and not self._close_confirmed \
+                    and self.session.undo_stack.count() > 0:  # edits that are in no file: ask all the same
+                event.ignore()
+                ut.ask_without_file(self, self._closing_answered)
+                return True
             if p is None or p.closed:
+                self._close_confirmed = False
                 return False
             if self._close_confirmed or p.read_only or self._unsaved() == 0:
                 self._close_confirmed = False
@@ -757,8 +829,17 @@ class ProjectController(QObject):
             return True
         return super().eventFilter(obj, event)
 
+    def _closing_answered(self, choice: str) -> None:
+        if choice == "cancel":
+            self.status("Close cancelled")
+            return
+        self._close_confirmed = True
+        QTimer.singleShot(0, self.main.close)
+
     def shutdown(self) -> None:
-        """Application quit: close the project cleanly (its edits are in the file either way)."""
+        """Application quit: close the project cleanly (its edits are in the file either way; an
+        untitled session's file stays and is offered at the next start)."""
+        self._stopped = True
         if self.project is not None:
             self._detach()
 
@@ -815,6 +896,9 @@ class ProjectController(QObject):
             path = path.with_suffix(".kcplan")
         if not self.session.loaded:
             return
+        if self.is_untitled:  # the untitled session holds these data already: name it
+            self.save_project_as(path)
+            return
         if self.project is not None and not self.project.closed and path.resolve() == self.project.path.resolve():
             self._failed("Could not create the project", ProjectError(
                 f"{path}: that project is open in this kcplanner; use File > Save Project As… for a copy"))
@@ -840,7 +924,8 @@ class ProjectController(QObject):
                 if self.session.prepared is not prepared:  # workbooks were opened meanwhile
                     project.close()
                     return
-                self._replace_current(choice)
+                # autosaved meanwhile as the untitled session: the new project has it all
+                self._replace_current("discard" if self.is_untitled and choice == "none" else choice)
                 self._attach(project, created=True)
             self._run(job, done, lambda e: self._failed("Could not create the project", e),
                       f"Creating {path.name}…")
@@ -933,6 +1018,10 @@ class ProjectController(QObject):
         if p.read_only:
             self.status(f"{p.path.name} is open read-only: use File > Save Project As… for a copy")
             return
+        if self.is_untitled:  # Save on the untitled session = Save As a file the analyst names
+            self.save_project_as_dialog()
+            return
+        vs.store(self)
         try:
             self._record()
             self._write_narratives()
@@ -949,9 +1038,18 @@ class ProjectController(QObject):
         if p is None or p.closed:
             self.new_project_dialog()
             return
-        path, _ = QFileDialog.getSaveFileName(self.main, "Save the project as", str(p.path), PROJECT_FILTER)
+        if self.is_untitled:
+            path = self.choose_save_path() if self.choose_save_path is not None else \
+                self._ask_project_path("Save the project as")
+        else:
+            path, _ = QFileDialog.getSaveFileName(self.main, "Save the project as", str(p.path), PROJECT_FILTER)
         if path:
             self.save_project_as(path)
+
+    def _ask_project_path(self, title: str) -> str:
+        start = str(Path(st.get_str(st.KEY_LAST_DIR, "")) / f"{self._default_name()}.kcplan")
+        path, _ = QFileDialog.getSaveFileName(self.main, title, start, PROJECT_FILTER)
+        return path
 
     def save_project_as(self, path: str | Path) -> None:
         p = self.project
@@ -961,12 +1059,14 @@ class ProjectController(QObject):
         if not path.suffix:
             path = path.with_suffix(".kcplan")
         was_read_only = p.read_only
+        keep = not self.is_untitled  # an untitled session being named: its untitled file goes
         if not was_read_only:
             self._record()
             self._write_narratives()
+            vs.store(self)
 
         def job(_task):
-            p.save_as(path)
+            p.save_as(path, keep_original=keep)
             return p
 
         def done(project):

@@ -51,6 +51,7 @@ class InfoBar(QFrame):
         self.icon = QLabel()
         self.text = QLabel()
         self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)  # always HTML (escaped by the caller): "&gt;" shows as ">"
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QHBoxLayout()
         self.buttons.setSpacing(6)
@@ -109,9 +110,9 @@ def open_error_box(parent, exc: ProjectError) -> tuple[QMessageBox, dict]:
             roles[box.addButton("Open Read-Only", QMessageBox.ButtonRole.AcceptRole)] = "read_only"
         box.addButton(QMessageBox.StandardButton.Cancel)
     elif isinstance(exc, ProjectInUse):
-        box = QMessageBox(QMessageBox.Icon.Warning, "Project in use", str(exc),
+        box = QMessageBox(QMessageBox.Icon.Warning, "Project open elsewhere", str(exc),
                           QMessageBox.StandardButton.NoButton, parent)
-        if not exc.same_computer:
+        if not exc.same_computer and not getattr(exc, "locked", False):  # a live lock is never broken
             b = box.addButton("Open Anyway", QMessageBox.ButtonRole.AcceptRole)
             roles[b] = "take_over"
             box.setInformativeText("Open anyway only if kcplanner is no longer running on that computer: two "

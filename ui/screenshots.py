@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     tmp = Path(tempfile.mkdtemp(prefix="kcplanner-shots-"))
+    os.environ.setdefault("KCPLANNER_DATA_DIR", str(tmp / "data"))  # the untitled session's autosave: not the user's
 
     from PySide6.QtCore import QSettings
 

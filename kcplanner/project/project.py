@@ -30,6 +30,7 @@ from ..atomic import OutputError, atomic_path
 from ..scenario import Scenario, ScenarioError, scenario_from_dict
 from .audit import (EDIT_ACTIONS, HistoryEntry, current_user, describe_change, history_rows, host_name,
                     scenario_json, utc_now)
+from .lock import LockHeld, LockUnavailable, ProjectLock
 
 if TYPE_CHECKING:  # pandas is imported only when the data are read or written: a project opens
     from ..dataset import Dataset  # for scenario edits without it (fast start, light crash tests)
@@ -80,9 +81,11 @@ class ProjectInUse(ProjectError):
     """The file says another kcplanner has it open.  `same_computer` False: it may be a session that
     ended without closing on another computer; the app may offer `Project.open(path, take_over=True)`."""
 
-    def __init__(self, message: str, *, user: str, host: str, started: str, same_computer: bool) -> None:
+    def __init__(self, message: str, *, user: str, host: str, started: str, same_computer: bool,
+                 locked: bool = False) -> None:
         super().__init__(message)
         self.user, self.host, self.started, self.same_computer = user, host, started, same_computer
+        self.locked = locked  # a running kcplanner holds the OS write lock: never "open anyway"
 
 
 class NewerFormatError(ProjectError):
@@ -301,6 +304,7 @@ class Project:
         self._closed = False
         self._needs_sync = False
         self._registered: str | None = None
+        self._os_lock: ProjectLock | None = None   # the write lock (lock.py); None when read-only
 
     # -- creating and opening ---------------------------------------------------------------------
     @classmethod
@@ -319,7 +323,21 @@ class Project:
         """
         path = Path(path)
         user = user or current_user()
-        _refuse_if_in_use(path)
+        lock = _take_lock(path, user)
+        try:
+            _refuse_if_in_use(path)
+            cls._create(path, dataset, sources, mappings=mappings, scenarios=scenarios, narratives=narratives,
+                        user=user)
+            project = cls.open(path, user=user, durability=durability, _lock=lock)
+        except BaseException:
+            lock.release()
+            raise
+        project._dataset = dataset
+        return project
+
+    @classmethod
+    def _create(cls, path: Path, dataset: Dataset, sources: Any, *, mappings, scenarios, narratives,
+                user: str) -> None:
         from .store import dataset_record, encode_dataset
         source_files, import_args = _normalize_sources(sources, dataset, path)
         encoded = encode_dataset(dataset)
@@ -385,19 +403,17 @@ class Project:
             raise ProjectError(f"{path}: cannot write the project file ({exc})") from exc
         except OSError as exc:
             raise ProjectError(f"{path}: cannot write the project file ({exc.strerror or exc})") from exc
-        project = cls.open(path, user=user, durability=durability)
-        project._dataset = dataset
-        return project
 
     @classmethod
     def open(cls, path: str | Path, *, read_only: bool = False, take_over: bool = False,
-             user: str | None = None, durability: str = "normal") -> "Project":
+             user: str | None = None, durability: str = "normal", _lock: ProjectLock | None = None) -> "Project":
         """Open a project file.  ProjectError (with a message for the user) when it is not a
         kcplanner project, is damaged, comes from a newer kcplanner, or is open elsewhere.
 
         `read_only`: nothing is written (a newer format that says older readers may read it opens
         this way).  `take_over`: open even though the file says another kcplanner has it open
-        (after the user confirmed that one is gone).  `durability`: "normal" (WAL with
+        (after the user confirmed that one is gone; a kcplanner still running holds the OS write lock,
+        lock.py, and is never taken over).  `durability`: "normal" (WAL with
         synchronous=NORMAL: an edit survives a crash or kill of kcplanner the moment it returns,
         and a power loss once `sync()` ran, at most a second later) or "full" (fsync every edit).
         """
@@ -421,12 +437,17 @@ class Project:
             raise ProjectError(f"{path}: unknown project format version {meta.get('format_version')!r}")
         resolved = str(path.resolve())
         conn = None
+        lock = _lock
         if not read_only:
             with _REGISTRY_LOCK:
                 if resolved in _OPEN_FOR_WRITING:
+                    if lock is not None:
+                        lock.release()
                     raise ProjectError(f"{path}: the project is already open in this kcplanner")
                 _OPEN_FOR_WRITING.add(resolved)
         try:
+            if not read_only and lock is None:  # exactly one writer: the OS lock decides, atomically
+                lock = _take_lock(path, user)
             conn = _connect(path, read_only=read_only)
             try:
                 if not read_only:
@@ -435,6 +456,7 @@ class Project:
                     conn.execute(NARRATIVES_SCHEMA)  # a file from before the narratives table
                 project = cls(path, conn, meta, read_only=read_only, user=user)
                 project._registered = None if read_only else resolved
+                project._os_lock = None if read_only else lock
                 project._load_scenarios()
                 if not read_only:
                     project._start_session(take_over)
@@ -450,6 +472,8 @@ class Project:
             if conn is not None:
                 with contextlib.suppress(Exception):
                     conn.close()
+            if lock is not None:
+                lock.release()
             raise
 
     def _start_session(self, take_over: bool) -> None:
@@ -1006,42 +1030,56 @@ class Project:
             with _REGISTRY_LOCK:
                 if resolved in _OPEN_FOR_WRITING:
                     raise ProjectError(f"{target}: that project is open in this kcplanner")
+            lock = _take_lock(target, self.user)
             try:
-                with atomic_path(target, suffix=".tmp") as tmp:
-                    dst = sqlite3.connect(str(tmp), isolation_level=None)
-                    try:
-                        self._conn.backup(dst)
-                        dst.execute("PRAGMA journal_mode=DELETE")
-                        dst.execute("BEGIN IMMEDIATE")
-                        dst.execute("DELETE FROM session")
-                        _rebase_relative_paths(dst, target)
-                        _insert_save(dst, utc_now(), self.user, str(target), f"Saved as {target.name} "
-                                     f"(a copy of {self.path.name})", self.session, self.host)
-                        dst.execute("COMMIT")
-                    finally:
-                        dst.close()
-                    _fsync(tmp)
-                    _remove_sidecars(target)
-            except OutputError as exc:
-                raise ProjectError(str(exc)) from exc
-            except (sqlite3.Error, OSError) as exc:
-                raise ProjectError(f"{target}: cannot write the project file ({exc})") from exc
+                self._copy_to(target)
+            except BaseException:
+                lock.release()
+                raise
+            self._continue_in(target, lock, keep_original)
+
+    def _copy_to(self, target: Path) -> None:
+        """The backup of this project as `target` (atomic: a temporary file renamed into place)."""
+        try:
+            with atomic_path(target, suffix=".tmp") as tmp:
+                dst = sqlite3.connect(str(tmp), isolation_level=None)
+                try:
+                    self._conn.backup(dst)
+                    dst.execute("PRAGMA journal_mode=DELETE")
+                    dst.execute("BEGIN IMMEDIATE")
+                    dst.execute("DELETE FROM session")
+                    _rebase_relative_paths(dst, target)
+                    _insert_save(dst, utc_now(), self.user, str(target), f"Saved as {target.name} "
+                                 f"(a copy of {self.path.name})", self.session, self.host)
+                    dst.execute("COMMIT")
+                finally:
+                    dst.close()
+                _fsync(tmp)
+                _remove_sidecars(target)
+        except OutputError as exc:
+            raise ProjectError(str(exc)) from exc
+        except (sqlite3.Error, OSError) as exc:
+            raise ProjectError(f"{target}: cannot write the project file ({exc})") from exc
+
+    def _continue_in(self, target: Path, lock: ProjectLock, keep_original: bool) -> None:
+        with self._lock:
             old_path = self.path
             dataset = self._dataset
             was_read_only = self.read_only
             self.close()
             try:
-                new = Project.open(target, user=self.user)
+                new = Project.open(target, user=self.user, _lock=lock)
             except ProjectError:
                 again = Project.open(old_path, read_only=was_read_only, user=self.user, take_over=True)
                 again._dataset = dataset
                 self.__dict__.update(again.__dict__)
-                again._closed, again._registered = True, None
+                again._closed, again._registered, again._os_lock = True, None, None
                 raise
             new._dataset = dataset
             self.__dict__.update(new.__dict__)
             new._closed = True  # `self` owns the connection now
             new._registered = None
+            new._os_lock = None
             if not keep_original and not was_read_only:
                 with contextlib.suppress(OSError):
                     os.remove(old_path)
@@ -1131,6 +1169,10 @@ class Project:
                         self._conn.execute("DELETE FROM session WHERE token = ?", (self.session,))
                         self._conn.execute("COMMIT")
                     self._checkpoint("TRUNCATE")
+                    # back to a rollback journal: the closed file is self-contained, and a read-only
+                    # look at it later creates no -wal/-shm (the next open for writing turns WAL on)
+                    with contextlib.suppress(sqlite3.Error):
+                        self._conn.execute("PRAGMA journal_mode=DELETE").fetchall()
                 self._conn.close()
             finally:
                 self._closed = True
@@ -1138,6 +1180,9 @@ class Project:
                     with _REGISTRY_LOCK:
                         _OPEN_FOR_WRITING.discard(self._registered)
                     self._registered = None
+                if self._os_lock is not None:
+                    self._os_lock.release()
+                    self._os_lock = None
 
     @property
     def closed(self) -> bool:
@@ -1253,6 +1298,19 @@ def _refuse_if_in_use(path: Path) -> None:
     if row and row[1] == host_name() and _pid_alive(row[0]) and row[0] != os.getpid():
         raise ProjectError(f"{path}: that project is open in another kcplanner (user {row[2]}, since {row[3]}); "
                            "close it there first")
+
+
+def _take_lock(path: Path, user: str) -> ProjectLock:
+    """The OS write lock of `path` (lock.py), or ProjectInUse naming who holds it."""
+    try:
+        return ProjectLock.acquire(path, user=user)
+    except LockHeld as exc:
+        info = exc.info
+        raise ProjectInUse(str(exc), user=info.user if info else "unknown", host=info.host if info else "unknown",
+                           started=info.time if info else "", same_computer=info.same_computer if info else True,
+                           locked=True) from None
+    except LockUnavailable as exc:
+        raise ProjectError(f"{path}: {exc}; the project can be opened read-only") from None
 
 
 def _insert_edit(c, time, user, host, session, scenario, action, description, before, after, merge_key,
