@@ -33,7 +33,7 @@ from ..report import ValidationReport, column_letter
 from .bounds import MAX_AMOUNT
 from .mapping import Mapping, direction_value
 from .mapping_fields import per_unique, text, year
-from .mapping_sheet import MAX_CELLS_LISTED, Context, MappedPart, key, prepare, resolve
+from .mapping_sheet import MAX_CELLS_LISTED, Context, MappedPart, key, prepare_checked, resolve
 
 DEFAULT_GOAL = "Imported measures"
 
@@ -107,12 +107,7 @@ def _year_of(spec: int, fy: np.ndarray) -> np.ndarray:
 
 
 def apply_kpis(sheet, m: Mapping, report: ValidationReport, file: str, sheet_name: str) -> MappedPart | None:
-    problems = check_kpi_mapping(m)
-    if problems:
-        for p in problems:
-            report.error(file, sheet_name, "", f"the KPI import mapping{' ' + m.name if m.name else ''}: {p}")
-        return None
-    ctx = prepare(sheet, m, report, file, sheet_name)
+    ctx = prepare_checked(sheet, m, report, file, sheet_name, check_kpi_mapping(m), "KPI import mapping")
     if ctx is None:
         return None
     t, part = ctx.t, ctx.part

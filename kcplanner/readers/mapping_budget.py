@@ -15,7 +15,7 @@ from .budget import _group_long
 from .common import sources
 from .mapping import Mapping
 from .mapping_fields import account_class, amount_column, flag, phase, rate, text, year
-from .mapping_sheet import Context, MappedPart, key, prepare
+from .mapping_sheet import Context, MappedPart, key, prepare_checked
 
 
 def destinations(ctx: Context) -> np.ndarray:
@@ -72,12 +72,7 @@ def check_mapping(m: Mapping) -> list[str]:
 
 def apply_budget(sheet, m: Mapping, report: ValidationReport, file: str, sheet_name: str) -> MappedPart | None:
     """Apply a line_items / revenue mapping to a sheet (a workbook.Sheet or a 2-D object array)."""
-    problems = check_mapping(m)
-    if problems:
-        for p in problems:
-            report.error(file, sheet_name, "", f"the import mapping{' ' + m.name if m.name else ''}: {p}")
-        return None
-    ctx = prepare(sheet, m, report, file, sheet_name)
+    ctx = prepare_checked(sheet, m, report, file, sheet_name, check_mapping(m), "import mapping")
     if ctx is None:
         return None
     t, part = ctx.t, ctx.part

@@ -293,3 +293,14 @@ def prepare(sheet, m: Mapping, report: ValidationReport, file: str, sheet_name: 
         expected[j] = "an amount"
     t.flag_error_cells(used, expected, parsed=set())
     return ctx
+
+
+def prepare_checked(sheet, m: Mapping, report: ValidationReport, file: str, sheet_name: str, problems: list[str],
+                    what: str) -> Context | None:
+    """`prepare`, unless the mapping has problems of its own (`problems`: no sheet can fix them), each
+    reported as an error naming the mapping as `what`."""
+    if problems:
+        for p in problems:
+            report.error(file, sheet_name, "", f"the {what}{' ' + m.name if m.name else ''}: {p}")
+        return None
+    return prepare(sheet, m, report, file, sheet_name)
