@@ -48,8 +48,8 @@ if what == "export":
     rows, cols = info.line_rows, 26
 else:
     import xlsxwriter
-    from kcplanner.exports.scenario_workbook import _line_arrays
-    lines_ = _line_arrays(P, R)
+    from kcplanner.exports.line_items_sheet import line_arrays
+    lines_ = line_arrays(P, R)
     keys = list(zip(*lines_["keys"]))
     nums = lines_["nums"].tolist()
     before = rss()

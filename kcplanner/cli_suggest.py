@@ -41,9 +41,10 @@ def cmd_suggest_mapping(args) -> int:
     from .atomic import OutputError
     from .readers.amount_checks import amount_candidates, money, total_warning
     from .readers.mapping import MappingError, save_mapping
-    from .readers.mapping_apply import apply_mapping, open_sheet
+    from .readers.mapping_apply import apply_mapping
+    from .readers.mapping_sheet import open_sheet
     from .readers.suggest import suggest_mapping
-    from .readers.workbook import UnreadableFile
+    from .readers.unreadable import UnreadableFile
     from .report import ValidationReport
 
     if args.table is not None and args.table not in TABLES:

@@ -16,7 +16,7 @@ import pytest
 from kcplanner.cli import main
 from kcplanner.readers import read_dataset, suggest_mapping
 from kcplanner.readers.amount_checks import amount_candidates, derived_columns, total_warning
-from kcplanner.readers.mapping_apply import open_sheet
+from kcplanner.readers.mapping_sheet import open_sheet
 
 from .realdata import REALDATA, require
 from .warehouse import sha, warehouse_rows, write_warehouse

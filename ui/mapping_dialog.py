@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 from kcplanner.atomic import OutputError
 from kcplanner.readers.amount_checks import amount_candidates
 from kcplanner.readers.mapping import (FIELDS, KPI_FIELDS, Mapping, MappingError, mapping_from_dict, save_mapping)
-from kcplanner.readers.mapping_apply import apply_mapping, header_text, open_sheet
+from kcplanner.readers.mapping_apply import apply_mapping
+from kcplanner.readers.mapping_sheet import header_text, open_sheet
 from kcplanner.readers.suggest import suggest_mapping, year_phase_of_header
-from kcplanner.readers.workbook import UnreadableFile
+from kcplanner.readers.unreadable import UnreadableFile
 from kcplanner.report import ValidationReport
 
 from .frame_model import FrameModel

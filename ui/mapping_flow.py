@@ -23,8 +23,8 @@ from pathlib import Path
 
 from kcplanner.readers.amount_checks import amount_candidates, total_warning
 from kcplanner.readers.mapping import Mapping, MappingError, mapping_from_dict
-from kcplanner.readers.mapping_apply import header_text, open_sheet
-from kcplanner.readers.workbook import UnreadableFile
+from kcplanner.readers.mapping_sheet import header_text, open_sheet
+from kcplanner.readers.unreadable import UnreadableFile
 
 from . import settings as st
 from .mapping_totals import previous_total

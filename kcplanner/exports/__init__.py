@@ -13,8 +13,9 @@ Every write goes to a temporary file beside the target and replaces it only when
 from ..atomic import OutputError
 from ._common import ExportCancelled, ExportError, ExportInfo
 from .comparison import export_comparison
+from .kpis_sheet import important_kpis
 from .rules_sheet import load_any_scenario, read_scenario_from_workbook
-from .scenario_workbook import export_scenario, important_kpis
+from .scenario_workbook import export_scenario
 from .writeback import WRITE_BACK_SUFFIXES, WriteBackInfo, write_back, write_back_targets
 
 __all__ = ["export_scenario", "export_comparison", "read_scenario_from_workbook", "load_any_scenario",

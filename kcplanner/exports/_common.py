@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import math
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,3 +265,16 @@ def write_summary_head(ws, fmt, r: int, meta: list[tuple[str, str]], sources) ->
         ws.write_string(r, 0, "(none given)", fmt["muted"])
         r += 1
     return r + 1
+
+
+def discard_workbook(wb) -> None:
+    """Remove xlsxwriter's per-sheet temporary files of an abandoned workbook."""
+    for ws in wb.worksheets():
+        fh = getattr(ws, "row_data_fh", None)
+        with contextlib.suppress(Exception):
+            if fh is not None:
+                fh.close()
+        name = getattr(ws, "row_data_filename", None)
+        with contextlib.suppress(Exception):
+            if name:
+                os.remove(name)

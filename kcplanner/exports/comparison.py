@@ -16,9 +16,10 @@ import numpy as np
 import xlsxwriter
 
 from ..atomic import OutputError, atomic_path, scratch_dir
-from ._common import (WORKBOOK_OPTIONS, ExportInfo, Steps, cell, formula_value, make_formats, now_text,
-                      print_setup, write_num, write_summary_head, write_text)
-from .scenario_workbook import _discard, _status, _write_rules
+from ._common import (WORKBOOK_OPTIONS, ExportInfo, Steps, cell, discard_workbook, formula_value, make_formats,
+                      now_text, print_setup, write_num, write_summary_head, write_text)
+from .kpis_sheet import kpi_status
+from .rules_sheet import write_scenario_rules
 
 SHEETS = ["Summary", "Funds", "Departments", "Account Classes", "KPIs", "Rules A", "Rules B"]
 
@@ -124,11 +125,11 @@ def export_comparison(prepared, results_a, results_b, out_path: str | Path, *,
             _kpis(wb.add_worksheet("KPIs"), fmt, A, B, labels, name_a, name_b, count)
             steps(0.8, "Rules")
             for sheet, R in (("Rules A", A), ("Rules B", B)):
-                _write_rules(wb, fmt, prepared, R, sheet)
+                write_scenario_rules(wb, fmt, prepared, R, sheet)
             steps(0.95, "Saving the workbook")
             wb.close()
         except BaseException:
-            _discard(wb)
+            discard_workbook(wb)
             raise
     info.formula_cells = count[0]
     steps(1.0, "Done")
@@ -209,9 +210,9 @@ def _kpis(ws, fmt, A, B, labels, name_a, name_b, count) -> None:
             ws.write_formula(r, 7, f'=IF(OR({cell(r, 5)}="",{cell(r, 6)}=""),"",{cell(r, 6)}-{cell(r, 5)})',
                              fmt["number"], formula_value(b - a))
             count[0] += 1
-            ws.write_string(r, 8, _status(bool(ka.has_target[i, t]), bool(ka.met[i, t])))
+            ws.write_string(r, 8, kpi_status(bool(ka.has_target[i, t]), bool(ka.met[i, t])))
             if j is not None:
-                ws.write_string(r, 9, _status(bool(B.kpis.has_target[j, t]), bool(B.kpis.met[j, t])))
+                ws.write_string(r, 9, kpi_status(bool(B.kpis.has_target[j, t]), bool(B.kpis.met[j, t])))
             r += 1
     last = max(r - 1, hr + 1)
     for col in (8, 9):

@@ -113,6 +113,19 @@ def write_rules_sheet(wb, fmt: dict, scenario: Scenario, *, name: str = RULES_SH
     return ws
 
 
+def write_scenario_rules(wb, fmt, P, R, name: str = "Rules") -> None:
+    """The Rules sheet of a scenario's results (the scenario workbook's, and each side of a comparison)."""
+    info = {}
+    for j, rid in enumerate(P.request_ids):
+        info.setdefault(" ".join(rid.split()).casefold(),
+                        (P.request_titles[j], P.request_types[j], P.funds.names[P.req_fund[j]],
+                         P.departments.names[P.req_dept[j]], P.programs.names[P.req_prog[j]]))
+    unknown = {rid for rid in R.scenario.funded_requests if " ".join(rid.split()).casefold() not in P.request_index}
+    write_rules_sheet(wb, fmt, R.scenario, name=name or RULES_SHEET, calendar=P.calendar,
+                      plan_years=list(R.plan_years), invalid=dict(R.invalid_rules), notes=dict(R.rule_notes),
+                      request_info=info, unknown_requests=unknown)
+
+
 # -- reading back ------------------------------------------------------------------------------
 
 def _norm(v: Any) -> str:

@@ -22,7 +22,8 @@ from . import crossref
 from .budget import BudgetPart, merge, read_budget_file
 from .mapping import Mapping, MappingError, load_mapping, save_mapping
 from .plan import PlanRefs, read_plan as _read_plan
-from .workbook import UnreadableFile, WORKBOOK_SUFFIXES, expand_paths
+from .unreadable import UnreadableFile
+from .workbook import WORKBOOK_SUFFIXES, expand_paths
 
 __all__ = ["Cancelled", "ImportResult", "UnreadableFile", "read_budget", "read_dataset", "read_plan",
            "WORKBOOK_SUFFIXES", "expand_paths", "Mapping", "MappingError", "load_mapping", "save_mapping",

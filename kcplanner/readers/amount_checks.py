@@ -30,7 +30,7 @@ import pandas as pd
 
 from .. import values as V
 from .columns import norm
-from .mapping_apply import header_text
+from .mapping_sheet import header_text
 
 #: A chosen total more than this many times every other candidate's (or the previous import's) is
 #: questioned before loading.

@@ -15,7 +15,8 @@ from . import bounds as B
 from . import common as K
 from .columns import LINE_ITEMS, POSITIONS, REQUEST_TYPE_ALIASES, REQUEST_TYPE_LOOKUP, REQUESTS
 from .table import find_sheet, open_table
-from .workbook import Sheet, UnreadableFile, Workbook
+from .unreadable import UnreadableFile
+from .workbook import Sheet, Workbook
 
 
 @dataclass

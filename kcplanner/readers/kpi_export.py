@@ -30,8 +30,10 @@ import pandas as pd
 from .. import values as V
 from ..dataset import KPI_COLUMNS
 from ..report import ValidationReport, column_letter
+from .bounds import MAX_AMOUNT
 from .mapping import Mapping, direction_value
-from .mapping_apply import MAX_CELLS_LISTED, Context, MappedPart, key, per_unique, prepare, resolve, text, year
+from .mapping_fields import per_unique, text, year
+from .mapping_sheet import MAX_CELLS_LISTED, Context, MappedPart, key, prepare_checked, resolve
 
 DEFAULT_GOAL = "Imported measures"
 
@@ -82,8 +84,6 @@ def _numbers(ctx: Context, j: int, what: str, part: MappedPart) -> tuple[np.ndar
     """(values, unreadable mask); unreadable texts are warnings with their cells (never guessed)."""
     t = ctx.t
     vals, bad = V.parse_amounts(t.data[:, j])
-    from .bounds import MAX_AMOUNT
-
     with np.errstate(invalid="ignore"):
         bad |= np.abs(vals) > MAX_AMOUNT  # 1e308 would overflow the KPI figures: not imported, with a warning
     vals = np.where(bad, np.nan, vals)
@@ -107,12 +107,7 @@ def _year_of(spec: int, fy: np.ndarray) -> np.ndarray:
 
 
 def apply_kpis(sheet, m: Mapping, report: ValidationReport, file: str, sheet_name: str) -> MappedPart | None:
-    problems = check_kpi_mapping(m)
-    if problems:
-        for p in problems:
-            report.error(file, sheet_name, "", f"the KPI import mapping{' ' + m.name if m.name else ''}: {p}")
-        return None
-    ctx = prepare(sheet, m, report, file, sheet_name)
+    ctx = prepare_checked(sheet, m, report, file, sheet_name, check_kpi_mapping(m), "KPI import mapping")
     if ctx is None:
         return None
     t, part = ctx.t, ctx.part

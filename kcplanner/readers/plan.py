@@ -21,7 +21,8 @@ from . import common as K
 from .columns import (ASSUMPTIONS, DIRECTION_ALIASES, DIRECTION_LOOKUP, DRIVERS, FUNDS, GOALS, KPIS, OBJECTIVES,
                       REVENUE, SETTINGS, SETTINGS_LOOKUP, norm)
 from .table import Table, find_sheet, open_table
-from .workbook import UnreadableFile, Workbook
+from .unreadable import UnreadableFile
+from .workbook import Workbook
 
 MISSING_SHEET_NOTES = {
     "Drivers": "no KPI responds to spending",

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..report import a1
-from .workbook import UnreadableFile
+from .unreadable import UnreadableFile
 
 #: A grid (A1 to the sheet's last cell) above this many cells is counted before it is read.
 SCAN_ABOVE_CELLS = 5_000_000

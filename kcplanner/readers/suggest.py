@@ -38,7 +38,7 @@ from ..fiscal import LINE_ITEM_PHASES, REVENUE_PHASES, parse_fiscal_year
 from .amount_checks import derived_columns, numeric_columns
 from .columns import CLASS_LOOKUP, norm
 from .mapping import Mapping, Split
-from .mapping_apply import header_text, key, open_sheet
+from .mapping_sheet import header_text, key, open_sheet
 from .table import HEADER_SEARCH_ROWS
 from .workbook import ERROR_TEXTS
 

@@ -31,6 +31,9 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from .sheet_xml import check_extent, scan_sheet
+from .unreadable import UnreadableFile
+
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 ZIP_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 
@@ -48,10 +51,6 @@ ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 ERROR_TEXTS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
                          "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!",
                          "#N/A!", "#ERROR!"})
-
-
-class UnreadableFile(Exception):
-    """A file that cannot be used at all; the message is for the user (no traceback)."""
 
 
 def _read_head(path: Path, n: int = 8) -> bytes:
@@ -269,8 +268,6 @@ class Workbook:
             return Sheet(name, rows, {})
         scanner, declared = None, None
         if self.suffix in (".xlsx", ".xlsm"):
-            from .sheet_xml import check_extent, scan_sheet
-
             part = self.sheet_parts().get(name)
             if part:
                 path = self.path
