@@ -3,7 +3,7 @@ they move and the manager's narrative — as plain data, and as a workbook.
 
     data = justification_data(dataset, prepared, base_scenario, "Police", narratives)
     write_justification_workbook(data, "police-justification.xlsx")
-    # the app: ui.justification_pdf.write_justification_pdf(data, "police-justification.pdf")
+    # the app: ui.requests.pdf.write_justification_pdf(data, "police-justification.pdf")
 
 `data` is plain Python (dicts, lists, str, float, bool, None; NaN becomes None), so the workbook,
 the PDF and any later export read the same figures.  KPI paths per request: "without" is the

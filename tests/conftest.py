@@ -87,7 +87,7 @@ def budget_book(tmp_path) -> Path:
 
 @pytest.fixture(autouse=True)
 def kcplanner_data_dir(tmp_path, monkeypatch) -> Path:
-    """The app's data folder (the untitled session's autosave, ui/untitled.py) goes to tmp_path,
+    """The app's data folder (the untitled session's autosave, ui/project/untitled.py) goes to tmp_path,
     never the developer's own; child processes inherit it."""
     folder = tmp_path / "appdata"
     monkeypatch.setenv("KCPLANNER_DATA_DIR", str(folder))

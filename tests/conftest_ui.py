@@ -39,7 +39,7 @@ def sample_loaded(sample_dir):
     """(Project, Prepared, ValidationReport) of the sample."""
     from kcplanner.engine import prepare
     from kcplanner.readers import read_dataset
-    from ui.workers import classify
+    from ui.common.workers import classify
 
     project = classify([sample_dir])
     result = read_dataset(project.plan, list(project.budgets))

@@ -1,4 +1,4 @@
-"""The justification PDF (ui.justification_pdf, Qt's PDF writer): its text holds the figures.
+"""The justification PDF (ui.requests.pdf, Qt's PDF writer): its text holds the figures.
 
 The PDF's text is read back with a small extractor (Flate streams, ToUnicode CMaps, Tj operators),
 so the check needs no PDF library."""
@@ -78,7 +78,7 @@ def pdf_text(data: bytes) -> str:
 
 
 def test_pdf_holds_the_requests_figures(qapp, tmp_path):
-    from ui.justification_pdf import money, number, write_justification_pdf
+    from ui.requests.pdf import money, number, write_justification_pdf
 
     ds = small_city(11, cap=0.1)
     P = prepare(ds)

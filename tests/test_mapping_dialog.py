@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from kcplanner.readers import load_mapping
 from tests.conftest import write_csv
 from tests.conftest_ui import ui_settings  # noqa: F401
-from ui.mapping_dialog import MappingDialog, edit_mapping
+from ui.mapping.dialog import MappingDialog, edit_mapping
 
 from .realdata import REALDATA, need, require
 

@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDialog, QMessageBox
 
 from tests.conftest_ui import *  # noqa: F401,F403 - fixtures
-from ui import settings as st
-from ui.mapping_dialog import MappingDialog
+from ui.common import settings as st
+from ui.mapping.dialog import MappingDialog
 
 from .warehouse import sha, write_warehouse
 
@@ -205,7 +205,7 @@ def test_failed_load_reopens_with_the_users_mapping_then_remembered(qtbot, windo
         d.refresh_now()
         assert d.ok_button.isEnabled()  # 799 of 800 rows import: OK is allowed
         return d.current_mapping()
-    monkeypatch.setattr("ui.mapping_dialog.edit_mapping", user)
+    monkeypatch.setattr("ui.mapping.dialog.edit_mapping", user)
 
     with qtbot.waitSignal(window.loadFinished, timeout=60_000) as blocker:
         window.open_paths([str(path)])
@@ -224,7 +224,7 @@ def test_failed_load_reopens_with_the_users_mapping_then_remembered(qtbot, windo
     # the recent file opens with the remembered mapping, without the dialog
     def no_dialog(*_a, **_k):
         raise AssertionError("the remembered mapping applies: no dialog")
-    monkeypatch.setattr("ui.mapping_dialog.edit_mapping", no_dialog)
+    monkeypatch.setattr("ui.mapping.dialog.edit_mapping", no_dialog)
     recent = st.recent_projects()[0]
     assert recent.budgets == (str(path),)
     with qtbot.waitSignal(window.loadFinished, timeout=60_000) as blocker:
@@ -240,7 +240,7 @@ def test_failed_load_reopens_with_the_users_mapping_then_remembered(qtbot, windo
     def cancel(path_, mapping=None, parent=None, sheet=None):
         offered.append(mapping)
         return None
-    monkeypatch.setattr("ui.mapping_dialog.edit_mapping", cancel)
+    monkeypatch.setattr("ui.mapping.dialog.edit_mapping", cancel)
     with qtbot.waitSignal(window.loadFinished, timeout=60_000) as blocker:
         window.open_project(recent)
     assert blocker.args == [False]
@@ -249,7 +249,7 @@ def test_failed_load_reopens_with_the_users_mapping_then_remembered(qtbot, windo
 
 
 def test_the_window_hands_its_budget_total_to_the_dialog(qtbot, loaded, export, monkeypatch):
-    from ui import mapping_dialog
+    from ui.mapping import dialog as mapping_dialog
 
     am = loaded.session.dataset.budget.amounts
     want = max(abs(math.fsum(np.nan_to_num(am[c].to_numpy(dtype=float)))) for c in am.columns)
@@ -276,7 +276,7 @@ def test_grab_the_dialog(qtbot, export, tmp_path):
 
 def test_a_remembered_mapping_applies_only_while_it_still_fits(export):
     from kcplanner.readers import suggest_mapping
-    from ui.mapping_flow import mapping_fits
+    from ui.mapping.flow import mapping_fits
 
     amount = _sum(export, "Amount")
     m = suggest_mapping(export)

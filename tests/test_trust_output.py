@@ -275,7 +275,7 @@ def test_app_start_cleans_the_last_folder(tmp_path, monkeypatch):
     pytest.importorskip("PySide6")
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     from ui import app as ui_app
-    from ui import settings as st
+    from ui.common import settings as st
 
     dead, host = _dead_pid(), _host()
     stale = tmp_path / f"{TMP_PREFIX}{dead}-{host}-scratch-old"

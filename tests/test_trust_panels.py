@@ -18,8 +18,8 @@ from tests.conftest_ui import *  # noqa: F401,F403 - fixtures
 from tests.engine_data import build_dataset
 from tests.test_engine_model import kpi, line
 from tests.test_trust_engine import LINE_ITEMS, REQUESTS
-from ui import fmt
-from ui.models import CHANGED, GREEN, RED
+from ui.common import fmt
+from ui.common.models import CHANGED, GREEN, RED
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 FOREGROUND = Qt.ItemDataRole.ForegroundRole
@@ -180,7 +180,7 @@ def test_baseline_labels_show_the_source_year(qtbot, budget_only_window):
 
 def test_percent_axis_ticks_are_distinct(qtbot):
     """Reserve ratios 0.25 points apart used to read 0%, 0%, 1%, 1%."""
-    from ui.charts import PercentAxis
+    from ui.common.charts import PercentAxis
 
     axis = PercentAxis("left")
     assert axis.tickStrings([0.0, 0.0025, 0.005, 0.0075], 1.0, 0.0025) == ["0.00%", "0.25%", "0.50%", "0.75%"]

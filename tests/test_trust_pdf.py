@@ -24,7 +24,7 @@ from kcplanner.scenario import EMPTY_SCENARIO, Scenario  # noqa: E402
 from tests.test_justification_pdf import pdf_text  # noqa: E402
 from tests.trust_pdf_data import LONG_TITLE, WORDS, hard_city  # noqa: E402
 
-PAD = 6.0   # both cell paddings (ui.justification_pdf_layout.PAD_X twice)
+PAD = 6.0   # both cell paddings (ui.requests.pdf_layout.PAD_X twice)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def pages_in(raw: bytes) -> list[tuple[float, float]]:
 
 
 def assert_columns_fit_their_words(flow):
-    from ui.justification_pdf_layout import MIN_TEXT_COL, WORD_CAP, Flow
+    from ui.requests.pdf_layout import MIN_TEXT_COL, WORD_CAP, Flow
 
     assert flow.tables
     for rec in flow.tables:
@@ -84,7 +84,7 @@ def assert_columns_fit_their_words(flow):
 
 
 def assert_text_stays_in_its_box(flow):
-    from ui.justification_pdf_layout import MARGIN, Text
+    from ui.requests.pdf_layout import MARGIN, Text
 
     for page in flow.pages:
         for it in page.items:
@@ -97,7 +97,7 @@ def assert_text_stays_in_its_box(flow):
 
 # ---------------------------------------------------------------------------------------------
 def test_wrap_breaks_at_spaces_and_only_breaks_words_wider_than_the_line(qapp):
-    from ui.justification_pdf_layout import Fonts, wrap
+    from ui.requests.pdf_layout import Fonts, wrap
 
     fonts = Fonts()
     fm = metrics(8)
@@ -111,7 +111,7 @@ def test_wrap_breaks_at_spaces_and_only_breaks_words_wider_than_the_line(qapp):
 
 
 def test_column_widths_shrink_the_widest_text_column_and_keep_numbers_whole(qapp):
-    from ui.justification_pdf_layout import Column, Fonts, TableSpec, column_widths
+    from ui.requests.pdf_layout import Column, Fonts, TableSpec, column_widths
 
     fonts = Fonts()
     long_text = "a fairly long description of what the request buys for the department and why"
@@ -133,7 +133,7 @@ def test_column_widths_shrink_the_widest_text_column_and_keep_numbers_whole(qapp
 
 
 def test_department_pdf_tables_fit_their_words_and_the_page(qapp, police):
-    from ui.justification_pdf import layout_justification
+    from ui.requests.pdf import layout_justification
 
     flow = layout_justification(police)
     assert_columns_fit_their_words(flow)
@@ -142,7 +142,7 @@ def test_department_pdf_tables_fit_their_words_and_the_page(qapp, police):
     assert summary.orientation == "landscape"
     # every title is wrapped at its spaces (never letter by letter) and drawn line by line; the
     # 200-character title without a space is broken between characters, nothing lost
-    from ui.justification_pdf_layout import Text, wrap
+    from ui.requests.pdf_layout import Text, wrap
 
     title_col = [c.header for c in summary.spec.columns].index("Title")
     width = summary.widths.widths[title_col]
@@ -161,7 +161,7 @@ def test_department_pdf_tables_fit_their_words_and_the_page(qapp, police):
 
 def test_sample_city_summary_is_readable(qapp, sample_prepared_police):
     """The case of the issue: on the sample city the Title and Fund columns were two characters wide."""
-    from ui.justification_pdf import layout_justification
+    from ui.requests.pdf import layout_justification
 
     data = sample_prepared_police
     flow = layout_justification(data)
@@ -177,7 +177,7 @@ def test_sample_city_summary_is_readable(qapp, sample_prepared_police):
 
 
 def test_justification_text_is_printed_once(qapp, city, police, tmp_path):
-    from ui.justification_pdf import write_justification_pdf
+    from ui.requests.pdf import write_justification_pdf
 
     ds, P = city
     one = request_justification_data(ds, P, EMPTY_SCENARIO, "REQ-03")
@@ -202,7 +202,7 @@ def test_justification_text_is_printed_once(qapp, city, police, tmp_path):
 
 
 def test_a_one_request_pdf_holds_only_that_request(qapp, city, tmp_path):
-    from ui.justification_pdf import money, write_justification_pdf
+    from ui.requests.pdf import money, write_justification_pdf
 
     ds, P = city
     base = Scenario("Council draft")
@@ -223,7 +223,7 @@ def test_a_one_request_pdf_holds_only_that_request(qapp, city, tmp_path):
 
 
 def test_page_count_grows_with_the_requests_and_headers_repeat(qapp, tmp_path):
-    from ui.justification_pdf import write_justification_pdf
+    from ui.requests.pdf import write_justification_pdf
 
     pages = {}
     for n in (10, 20, 40):
@@ -252,8 +252,8 @@ def test_page_count_grows_with_the_requests_and_headers_repeat(qapp, tmp_path):
 
 
 def test_each_kpi_has_a_chart_of_the_engines_paths(qapp, city, police):
-    from ui.justification_pdf import layout_justification
-    from ui.justification_pdf_chart import chart_geometry
+    from ui.requests.pdf import layout_justification
+    from ui.requests.pdf_chart import chart_geometry
 
     ds, P = city
     flow = layout_justification(police)
@@ -283,7 +283,7 @@ def test_each_kpi_has_a_chart_of_the_engines_paths(qapp, city, police):
 def test_writing_is_atomic_and_cancel_leaves_the_old_file(qapp, city, police, tmp_path):
     from kcplanner.atomic import OutputError
     from kcplanner.exports import ExportCancelled
-    from ui.justification_pdf import write_justification_pdf
+    from ui.requests.pdf import write_justification_pdf
 
     out = tmp_path / "police.pdf"
     out.write_bytes(b"old")
@@ -299,7 +299,7 @@ def test_writing_is_atomic_and_cancel_leaves_the_old_file(qapp, city, police, tm
 
 
 def test_builder_writes_a_pdf_for_this_request(qtbot, city, tmp_path):
-    from ui.justification_builder import JustificationBuilder
+    from ui.requests.builder import JustificationBuilder
 
     ds, P = city
     base = Scenario("Council draft")
@@ -329,7 +329,7 @@ def test_builder_writes_a_pdf_for_this_request(qtbot, city, tmp_path):
 
 
 def test_pdf_file_name_is_safe():
-    from ui.justification_pdf_action import pdf_file_name
+    from ui.requests.pdf_action import pdf_file_name
 
     assert pdf_file_name("REQ-POL-001") == "REQ-POL-001 justification.pdf"
     for bad in ("../../x", "a/b\\c", "x\0y", "..", "C" * 300):
@@ -369,9 +369,9 @@ def test_a_row_taller_than_a_page_and_absurd_figures_still_lay_out(qapp, city, t
     figures in scientific notation (never 300 digits); nothing raises."""
     import copy
 
-    from ui.justification_pdf import money, number, write_justification_pdf
-    from ui.justification_pdf_chart import chart_geometry
-    from ui.justification_pdf_layout import Text
+    from ui.requests.pdf import money, number, write_justification_pdf
+    from ui.requests.pdf_chart import chart_geometry
+    from ui.requests.pdf_layout import Text
 
     ds, P = city
     data = copy.deepcopy(request_justification_data(ds, P, EMPTY_SCENARIO, "REQ-01"))

@@ -15,7 +15,7 @@ from kcplanner.scenario import Rule, Scenario, Target, load_scenario
 from tests.conftest import BUDGET_SHEETS, PLAN_SHEETS, write_xlsx
 from tests.conftest_ui import *  # noqa: F401,F403 - fixtures
 from tests.conftest_ui import open_and_wait
-from ui import settings as st
+from ui.common import settings as st
 
 
 def driven_program(prepared):
@@ -359,7 +359,7 @@ def test_year_selector_updates_overview_cards(qtbot, loaded):
     w.year.setCurrentIndex(4)
     assert s.year == 4
     total = s.results.funds.expenditure[:, 4].sum()
-    from ui import fmt
+    from ui.common import fmt
     assert fmt.money(total) in w.overview.total.note.text()
 
 
@@ -387,7 +387,7 @@ def test_budget_without_a_plan_opens(qtbot, window, tmp_path):
 
 def test_funding_a_request_is_an_undo_step(qtbot, loaded, qtmodeltester):
     w, s = loaded, loaded.session
-    m = w.requests.model  # the full Requests panel (ui/panels/requests_view.py)
+    m = w.requests.model  # the full Requests panel (ui/requests/view.py)
     assert w.requests is w.requests_panel and w.tabs.indexOf(w.requests) == 5
     assert [w.tabs.tabText(i) for i in range(w.tabs.count())].count("Requests") == 1
     qtmodeltester.check(m)
@@ -408,8 +408,8 @@ def test_funding_a_request_is_an_undo_step(qtbot, loaded, qtmodeltester):
 def test_open_dialog_recent_menu_and_shortcuts(qtbot, window, sample_dir):
     from PySide6.QtGui import QKeySequence
 
-    from ui.dialogs import OpenDialog
-    from ui.settings import Project
+    from ui.common.dialogs import OpenDialog
+    from ui.common.settings import Project
 
     project = Project(str(sample_dir / "plan.xlsx"), (str(sample_dir / "police.xlsx"), str(sample_dir)))
     dlg = OpenDialog(project, window)

@@ -11,9 +11,9 @@ from kcplanner.engine import evaluate
 from kcplanner.report import ValidationReport
 from kcplanner.scenario import Rule, Scenario, Target
 from tests.conftest_ui import *  # noqa: F401,F403 - fixtures
-from ui import fmt
-from ui.edits import auto_label, find_rule, rule_value, upsert_many, upsert_rule
-from ui.models import (MODE_DEPARTMENT, MODE_FUND, AllocationModel, LineItemsModel, ReportModel, RulesModel,
+from ui.common import fmt
+from ui.common.edits import auto_label, find_rule, rule_value, upsert_many, upsert_rule
+from ui.common.models import (MODE_DEPARTMENT, MODE_FUND, AllocationModel, LineItemsModel, ReportModel, RulesModel,
                        ScenarioListModel, TableModel, group_totals)
 from ui.session import Session
 
@@ -182,7 +182,7 @@ def test_other_models_pass_the_model_tester(qtmodeltester, qtbot, small_prepared
     table = TableModel(["a", "b"], [None, fmt.money], [False, True])
     table.set_rows([("x", 1.0), ("y", float("nan"))])
     qtmodeltester.check(table)
-    from ui.panels.scenarios import CompareTable
+    from ui.scenarios.view import CompareTable
     compare = CompareTable()
     compare.set_rows([("funds", "General Fund", "balance", 1.0, 3.0, 2.0),
                       ("kpis", "K1", "met", 0.0, 1.0, 1.0), ("score", "plan score", "score", 0.5, 0.6, 0.1)])

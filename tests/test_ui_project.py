@@ -1,4 +1,4 @@
-"""The project file in the desktop app (ui/project_controller.py, ui/panels/history.py, ui/recovery.py):
+"""The project file in the desktop app (ui/project/controller.py, ui/project/history.py, ui/project/recovery.py):
 New/Open/Save/Save As Project through the real MainWindow, autosave of every edit, recovery after a
 crash, the History tab, re-import of changed workbooks, damaged files, close with unsaved edits."""
 
@@ -17,7 +17,7 @@ from kcplanner.engine import evaluate, prepare
 from kcplanner.project import Project, diff_datasets
 from kcplanner.scenario import Rule, Scenario, Target
 from tests.test_project import assert_same_results, simulate_crash
-from ui import settings as st
+from ui.common import settings as st
 
 LINES = 1500
 
@@ -51,7 +51,7 @@ def workbooks(files) -> st.Project:
 
 def make_window(qtbot):
     from ui.mainwindow import MainWindow
-    from ui.project_controller import install_project_support
+    from ui.project.controller import install_project_support
 
     w = MainWindow()
     qtbot.addWidget(w)
@@ -215,7 +215,7 @@ def test_simulated_crash_is_recovered_and_said(qtbot, loaded, tmp_path):
 
 
 def test_reopen_last_project_at_start(qtbot, loaded, tmp_path):
-    from ui.project_controller import last_project_file, reopen_last_project
+    from ui.project.controller import last_project_file, reopen_last_project
 
     w = loaded
     assert reopen_last_project(w) is False  # nothing remembered yet
@@ -282,7 +282,7 @@ def test_history_view_lists_every_edit_of_a_scripted_session(qtbot, loaded, tmp_
     qtmodeltester.check(panel.model)
 
     # export: CSV and xlsx with the rows of export_history_rows
-    from ui.panels.history import export_history
+    from ui.project.history import export_history
 
     rows = c.project.export_history_rows()
     n_csv = export_history(c.project, tmp_path / "history.csv")
@@ -512,7 +512,7 @@ def test_close_with_unsaved_changes_asks_save_dont_save_cancel(qtbot, loaded, tm
 
 
 def test_opening_workbooks_detaches_the_project(qtbot, loaded, tmp_path, sample):
-    from ui.project_controller import last_project_file
+    from ui.project.controller import last_project_file
 
     w, s = loaded, loaded.session
     c = w.project_controller
@@ -553,8 +553,8 @@ def test_save_as_continues_in_the_copy(qtbot, loaded, tmp_path):
 
 
 def test_models_pass_the_model_tester(qtmodeltester, sample):
-    from ui.panels.history import HistoryModel
-    from ui.recovery import DiffTableModel
+    from ui.project.history import HistoryModel
+    from ui.project.recovery import DiffTableModel
 
     files, result, prepared = sample
     ds = result.dataset
@@ -568,7 +568,7 @@ def test_models_pass_the_model_tester(qtmodeltester, sample):
 
 def test_requests_created_in_the_app_are_written_to_the_project(qtbot, loaded, tmp_path):
     from kcplanner.requests import Request
-    from ui.requests_commands import create_request, delete_request
+    from ui.requests.commands import create_request, delete_request
 
     w, s = loaded, loaded.session
     c = w.project_controller

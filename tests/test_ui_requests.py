@@ -15,10 +15,10 @@ from kcplanner.optimize import OptimizeOptions, greedy_fill, optimize
 from kcplanner.requests import Request, get_request, request_effect, request_records
 from kcplanner.scenario import Scenario
 from tests.conftest_ui import *  # noqa: F401,F403 - fixtures
-from ui.justification_builder import compare_expectation, format_expectation, parse_expectation
-from ui.optimizer_dialog import BoundsModel, LockModel
-from ui.panels.requests_view import RequestsModel, install_requests
-from ui.requests_commands import edit_request, same_structure
+from ui.requests.builder import compare_expectation, format_expectation, parse_expectation
+from ui.optimizer.dialog import BoundsModel, LockModel
+from ui.requests.view import RequestsModel, install_requests
+from ui.requests.commands import edit_request, same_structure
 
 
 @pytest.fixture
@@ -408,7 +408,7 @@ def test_renaming_a_funded_request_renames_it_in_every_scenario(app_window):
 
 def test_export_keeps_a_dotted_department_name_whole(app_window, tmp_path):
     """"St. Services" must give "St. Services justification.xlsx", not "St.xlsx" (suffix swapped)."""
-    from ui.panels.requests_view import JustificationExportTask
+    from ui.requests.view import JustificationExportTask
 
     w, _panel = app_window
     s = w.session

@@ -44,7 +44,7 @@ def export_and_wait(qtbot, w, start, timeout=60_000) -> list:
 # -- one window ------------------------------------------------------------------------------------
 
 def test_one_requests_tab_and_menus(loaded):
-    from ui.panels.requests_view import RequestsPanel, install_requests
+    from ui.requests.view import RequestsPanel, install_requests
 
     w = loaded
     texts = [w.tabs.tabText(i) for i in range(w.tabs.count())]
@@ -64,7 +64,7 @@ def test_ctrl_s_saves_the_project_and_scenario_files_have_no_shortcut(qtbot, loa
     assert c.save_action in w.toolbar.actions()
     # no project yet: Save Project makes one (asks for the file name, like an untitled document)
     target = tmp_path / "city.kcplan"
-    monkeypatch.setattr("ui.project_controller.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr("ui.project.controller.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
     assert c.save_action.isEnabled()
     with qtbot.waitSignal(c.opened, timeout=30_000):
         c.save_action.trigger()
@@ -94,7 +94,7 @@ def test_title_and_message_bar_are_the_windows(qtbot, loaded, tmp_path):
 def test_a_data_edit_is_not_a_reload(qtbot, loaded, tmp_path):
     from kcplanner.requests import Request
 
-    from ui.requests_commands import create_request
+    from ui.requests.commands import create_request
 
     w, c, s = loaded, loaded.project_controller, loaded.session
     project = create_project(qtbot, w, tmp_path / "edit.kcplan")
@@ -196,7 +196,7 @@ def test_oakland_opens_through_the_mapping_dialog(qtbot, window, monkeypatch, tm
         asked.append(Path(path).name)
         assert parent is window and window.task is None  # before the load, on the GUI thread
         return load_mapping(ROOT / "resources" / "mappings" / "oakland.json")
-    monkeypatch.setattr("ui.mapping_dialog.edit_mapping", fake_edit_mapping)
+    monkeypatch.setattr("ui.mapping.dialog.edit_mapping", fake_edit_mapping)
     with qtbot.waitSignal(window.loadFinished, timeout=120_000) as blocker:
         window.open_paths([str(OAKLAND)])
         qtbot.waitUntil(lambda: window.report_dialog is not None or not window.loading, timeout=120_000)
@@ -224,7 +224,7 @@ def test_open_with_mapping_reads_a_csv_with_a_saved_mapping(qtbot, window, monke
 
     def no_dialog(*_a, **_k):
         raise AssertionError("a saved mapping applies: no mapping dialog")
-    monkeypatch.setattr("ui.mapping_dialog.edit_mapping", no_dialog)
+    monkeypatch.setattr("ui.mapping.dialog.edit_mapping", no_dialog)
     with qtbot.waitSignal(window.loadFinished, timeout=120_000) as blocker:
         window.open_with_mapping()
         qtbot.waitUntil(lambda: window.report_dialog is not None or not window.loading, timeout=120_000)
@@ -238,7 +238,7 @@ def test_open_with_mapping_reads_a_csv_with_a_saved_mapping(qtbot, window, monke
 def test_cancelling_the_mapping_dialog_cancels_the_opening(qtbot, window, monkeypatch, tmp_path):
     if not OAKLAND.exists():
         pytest.skip("the Oakland real data are not here")
-    monkeypatch.setattr("ui.mapping_dialog.edit_mapping", lambda *a, **k: None)
+    monkeypatch.setattr("ui.mapping.dialog.edit_mapping", lambda *a, **k: None)
     with qtbot.waitSignal(window.loadFinished, timeout=60_000) as blocker:
         window.open_paths([str(OAKLAND)])
     assert blocker.args == [False] and not window.session.loaded and window.task is None

@@ -30,7 +30,7 @@ def main() -> None:
     from kcplanner.justification import JustificationNarrative
     from kcplanner.readers import read_dataset
     from kcplanner.scenario import Rule, Scenario, Target
-    from ui import settings as st
+    from ui.common import settings as st
     from ui.mainwindow import MainWindow
 
     plan, budgets = sys.argv[2], sys.argv[3:]

@@ -6,8 +6,8 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from . import charts
-from .settings import APPLICATION, ORGANIZATION
+from .common import charts
+from .common.settings import APPLICATION, ORGANIZATION
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -24,7 +24,7 @@ def clean_last_folder() -> None:
     dead processes only; kcplanner.atomic.clean_leftovers)."""
     from kcplanner.atomic import clean_leftovers
 
-    from . import settings as st
+    from .common import settings as st
 
     folder = st.get_str(st.KEY_LAST_DIR, "")
     if folder:
@@ -38,7 +38,7 @@ def run_app(argv: list[str] | None = None) -> int:
     clean_last_folder()
     from .mainwindow import MainWindow
 
-    from .untitled import start_app
+    from .project.untitled import start_app
 
     window = MainWindow()  # builds the Requests panel and installs the project support
     window.show()

@@ -13,21 +13,22 @@ from kcplanner.atomic import OutputError
 from kcplanner.city import city_name
 from kcplanner.scenario import ScenarioError, save_scenario
 
-from . import charts, mapping_flow
-from . import settings as st
-from .dialogs import OpenDialog, ReportDialog
-from .edits import unique_name
-from .panels.allocations import AllocationPanel
-from .panels.funds import FundsPanel
-from .panels.kpis import KpiDetail, KpiPanel
-from .panels.lineitems import LineItemsPanel
-from .panels.overview import OverviewPanel
-from .panels.requests_view import RequestsPanel, add_requests_menu
-from .panels.rules import RulesPanel
-from .panels.scenarios import ComparePanel, ScenarioList
+from .allocations.view import AllocationPanel
+from .common import charts
+from .common import settings as st
+from .common.dialogs import OpenDialog, ReportDialog
+from .common.edits import unique_name
+from .common.settings import Project
+from .common.workers import JobTask, LoadOutcome, LoadTask
+from .funds.view import FundsPanel
+from .kpis.view import KpiDetail, KpiPanel
+from .lineitems.view import LineItemsPanel
+from .mapping import flow as mapping_flow
+from .overview.view import OverviewPanel
+from .requests.view import RequestsPanel, add_requests_menu
+from .rules.view import RulesPanel
+from .scenarios.view import ComparePanel, ScenarioList
 from .session import Session
-from .settings import Project
-from .workers import JobTask, LoadOutcome, LoadTask
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "resources" / "sample"
@@ -126,7 +127,7 @@ class MainWindow(QMainWindow):
         """The project file (File > New/Open/Save Project, History tab, info bar, autosave)."""
         from PySide6.QtWidgets import QStyle
 
-        from .project_controller import install_project_support
+        from .project.controller import install_project_support
 
         self.project_controller = install_project_support(self)
         save = self.project_controller.save_action
@@ -173,7 +174,7 @@ class MainWindow(QMainWindow):
                                    "Open budget files in another city's layout with a saved import mapping (.json)")
         self.recent_menu_action = None
         # Ctrl+S / Ctrl+Shift+S belong to the project (Save Project / Save Project As…, added by
-        # ui/project_controller.py); a scenario file (.json) is saved from the Scenario menu
+        # ui/project/controller.py); a scenario file (.json) is saved from the Scenario menu
         self.save_action = self._action("&Save scenario to file", self.save_scenario, None,
                                         "Save the current scenario to its .json file", SP.SP_DialogSaveButton)
         save_as = self._action("Save scenario to file &as…", self.save_scenario_as, None,
@@ -358,7 +359,7 @@ class MainWindow(QMainWindow):
 
     def _ask_mappings(self, task: LoadTask, project: Project, paths: list) -> None:
         """Budget files in another layout: the mapping remembered for each, else the mapping dialog
-        (modal, on the GUI thread), then the load again with the mappings (ui/mapping_flow.py)."""
+        (modal, on the GUI thread), then the load again with the mappings (ui/mapping/flow.py)."""
         if task is not self.task:
             self._retire(task)
             return
@@ -372,7 +373,7 @@ class MainWindow(QMainWindow):
         controller = getattr(self, "project_controller", None)
         if controller is not None and controller.project is not None and not controller.project.closed:
             def then():
-                from .project_controller import forget_last_project_file
+                from .project.controller import forget_last_project_file
                 forget_last_project_file()
                 self._start_now(task)
             controller.close_project(then=then)

@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     # the mapping dialog on another city's budget export
     oakland = Path("/work/shared/realdata/oakland/BudgetData for Public Adopted FY2016-17 Midcycle.xlsx")
     if oakland.exists():
-        from .mapping_dialog import MappingDialog
+        from .mapping.dialog import MappingDialog
 
         md = MappingDialog(oakland, None, w)
         md.resize(1300, 820)

@@ -21,7 +21,7 @@ from kcplanner.engine import Prepared, Results, evaluate
 from kcplanner.report import ValidationReport
 from kcplanner.scenario import EMPTY_SCENARIO, Scenario
 
-from .settings import Project
+from .common.settings import Project
 
 
 def _key(value) -> str:

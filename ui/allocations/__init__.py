@@ -1,0 +1,1 @@
+"""Allocations: the fund/department/program tree where the analyst edits the scenario's allocations."""

@@ -1,0 +1,1 @@
+"""Funds: fund balances and the fund charts."""

@@ -1,0 +1,200 @@
+"""Funds panel: balance and reserve ratio per fund with the floor–ceiling band, structural
+balance bars, and the policy findings in words."""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QListWidget, QSplitter, QTableView,
+                               QVBoxLayout, QWidget)
+
+from kcplanner.engine.fund_data import MISSING_TEXT, NO_DATA_KIND
+
+from ..common import charts, fmt
+from ..common.charts import X
+from ..common.deferred import UpdatesWhenShown
+from ..common.models import AMBER, GREEN, RED, SORT_ROLE, TableModel
+from ..overview.view import missing_data_text
+
+STATUS_TEXT = {"no_policy": "no policy", "no_expenditure": "no expenditure", "below_floor": "below floor",
+               "below_target": "below target", "within": "within policy", "above_ceiling": "above ceiling",
+               "no_revenue_data": "no revenue data"}
+STATUS_COLOR = {"below_floor": RED, "below_target": AMBER, "above_ceiling": AMBER, "within": GREEN}
+
+
+def _pct(v):
+    return fmt.percent(v, 1)
+
+
+class FundsPanel(UpdatesWhenShown, QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.fund = 0
+        self.model = TableModel(["Fund", "Revenue", "Expenditure", "Ending balance", "Reserve ratio",
+                                 "Floor", "Ceiling", "Structural balance", "Status"],
+                                [None, fmt.money, fmt.money, fmt.money, _pct, _pct, _pct, fmt.money,
+                                 lambda s: STATUS_TEXT.get(s, s)],
+                                [False] + [True] * 7 + [False])
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._fund_selected)
+        self.title = QLabel()
+        self.missing = QLabel()  # funds without revenue data: what the fund checks need
+        self.missing.setWordWrap(True)
+        self.missing.setStyleSheet("color: #a05a00; background: #fff6e5; border: 1px solid #e8cfa0; padding: 4px;")
+        self.missing.hide()
+
+        self.charts = pg.GraphicsLayoutWidget()
+        labels = ["FY"] * 5
+        self.balance_plot = self.charts.addPlot(title="Ending balance", axisItems={"left": charts.MoneyAxis("left")})
+        self.ratio_plot = self.charts.addPlot(title="Reserve ratio (balance ÷ expenditure)",
+                                              axisItems={"left": charts.PercentAxis("left")})
+        self.struct_plot = self.charts.addPlot(title="Structural balance (recurring revenue − recurring expenditure)",
+                                               axisItems={"left": charts.MoneyAxis("left")})
+        for p in (self.balance_plot, self.ratio_plot, self.struct_plot):
+            charts.static_plot(p)
+            charts.set_year_ticks(p, labels)
+            p.getAxis("left").setWidth(64)
+        self.balance_plot.addLegend(offset=(5, 5))
+        self.balance_base = self.balance_plot.plot(pen=charts.pen(charts.GREY, 2, Qt.PenStyle.DashLine), name="baseline")
+        self.balance_scen = self.balance_plot.plot(pen=charts.pen(charts.BLUE, 2.5), symbol="o", symbolSize=6,
+                                                   symbolBrush=charts.BLUE, name="scenario")
+        self.floor = pg.PlotCurveItem(pen=charts.pen(charts.RED, 1, Qt.PenStyle.DotLine))
+        self.ceiling = pg.PlotCurveItem(pen=charts.pen(charts.AMBER, 1, Qt.PenStyle.DotLine))
+        self.policy_band = pg.FillBetweenItem(self.floor, self.ceiling, brush=charts.brush(charts.POLICY_BAND))
+        self.target = pg.PlotCurveItem(pen=charts.pen(charts.GREEN, 1, Qt.PenStyle.DashLine))
+        self.ratio_base = pg.PlotCurveItem(pen=charts.pen(charts.GREY, 2, Qt.PenStyle.DashLine))
+        self.ratio_scen = pg.PlotDataItem(pen=charts.pen(charts.BLUE, 2.5), symbol="o", symbolSize=6,
+                                          symbolBrush=charts.BLUE)
+        for item in (self.policy_band, self.floor, self.ceiling, self.target, self.ratio_base, self.ratio_scen):
+            self.ratio_plot.addItem(item)
+        self.bars_base = pg.BarGraphItem(x=X - 0.18, height=np.zeros(5), width=0.34, brush=pg.mkBrush("#c8c8c8"))
+        self.bars = pg.BarGraphItem(x=X + 0.18, height=np.zeros(5), width=0.34, brush=pg.mkBrush(charts.BLUE))
+        self.struct_plot.addItem(self.bars_base)
+        self.struct_plot.addItem(self.bars)
+        self.struct_plot.addLine(y=0, pen=pg.mkPen("#555555"))
+        self.struct_note = QLabel("Grey bars: baseline · coloured bars: scenario (red where a structural deficit)")
+        self.findings = QListWidget()
+        self.findings.setToolTip("Policy findings of the scenario, fund by fund and year by year")
+        self.findings.setWordWrap(True)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        top = QWidget()
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.missing)
+        tl.addWidget(self.table)
+        mid = QWidget()
+        ml = QVBoxLayout(mid)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.addWidget(self.title)
+        ml.addWidget(self.charts, 1)
+        ml.addWidget(self.struct_note)
+        bottom = QWidget()
+        bl = QVBoxLayout(bottom)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addWidget(QLabel("<b>Policy findings</b>"))
+        bl.addWidget(self.findings)
+        split.addWidget(top)
+        split.addWidget(mid)
+        split.addWidget(bottom)
+        split.setSizes([260, 330, 150])
+        lay = QVBoxLayout(self)
+        lay.addWidget(split)
+        session.datasetChanged.connect(self._dataset_changed)
+        session.resultsChanged.connect(self.set_results)
+        session.yearChanged.connect(lambda _y: self.set_results(self.session.results))
+
+    def _dataset_changed(self) -> None:
+        P = self.session.prepared
+        if P is None:
+            return
+        for p in (self.balance_plot, self.ratio_plot, self.struct_plot):
+            charts.set_year_ticks(p, P.year_labels)
+        self.fund = 0
+
+    def _fund_selected(self, current, _previous=None) -> None:
+        if current.isValid():
+            self.fund = self.proxy.mapToSource(current).row()
+            self.update_charts(self.session.results)
+
+    def select_fund(self, name: str) -> None:
+        r = self.session.results
+        if r is not None and name in r.funds.names:
+            row = self.proxy.mapFromSource(self.model.index(r.funds.names.index(name), 0)).row()
+            self.table.selectRow(row)
+
+    def _update(self, results) -> None:
+        f, t = results.funds, self.session.year
+        rows, colors, tips = [], [], []
+        checked = f.checked
+        for i, name in enumerate(f.names):
+            # a fund without revenue data: its revenue is unknown (not 0) and it has no balance figures
+            rev = f.revenue[i, t] if checked[i] else float("nan")
+            rows.append((name, rev, f.expenditure[i, t], f.balance[i, t], f.reserve_ratio[i, t],
+                         f.floor[i], f.ceiling[i], f.structural[i, t], f.status[i, t]))
+            colors.append(STATUS_COLOR.get(f.status[i, t]))
+            tips.append(None if checked[i] else f"{name} has no Revenue lines and no Funds row: {MISSING_TEXT}")
+        self.model.headers[1:4] = [f"Revenue {results.year_labels[t]}", f"Expenditure {results.year_labels[t]}",
+                                   f"Ending balance {results.year_labels[t]}"]
+        self.model.set_rows(rows, colors=colors, tooltips=tips)
+        self.missing.setVisible(not checked.all())
+        if not checked.all():
+            self.missing.setText(missing_data_text(f.names, checked) + " Their balance, reserve and structural "
+                                 "figures are shown as –, and they get no policy findings.")
+        policy = [x.message for x in results.findings if x.kind != NO_DATA_KIND]
+        if checked.all():
+            messages = policy or ["No policy findings: every fund is within its reserve policy and structurally "
+                                  "balanced."]
+        else:  # never an all-clear for funds that were not checked
+            none = [f"No policy findings in the {int(checked.sum())} fund(s) checked."] if checked.any() else []
+            messages = (policy or none) + [missing_data_text(f.names, checked)]
+        if messages != getattr(self, "_messages", None):  # rebuild the list only when it changes
+            self._messages = messages
+            self.findings.clear()
+            self.findings.addItems(messages)
+        if self.table.currentIndex().row() < 0 and rows:
+            self.table.selectRow(0)
+        self.update_charts(results)
+
+    def update_charts(self, results) -> None:
+        if results is None or not results.funds.names:
+            return
+        i = min(self.fund, len(results.funds.names) - 1)
+        f = results.funds
+        b = self.session.baseline.funds if self.session.baseline is not None else f
+        if f.checked[i]:
+            self.title.setText(f"<b>{escape(f.names[i])}</b> — beginning balance {fmt.money(f.beginning_balance[i])}; "
+                               f"reserve policy floor {_pct(f.floor[i])}, target {_pct(f.target[i])}, "
+                               f"ceiling {_pct(f.ceiling[i])}")
+        else:
+            self.title.setText(f"<b>{escape(f.names[i])}</b> — no revenue data, so no balance, reserve or structural "
+                               f"figures: {MISSING_TEXT}")
+        self.charts.setVisible(bool(f.checked[i]))  # no figures to draw for a fund without revenue data
+        self.struct_note.setVisible(bool(f.checked[i]))
+        x = X if f.checked[i] else X[:0]  # no figures: empty curves (pyqtgraph warns on all-NaN points)
+        self.balance_base.setData(x, b.balance[i][:len(x)], connect="finite")
+        self.balance_scen.setData(x, f.balance[i][:len(x)], connect="finite")
+        self.floor.setData(X, np.full(5, f.floor[i]), connect="finite")
+        self.ceiling.setData(X, np.full(5, f.ceiling[i]), connect="finite")
+        self.target.setData(X, np.full(5, f.target[i]), connect="finite")
+        self.ratio_base.setData(x, b.reserve_ratio[i][:len(x)], connect="finite")
+        self.ratio_scen.setData(x, f.reserve_ratio[i][:len(x)], connect="finite")
+        s = np.nan_to_num(f.structural[i])
+        self.bars_base.setOpts(height=np.nan_to_num(b.structural[i]))
+        brushes = [pg.mkBrush(charts.RED if d else charts.BLUE) for d in f.structural_deficit[i]]
+        self.bars.setOpts(height=s, brushes=brushes)

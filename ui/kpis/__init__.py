@@ -1,0 +1,1 @@
+"""KPIs: the performance measures, their projected values and the KPI detail."""

@@ -1,0 +1,1 @@
+"""Line items: the budget's line-item table."""

@@ -1,0 +1,1 @@
+"""Optimizer: the dialog that proposes which requests to fund."""

@@ -1,0 +1,597 @@
+""""Fund the best set": the optimizer dialog.
+
+Choose the objective (plan score or KPI gain), lock requests in or out, let some departments vary
+within percent bounds, and pick how constraints the base scenario already breaks are handled
+(no worse / strict).  Run solves kcplanner.optimize.optimize() and the rank-order baseline
+greedy_fill() on the thread pool with a busy indicator (the window stays usable); the proposal
+shows the funded requests, department changes, the linear model's and the exact engine's
+objective, the policy status (relaxed rows, violations, or — infeasible — the binding constraint
+in words) and the comparison with funding in rank order.  "Accept as new scenario" adds
+result.to_scenario(name) to the session (one undo step); "Close" discards it.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+
+import numpy as np
+from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFormLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QProgressBar,
+                               QPushButton, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
+
+from kcplanner.optimize import OptimizationCancelled, OptimizeOptions, greedy_fill, optimize, rank_order
+from kcplanner.requests import request_records
+
+from ..common import fmt
+from ..common.models import SORT_ROLE, ListTableModel, TableModel
+from ..common.workers import CancellableTask
+from ..requests.commands import add_scenario
+
+DISPLAY = Qt.ItemDataRole.DisplayRole
+CHECK = Qt.ItemDataRole.CheckStateRole
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+OBJECTIVES = [("score", "Plan score (share of KPI targets met, mean over the plan years)"),
+              ("kpi_gain", "KPI gain (weighted mean improvement over the plan baseline)")]
+POLICIES = [("no_worse", "No worse: a fund-year the base already breaks may not get worse"),
+            ("strict", "Strict: every reserve floor and structural balance must hold")]
+
+
+def _key(value) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+def _checked(value) -> bool:
+    v = value.value if hasattr(value, "value") else value
+    return int(v) == Qt.CheckState.Checked.value
+
+
+# =============================================================================================
+# Models
+# =============================================================================================
+
+class LockModel(ListTableModel):
+    """Every request with two checkable columns: Must fund, Must not fund (mutually exclusive)."""
+
+    HEADERS = COLUMNS = ["Must fund", "Must not", "Request ID", "Title", "Department", "Five-year cost", "Rank"]
+    MUST, NEVER = 0, 1
+    FIRST = 2   # columns FIRST.. show row[0..]
+
+    def __init__(self, prepared, parent=None):
+        super().__init__(parent)
+        self.rows = []
+        for r in request_records(prepared.dataset):
+            j = prepared.request_index.get(_key(r.request_id))
+            cost = float(prepared.req_costs[j].sum()) if j is not None else 0.0
+            self.rows.append([r.request_id, r.title, r.department, cost, r.rank])
+        self.lock: dict[str, str] = {}   # request key → "must" / "never"
+
+    def data(self, index, role=DISPLAY):
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None
+        r, c = index.row(), index.column()
+        row = self.rows[r]
+        state = self.lock.get(_key(row[0]))
+        if c in (self.MUST, self.NEVER):
+            if role == CHECK:
+                on = state == ("must" if c == self.MUST else "never")
+                return Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
+            if role == SORT_ROLE:
+                return int(state == ("must" if c == self.MUST else "never"))
+            return None
+        k = c - self.FIRST
+        if not (0 <= k < len(row)):
+            return None
+        v = row[k]
+        if role == DISPLAY:
+            if k == 3:
+                return fmt.money(v)
+            if k == 4:
+                return "" if v is None else (str(int(v)) if float(v).is_integer() else str(v))
+            return str(v)
+        if role == SORT_ROLE:
+            if k == 4:
+                return math.inf if v is None else float(v)
+            return v.casefold() if isinstance(v, str) else v
+        if role == Qt.ItemDataRole.TextAlignmentRole and k in (3, 4):
+            return RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and k == 1:
+            return str(v)
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() in (self.MUST, self.NEVER):
+            f |= Qt.ItemFlag.ItemIsUserCheckable
+        return f
+
+    def setData(self, index, value, role=CHECK):  # noqa: N802
+        if role != CHECK or not index.isValid() or index.column() not in (self.MUST, self.NEVER):
+            return False
+        key = _key(self.rows[index.row()][0])
+        want = "must" if index.column() == self.MUST else "never"
+        if _checked(value):
+            self.lock[key] = want
+        elif self.lock.get(key) == want:
+            del self.lock[key]
+        else:
+            return False
+        self.dataChanged.emit(self.index(index.row(), self.MUST), self.index(index.row(), self.NEVER), [CHECK])
+        return True
+
+    def set_lock(self, request_id: str, state: str | None) -> None:
+        for r, row in enumerate(self.rows):
+            if _key(row[0]) == _key(request_id):
+                if state is None:
+                    self.lock.pop(_key(row[0]), None)
+                else:
+                    self.lock[_key(row[0])] = state
+                self.dataChanged.emit(self.index(r, self.MUST), self.index(r, self.NEVER), [CHECK])
+
+    def ids(self, state: str) -> tuple[str, ...]:
+        return tuple(row[0] for row in self.rows if self.lock.get(_key(row[0])) == state)
+
+
+class BoundsModel(ListTableModel):
+    """Departments with a checkable Vary column and editable Low % / High % bounds."""
+
+    HEADERS = COLUMNS = ["Department", "Vary", "Low %", "High %"]
+
+    def __init__(self, departments: list[str], low: float = -2.0, high: float = 2.0, parent=None):
+        super().__init__(parent)
+        self.rows = [[d, False, float(low), float(high)] for d in departments]
+
+    def data(self, index, role=DISPLAY):
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None
+        row = self.rows[index.row()]
+        c = index.column()
+        if c == 1:
+            if role == CHECK:
+                return Qt.CheckState.Checked if row[1] else Qt.CheckState.Unchecked
+            return None
+        if role == DISPLAY:
+            return row[0] if c == 0 else f"{row[c]:+g}"
+        if role == Qt.ItemDataRole.EditRole and c in (2, 3):
+            return row[c]
+        if role == Qt.ItemDataRole.TextAlignmentRole and c in (2, 3):
+            return RIGHT
+        if role == Qt.ItemDataRole.ForegroundRole and c in (2, 3) and not row[1]:
+            from PySide6.QtGui import QColor
+            return QColor("#9a9a9a")
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() == 1:
+            f |= Qt.ItemFlag.ItemIsUserCheckable
+        if index.column() in (2, 3):
+            f |= Qt.ItemFlag.ItemIsEditable
+        return f
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802
+        if not index.isValid():
+            return False
+        row = self.rows[index.row()]
+        c = index.column()
+        if c == 1 and role == CHECK:
+            row[1] = _checked(value)
+        elif c in (2, 3) and role == Qt.ItemDataRole.EditRole:
+            try:
+                v = float(str(value).replace("%", "").replace("+", "").strip())
+            except ValueError:
+                return False
+            if not math.isfinite(v) or v <= -100:
+                return False
+            row[c] = v
+            if row[2] > row[3]:
+                row[5 - c] = v  # keep low ≤ high
+        else:
+            return False
+        self.dataChanged.emit(self.index(index.row(), 1), self.index(index.row(), 3))
+        return True
+
+    def set_bounds(self, department: str, low: float, high: float, vary: bool = True) -> None:
+        for r, row in enumerate(self.rows):
+            if _key(row[0]) == _key(department):
+                row[1], row[2], row[3] = vary, float(low), float(high)
+                self.dataChanged.emit(self.index(r, 1), self.index(r, 3))
+
+    def bounds(self) -> dict[str, tuple[float, float]]:
+        return {row[0]: (row[2], row[3]) for row in self.rows if row[1]}
+
+
+# =============================================================================================
+# Worker
+# =============================================================================================
+
+class OptimizeSignals(QObject):
+    progress = Signal(float, str)
+    finished = Signal(object, object)   # OptimizationResult, greedy OptimizationResult
+    failed = Signal(str)
+    cancelled = Signal()
+
+
+class OptimizeTask(CancellableTask):
+    """optimize() and, for comparison, the greedy rank-order fill, off the GUI thread."""
+
+    def __init__(self, prepared, scenario, options: OptimizeOptions):
+        super().__init__(OptimizeSignals())
+        self.prepared = prepared
+        self.scenario = scenario
+        self.options = options
+
+    def run(self) -> None:
+        try:
+            result = optimize(self.prepared, self.scenario, self.options,
+                              progress=lambda f, t: self.signals.progress.emit(float(f) * 0.9, str(t)),
+                              cancelled=self._cancel.is_set)
+            if self._cancel.is_set():
+                self.signals.cancelled.emit()
+                return
+            self.signals.progress.emit(0.92, "Funding in rank order for comparison")
+            greedy = greedy_fill(self.prepared, self.scenario, self.options)
+            self.signals.finished.emit(result, greedy)
+        except OptimizationCancelled:
+            self.signals.cancelled.emit()
+        except Exception:  # noqa: BLE001 - shown to the user
+            self.signals.failed.emit(traceback.format_exc())
+
+
+# =============================================================================================
+# The dialog
+# =============================================================================================
+
+def _objective_text(objective: str, v: float) -> str:
+    if v is None or not math.isfinite(v):
+        return fmt.DASH
+    return f"{v * 100:.2f}%" if objective == "score" else f"{v * 100:+.3f}%"
+
+
+class OptimizerDialog(QDialog):
+    """Set up, run and review one optimization; accept its proposal as a new scenario."""
+
+    runFinished = Signal(bool)   # True when a result (feasible or not) is shown
+
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Fund the best set")
+        self.setModal(False)
+        self.session = session
+        P = session.prepared
+        self.prepared = P
+        self.base_scenario = session.scenario
+        self.task: OptimizeTask | None = None
+        self.result = None
+        self.greedy = None
+
+        # -- settings --
+        self.objective = QComboBox()
+        for key, text in OBJECTIVES:
+            self.objective.addItem(text, key)
+        self.policy = QComboBox()
+        for key, text in POLICIES:
+            self.policy.addItem(text, key)
+        self.floors = QCheckBox("Every fund stays at or above its reserve floor")
+        self.floors.setChecked(True)
+        self.structural = QCheckBox("Recurring costs are paid with recurring revenue (structural balance)")
+        self.structural.setChecked(True)
+        self.time_limit = QDoubleSpinBox()
+        self.time_limit.setRange(1, 600)
+        self.time_limit.setValue(30)
+        self.time_limit.setSuffix(" s")
+        form = QFormLayout()
+        form.addRow("Objective", self.objective)
+        form.addRow("Constraints", self.floors)
+        form.addRow("", self.structural)
+        form.addRow("Already broken", self.policy)
+        form.addRow("Time limit", self.time_limit)
+
+        self.locks = LockModel(P, self)
+        lock_proxy = QSortFilterProxyModel(self)
+        lock_proxy.setSourceModel(self.locks)
+        lock_proxy.setSortRole(SORT_ROLE)
+        self.lock_view = self._view(lock_proxy, sortable=True)
+        for c, w in enumerate([70, 64, 100, 220, 130, 100, 44]):
+            self.lock_view.setColumnWidth(c, w)
+        depts = sorted({n for n in P.names["departments"] if not n.startswith("(no ")}, key=str.casefold)
+        self.bounds = BoundsModel(depts, parent=self)
+        self.bounds_view = self._view(self.bounds)
+        self.bounds_view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                         | QAbstractItemView.EditTrigger.EditKeyPressed
+                                         | QAbstractItemView.EditTrigger.SelectedClicked)
+        self.bounds_view.setColumnWidth(0, 220)
+        setup_tabs = QTabWidget()
+        lock_page = QWidget()
+        ll = QVBoxLayout(lock_page)
+        ll.setContentsMargins(4, 4, 4, 4)
+        ll.addWidget(QLabel("Lock requests in or out; the others are the optimizer's choice (the current "
+                            "scenario's funded list is a starting point only)."))
+        ll.itemAt(0).widget().setWordWrap(True)
+        ll.addWidget(self.lock_view)
+        bounds_page = QWidget()
+        bl = QVBoxLayout(bounds_page)
+        bl.setContentsMargins(4, 4, 4, 4)
+        bl.addWidget(QLabel("Optionally let departments change by a percent within bounds (a percent rule "
+                            "after the scenario's rules; requests are not scaled)."))
+        bl.itemAt(0).widget().setWordWrap(True)
+        bl.addWidget(self.bounds_view)
+        setup_tabs.addTab(lock_page, "Locks")
+        setup_tabs.addTab(bounds_page, "Department bounds")
+
+        self.run_button = QPushButton("Run")
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("Cancel run")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 1)
+        self.busy.setValue(0)
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumHeight(10)
+        self.status = QLabel("Set the objective and limits, then Run.")
+        self.status.setWordWrap(True)
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.run_button)
+        run_row.addWidget(self.cancel_button)
+        run_row.addWidget(self.busy, 1)
+        left = QWidget()
+        lay = QVBoxLayout(left)
+        lay.setContentsMargins(0, 0, 0, 0)
+        box = QGroupBox(f"Base scenario: {self.base_scenario.name}")
+        box.setLayout(form)
+        lay.addWidget(box)
+        lay.addWidget(setup_tabs, 1)
+        lay.addLayout(run_row)
+        lay.addWidget(self.status)
+
+        # -- proposal --
+        self.summary = QLabel("No proposal yet.")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.funded_model = TableModel(["Request ID", "Title", "Department", "Five-year cost", "Rank",
+                                        "Rank-order fill", "Now funded"],
+                                       [None, None, None, fmt.money, None, None, None],
+                                       [False, False, False, True, True, False, False], self)
+        self.funded_view = self._view(self.funded_model, sortable=True, proxy=True)
+        for c, w in enumerate([100, 210, 120, 100, 44, 100, 80]):
+            self.funded_view.setColumnWidth(c, w)
+        self.dept_model = TableModel(["Department", "Change"], [None, lambda v: f"{v:+.2f}%"], [False, True], self)
+        self.dept_view = self._view(self.dept_model)
+        self.score_model = TableModel(["Plan year", "Base scenario", "Proposal", "Rank-order fill"],
+                                      [None] + [lambda v: fmt.percent(v, 1)] * 3, [False, True, True, True], self)
+        self.score_view = self._view(self.score_model)
+        self.policy_list = QListWidget()
+        self.policy_list.setWordWrap(True)
+        result_tabs = QTabWidget()
+        result_tabs.addTab(self.funded_view, "Funded requests")
+        result_tabs.addTab(self.dept_view, "Department changes")
+        result_tabs.addTab(self.score_view, "Plan score by year")
+        result_tabs.addTab(self.policy_list, "Policy")
+        self.result_tabs = result_tabs
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("Name of the new scenario")
+        self.accept_button = QPushButton("Accept as new scenario")
+        self.accept_button.setEnabled(False)
+        self.accept_button.clicked.connect(self.accept_proposal)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.close)
+        accept_row = QHBoxLayout()
+        accept_row.addWidget(QLabel("Name:"))
+        accept_row.addWidget(self.name, 1)
+        accept_row.addWidget(self.accept_button)
+        accept_row.addWidget(self.close_button)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(QLabel("<b>Proposal</b>"))
+        rl.addWidget(self.summary)
+        rl.addWidget(result_tabs, 1)
+        rl.addLayout(accept_row)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([560, 640])
+        main = QVBoxLayout(self)
+        main.addWidget(split)
+        self.resize(1240, 720)
+
+    @staticmethod
+    def _view(model, sortable: bool = False, proxy: bool = False) -> QTableView:
+        v = QTableView()
+        if proxy:
+            p = QSortFilterProxyModel(v)
+            p.setSourceModel(model)
+            p.setSortRole(SORT_ROLE)
+            model = p
+        v.setModel(model)
+        v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        v.verticalHeader().hide()
+        v.setAlternatingRowColors(True)
+        v.setWordWrap(False)
+        v.verticalHeader().setDefaultSectionSize(22)
+        v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        v.horizontalHeader().setStretchLastSection(True)
+        if sortable:
+            v.setSortingEnabled(True)
+            v.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        return v
+
+    # -- running ------------------------------------------------------------------------------------
+    def options(self) -> OptimizeOptions:
+        return OptimizeOptions(objective=self.objective.currentData(), must_fund=self.locks.ids("must"),
+                               must_not_fund=self.locks.ids("never"), department_bounds=self.bounds.bounds(),
+                               reserve_floors=self.floors.isChecked(), structural_balance=self.structural.isChecked(),
+                               baseline_violations=self.policy.currentData(), time_limit=float(self.time_limit.value()))
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None
+
+    def run(self) -> OptimizeTask | None:
+        if self.task is not None:
+            return None
+        try:
+            options = self.options()
+        except ValueError as exc:
+            self.status.setText(f"<span style='color:#b3261e'>{exc}</span>")
+            return None
+        self.base_scenario = self.session.scenario
+        self.prepared = self.session.prepared
+        task = OptimizeTask(self.prepared, self.base_scenario, options)
+        task.signals.progress.connect(lambda f, t, task=task: task is self.task and self.status.setText(t))
+        task.signals.finished.connect(lambda r, g, task=task: self._finished(task, r, g))
+        task.signals.failed.connect(lambda text, task=task: self._failed(task, text))
+        task.signals.cancelled.connect(lambda task=task: self._cancelled(task))
+        self.task = task
+        self.busy.setRange(0, 0)   # busy indicator
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.accept_button.setEnabled(False)
+        self.status.setText("Measuring each request with the engine…")
+        QThreadPool.globalInstance().start(task)
+        return task
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self._done()
+            self.status.setText("Cancelled.")
+            self.task = None
+            self.runFinished.emit(False)
+
+    def _done(self) -> None:
+        self.busy.setRange(0, 1)
+        self.busy.setValue(0)
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def _cancelled(self, task) -> None:
+        if task is self.task:
+            self.task = None
+            self._done()
+            self.status.setText("Cancelled.")
+            self.runFinished.emit(False)
+
+    def _failed(self, task, text: str) -> None:
+        if task is not self.task:
+            return
+        self.task = None
+        self._done()
+        last = text.strip().splitlines()[-1] if text.strip() else "unknown error"
+        self.status.setText(f"<span style='color:#b3261e'>The optimizer failed: {last}</span>")
+        self.status.setToolTip(text)
+        self.runFinished.emit(False)
+
+    def _finished(self, task, result, greedy) -> None:
+        if task is not self.task:
+            return
+        self.task = None
+        self._done()
+        self.show_result(result, greedy)
+        self.runFinished.emit(True)
+
+    # -- the proposal -------------------------------------------------------------------------------
+    def show_result(self, result, greedy=None) -> None:
+        self.result, self.greedy = result, greedy
+        P = self.prepared
+        obj = result.objective
+        obj_name = "mean plan score" if obj == "score" else "weighted KPI gain"
+        color = "#1b5e20" if result.feasible and not result.violations else "#8c1d18"
+        lines = [f"<span style='color:{color}'><b>{_esc(result.message)}</b></span>"]
+        if result.feasible:
+            lines.append(f"Objective ({obj_name}): exact engine <b>{_objective_text(obj, result.exact_objective)}</b>"
+                         f" · linearized model {_objective_text(obj, result.linear_objective)}"
+                         f" · base scenario {_objective_text(obj, result.base_objective)}")
+            if greedy is not None:
+                lines.append(f"Funding in rank order while the policies hold: "
+                             f"{_objective_text(obj, greedy.exact_objective)} with {len(greedy.funded)} request(s)")
+            if result.total_cost is not None:
+                lines.append("Cost of the funded requests: " + fmt.money(float(np.sum(result.total_cost)))
+                             + " over five years")
+        policy = []
+        if result.violations:
+            policy.append(f"<span style='color:#8c1d18'>The exact engine flags {len(result.violations)} "
+                          f"constraint(s)</span>")
+        elif result.feasible:
+            policy.append("Every policy constraint holds in the exact engine"
+                          + (f" ({len(result.relaxed)} already broken before any request, kept no worse)"
+                             if result.relaxed else ""))
+        if result.binding:
+            policy.append(f"<span style='color:#8c1d18'>Binding: {_esc(result.binding[0])}</span>")
+        lines += policy
+        lines.append(f"<small>Solved in {result.total_seconds:.2f} s (solver {result.solve_seconds:.2f} s), "
+                     f"status {result.status}</small>")
+        self.summary.setText("<br/>".join(lines))
+
+        records = {_key(r.request_id): r for r in request_records(P.dataset)}
+        greedy_ids = {_key(r) for r in (greedy.funded if greedy is not None else ())}
+        now = {_key(r) for r in result.base_scenario.funded_requests}
+        rows = []
+        order = {_key(r): n for n, r in enumerate(rank_order(P))}
+        for rid in sorted(result.funded, key=lambda r: order.get(_key(r), 1e9)):
+            rec = records.get(_key(rid))
+            j = P.request_index.get(_key(rid))
+            cost = float(P.req_costs[j].sum()) if j is not None else math.nan
+            rank = "" if rec is None or rec.rank is None else (str(int(rec.rank)) if float(rec.rank).is_integer()
+                                                                else str(rec.rank))
+            rows.append((rid, rec.title if rec else "", rec.department if rec else "", cost, rank,
+                         "yes" if _key(rid) in greedy_ids else "no", "yes" if _key(rid) in now else "no"))
+        self.funded_model.set_rows(rows)
+        self.dept_model.set_rows([(d, v) for d, v in result.department_changes.items() if v != 0])
+        years = list(P.year_labels)
+        base = result.base_score if result.base_score is not None else np.full(len(years), np.nan)
+        prop = result.exact_score if result.exact_score is not None else np.full(len(years), np.nan)
+        gr = greedy.exact_score if greedy is not None and greedy.exact_score is not None else np.full(len(years), np.nan)
+        self.score_model.set_rows([(years[t], float(base[t]), float(prop[t]), float(gr[t])) for t in range(len(years))])
+        self.policy_list.clear()
+        for m in result.binding:
+            self.policy_list.addItem("Binding: " + m)
+        for m in result.violations:
+            self.policy_list.addItem("Exact engine flags: " + m)
+        for m in result.relaxed:
+            self.policy_list.addItem("Kept no worse: " + m)
+        if not (result.binding or result.violations or result.relaxed):
+            self.policy_list.addItem("Every reserve floor and structural balance holds.")
+        self.accept_button.setEnabled(bool(result.feasible))
+        if not self.name.text().strip():
+            self.name.setText(f"{result.base_scenario.name} (optimized)")
+        self.status.setText("Done." if result.feasible else "No proposal: see the message.")
+
+    def accept_proposal(self):
+        """Add the proposal as a new scenario (one undo step) and close."""
+        if self.result is None or not self.result.feasible:
+            return None
+        name = self.name.text().strip() or f"{self.result.base_scenario.name} (optimized)"
+        scenario = self.result.to_scenario(name)
+        add_scenario(self.session, scenario, f"Accept optimizer proposal '{name}'")
+        self.accept()
+        return self.session.scenario
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+        super().closeEvent(event)
+
+    def reject(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+        super().reject()
+
+
+def _esc(text) -> str:
+    import html
+    return html.escape("" if text is None else str(text))
+
+
+__all__ = ["OptimizerDialog", "LockModel", "BoundsModel", "OptimizeTask"]

@@ -1,0 +1,1 @@
+"""Overview: the scenario's headline totals and charts."""

@@ -1,0 +1,181 @@
+"""Overview: headline cards for the selected year, total spending and plan score by year, and
+the policy findings."""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWidget
+
+from kcplanner.city import city_name
+from kcplanner.engine.fund_data import MISSING_TEXT
+
+from ..common import charts, fmt
+from ..common.charts import X
+from ..common.deferred import UpdatesWhenShown
+
+
+class Card(QFrame):
+    def __init__(self, title: str, tooltip: str, parent=None):
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("#card { background: #f7f9fc; border: 1px solid #d0d7e2; border-radius: 6px; }")
+        self.setToolTip(tooltip)
+        self.title = QLabel(title)
+        self.title.setStyleSheet("color: #4a5868; font-size: 10pt;")
+        self.value = QLabel("–")
+        self.value.setStyleSheet("font-size: 20pt; font-weight: 600; color: #1f3b5a;")
+        self.note = QLabel("")
+        self.note.setStyleSheet("color: #4a5868; font-size: 9pt;")
+        self.note.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.title)
+        lay.addWidget(self.value)
+        lay.addWidget(self.note)
+        lay.addStretch(1)
+
+    def set(self, value: str, note: str = "", color: str = "#1f3b5a") -> None:
+        self.value.setText(value)
+        self.value.setStyleSheet(f"font-size: 20pt; font-weight: 600; color: {color};")
+        self.note.setText(note)
+
+
+CITY_ORIGIN = {"settings": "the plan's Settings (City)", "mapping": "the import mapping",
+               "file": "the budget file's name (the plan's Settings give no City)"}
+NEUTRAL, BAD, GOOD = "#1f3b5a", "#c0392b", "#1b7f3b"
+MUTED = "#6b7785"
+
+
+def missing_data_text(names: list[str], checked) -> str:
+    """One line for every fund without revenue data (Overview and Funds)."""
+    missing = [n for n, c in zip(names, checked) if not c]
+    if len(missing) == len(names):
+        return (f"No fund has revenue data, so there are no balances, reserves or structural figures: "
+                f"{MISSING_TEXT}.")
+    shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+    return (f"{len(missing)} of {len(names)} funds have no revenue data and are not checked ({shown}): "
+            f"{MISSING_TEXT}.")
+
+
+def _fund_card(card, hits: list[str], clear: str, checked) -> None:
+    """A fund-check card: red with the funds that fail; green only when every fund was checked."""
+    n, k = len(checked), int(checked.sum())
+    if k == 0:
+        card.set(fmt.DASH, f"no fund has revenue data: {MISSING_TEXT}", MUTED)
+    elif hits:
+        card.set(f"{len(hits)} of {k}", ", ".join(hits) + ("" if k == n else f" ({n - k} not checked)"), BAD)
+    elif k < n:
+        card.set(f"0 of {k}", f"every checked fund {clear}; {n - k} fund(s) without revenue data not checked",
+                 NEUTRAL)
+    else:
+        card.set(f"0 of {n}", f"every fund {clear}", GOOD)
+
+
+class OverviewPanel(UpdatesWhenShown, QWidget):
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-size: 13pt;")
+        self.total = Card("Total budget", "Scenario expenditure of every fund in the selected year (requests included)")
+        self.change = Card("Change vs baseline", "Scenario − baseline expenditure in the selected year")
+        self.below = Card("Funds below reserve floor", "Funds whose reserve ratio falls below their policy floor")
+        self.deficits = Card("Structural deficits", "Funds whose recurring expenditure exceeds recurring revenue")
+        self.score = Card("Plan score", "Weighted share of KPIs that meet their target in the selected year")
+        cards = QHBoxLayout()
+        for c in (self.total, self.change, self.below, self.deficits, self.score):
+            cards.addWidget(c, 1)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.spend_plot = self.graphics.addPlot(title="Total expenditure, all funds",
+                                                axisItems={"left": charts.MoneyAxis("left")})
+        self.score_plot = self.graphics.addPlot(title="Plan score (share of KPI targets met, weighted)",
+                                                axisItems={"left": charts.PercentAxis("left")})
+        for p in (self.spend_plot, self.score_plot):
+            charts.static_plot(p)
+            p.getAxis("left").setWidth(64)
+            p.addLegend(offset=(5, 5))
+        self.spend_base = self.spend_plot.plot(pen=charts.pen(charts.GREY, 2, Qt.PenStyle.DashLine), name="baseline")
+        self.spend_scen = self.spend_plot.plot(pen=charts.pen(charts.BLUE, 2.5), symbol="o", symbolSize=6,
+                                               symbolBrush=charts.BLUE, name="scenario")
+        self.score_base = pg.BarGraphItem(x=X - 0.18, height=np.zeros(5), width=0.34, brush=pg.mkBrush("#c8c8c8"),
+                                          name="baseline")
+        self.score_scen = pg.BarGraphItem(x=X + 0.18, height=np.zeros(5), width=0.34, brush=pg.mkBrush(charts.BLUE),
+                                          name="scenario")
+        self.score_plot.addItem(self.score_base)
+        self.score_plot.addItem(self.score_scen)
+        self.score_plot.setYRange(0, 1.05, padding=0)
+        self.findings = QListWidget()
+        self.findings.setWordWrap(True)
+        self.findings.setToolTip("Policy findings of the scenario")
+        self.messages = QLabel()
+        self.messages.setWordWrap(True)
+        self.messages.setStyleSheet("color: #a05a00;")
+        grid = QGridLayout(self)
+        grid.addWidget(self.heading, 0, 0)
+        grid.addLayout(cards, 1, 0)
+        grid.addWidget(self.graphics, 2, 0)
+        grid.addWidget(QLabel("<b>Policy findings</b>"), 3, 0)
+        grid.addWidget(self.findings, 4, 0)
+        grid.addWidget(self.messages, 5, 0)
+        grid.setRowStretch(2, 3)
+        grid.setRowStretch(4, 2)
+        session.datasetChanged.connect(self._dataset_changed)
+        session.resultsChanged.connect(self.set_results)
+        session.yearChanged.connect(lambda _y: self.set_results(self.session.results))
+
+    def _dataset_changed(self) -> None:
+        P = self.session.prepared
+        if P is not None:
+            for p in (self.spend_plot, self.score_plot):
+                charts.set_year_ticks(p, P.year_labels)
+
+    def _update(self, results) -> None:
+        t = self.session.year
+        base = self.session.baseline
+        f = results.funds
+        label = results.year_labels[t]
+        city, origin = city_name(self.session.dataset, self.session.mappings)
+        src = self.session.prepared.baseline_source
+        self.heading.setText(f"<b>{escape(city or 'City not named')}</b> — scenario <b>{escape(results.scenario.name)}"
+                             f"</b>, {label} <span style='color:#4a5868; font-size: 10pt;'>· baseline: "
+                             f"{escape(src.describe())}</span>")
+        self.heading.setToolTip(src.detail + (f"\nCity name from {CITY_ORIGIN[origin]}." if origin else ""))
+        total = f.expenditure[:, t].sum()
+        btotal = base.funds.expenditure[:, t].sum()
+        self.total.set(fmt.compact_money(total), f"{fmt.money(total)} in {label}")
+        d = total - btotal
+        color = "#1f3b5a"  # a cut is not bad nor a rise good: the sign says which
+        self.change.set(fmt.signed_money(d) if abs(d) < 1e5 else ("+" if d > 0 else "-") + fmt.compact_money(abs(d)),
+                        f"{fmt.percent(d / btotal, 2, signed=True) if btotal else '–'} against the baseline "
+                        f"{fmt.compact_money(btotal)}", color)
+        checked = f.checked
+        below = [n for i, n in enumerate(f.names) if f.status[i, t] == "below_floor"]
+        deficit = [n for i, n in enumerate(f.names) if f.structural_deficit[i, t]]
+        for card, hits, clear in ((self.below, below, "at or above its floor"),
+                                  (self.deficits, deficit, "structurally balanced")):
+            _fund_card(card, hits, clear, checked)
+        s, s0 = results.kpis.score[t], base.kpis.score[t]
+        note = f"baseline {fmt.percent(s0, 0)}" if np.isfinite(s0) else "no KPI targets this year"
+        self.score.set(fmt.percent(s, 0), note,
+                       "#1f3b5a" if not np.isfinite(s) or not np.isfinite(s0) or s == s0 else
+                       ("#1b7f3b" if s > s0 else "#c0392b"))
+        self.spend_base.setData(X, base.funds.expenditure.sum(axis=0))
+        self.spend_scen.setData(X, f.expenditure.sum(axis=0))
+        self.score_base.setOpts(height=np.nan_to_num(base.kpis.score))
+        self.score_scen.setOpts(height=np.nan_to_num(results.kpis.score))
+        label_t = results.plan_years[t]
+        messages = [x.message for x in results.findings if x.year == label_t]
+        if not checked.all():  # funds without revenue data: say what is missing, once
+            messages.append(missing_data_text(f.names, checked))
+        messages = messages or [f"No policy findings in {label}."]
+        if messages != getattr(self, "_messages", None):  # rebuild the list only when it changes
+            self._messages = messages
+            self.findings.clear()
+            self.findings.addItems(messages)
+        msgs = results.messages
+        self.messages.setText(("Scenario problems (skipped): " + "; ".join(msgs[:3]) +
+                               (f" … and {len(msgs) - 3} more (see Rules)" if len(msgs) > 3 else "")) if msgs else "")

@@ -1,0 +1,1 @@
+"""Project: the project file controller, untitled-session recovery, view state and the History tab."""

@@ -1,0 +1,1 @@
+"""Rules: the scenario's list of rules (the edits that make it)."""

@@ -1,0 +1,1 @@
+"""Scenarios: the scenario list and the side-by-side compare."""
