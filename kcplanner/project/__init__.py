@@ -9,9 +9,10 @@ SQLite file.  See docs/project-file.md.
 """
 
 from .audit import HISTORY_HEADER, HistoryEntry, current_user, describe_change, history_rows
-from .project import (APPLICATION_ID, FORMAT_VERSION, READ_COMPAT_VERSION, SUFFIX, ImportArguments, NewerFormatError,
-                      Project, ProjectError, ProjectInUse, RecoveryInfo, ReplaceReport, SavePoint, SourceChange,
-                      SourceFile, file_sha256, inspect_project)
+from .errors import NewerFormatError, ProjectError, ProjectInUse
+from .project import Project
+from .records import ImportArguments, RecoveryInfo, ReplaceReport, SavePoint, SourceChange, SourceFile, file_sha256
+from .schema import APPLICATION_ID, FORMAT_VERSION, READ_COMPAT_VERSION, SUFFIX, inspect_project
 
 
 _LAZY = {"diff_datasets": "diff", "DatasetDiff": "diff", "KeyedChange": "diff", "RequestChange": "diff",
@@ -19,8 +20,8 @@ _LAZY = {"diff_datasets": "diff", "DatasetDiff": "diff", "KeyedChange": "diff", 
 
 
 def __getattr__(name: str):
-    """The diff and the frame codec need pandas: imported on first use, so that opening a project
-    to edit scenarios does not pay for pandas."""
+    """The diff and the frame codec: imported on first use (pandas itself now comes with the engine,
+    which re-import validation imports with the project)."""
     if name in _LAZY:
         import importlib
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
