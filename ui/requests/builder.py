@@ -34,6 +34,7 @@ from kcplanner.requests import Request, RequestEffect
 
 from ..common import fmt
 from .pdf_action import RequestPdfAction
+from .text import format_delta, name_key
 
 #: Projected and expected effects more than this far apart (relative to the projection) differ.
 TOLERANCE = 0.25
@@ -47,10 +48,6 @@ STATUS_STYLE = {
 }
 _EXPECT = re.compile(r"^\s*Expected change:\s*([+\-−]?[\d,]*\.?\d+(?:[eE][+\-]?\d+)?)\s*(?:\(([^)]*)\)\s*)?"
                      r"(?:by\s+(\S+?))?\s*\.(?:\s+(.*))?$", re.S)
-
-
-def _key(value) -> str:
-    return " ".join(str(value).split()).casefold()
 
 
 # =============================================================================================
@@ -224,15 +221,15 @@ class JustificationBuilder(QDialog):
         self.stack.addWidget(self._page("Review", None, review_scroll))
 
         # KPI rows: the named KPI, the ones the request moves, the ones the narrative mentions
-        expectations = {_key(k): v for k, v in given.expected_effects}
+        expectations = {name_key(k): v for k, v in given.expected_effects}
         order: list[int] = []
         for i, k in enumerate(effect.kpi_ids):
-            if request.kpi_id and _key(k) == _key(request.kpi_id):
+            if request.kpi_id and name_key(k) == name_key(request.kpi_id):
                 order.append(i)
         order += [i for i in effect.moved_kpis() if i not in order]
-        order += [i for i, k in enumerate(effect.kpi_ids) if _key(k) in expectations and i not in order]
+        order += [i for i, k in enumerate(effect.kpi_ids) if name_key(k) in expectations and i not in order]
         for i in order:
-            self._add_row(i, expectations.get(_key(effect.kpi_ids[i]), ""))
+            self._add_row(i, expectations.get(name_key(effect.kpi_ids[i]), ""))
         if not order:
             self.no_kpi = QLabel("The request moves no KPI in the model. Add the KPI you expect it to move.")
             self.kpi_grid.addWidget(self.no_kpi, 1, 0, 1, 5)
@@ -289,7 +286,7 @@ class JustificationBuilder(QDialog):
         table.setVerticalHeaderLabels(["Cost as requested", "Net budget effect", "Fund expenditure change",
                                        "Structural balance change"])
         entered = [r.cost(y) for y in e.plan_years]
-        f = next((i for i, n in enumerate(e.fund_names) if _key(n) == _key(e.fund)), None)
+        f = next((i for i, n in enumerate(e.fund_names) if name_key(n) == name_key(e.fund)), None)
         exp = e.expenditure_delta[f] if f is not None else np.zeros(len(e.plan_years))
         struct = e.structural_delta[f] if f is not None else np.zeros(len(e.plan_years))
         rows = [entered, list(e.cost), list(exp), list(struct)]
@@ -326,7 +323,7 @@ class JustificationBuilder(QDialog):
         if hasattr(self, "no_kpi"):
             self.no_kpi.hide()
         unit = self.units.get(e.kpi_ids[i], "")
-        linked = bool(self.request.kpi_id) and _key(e.kpi_ids[i]) == _key(self.request.kpi_id)
+        linked = bool(self.request.kpi_id) and name_key(e.kpi_ids[i]) == name_key(self.request.kpi_id)
         row = _KpiRow(i, e.kpi_ids[i], e.kpi_names[i], unit, float(e.kpi_direction[i]), linked)
         value, year, words = parse_expectation(text)
         v = QDoubleValidator(row.expected)
@@ -383,13 +380,13 @@ class JustificationBuilder(QDialog):
 
     def add_kpi_row(self, kpi_id: str) -> _KpiRow | None:
         for i, k in enumerate(self.effect.kpi_ids):
-            if _key(k) == _key(kpi_id):
+            if name_key(k) == name_key(kpi_id):
                 existing = next((r for r in self.kpi_rows if r.index == i), None)
                 return existing or self._add_row(i)
         return None
 
     def row_for(self, kpi_id: str) -> _KpiRow | None:
-        return next((r for r in self.kpi_rows if _key(r.kpi_id) == _key(kpi_id)), None)
+        return next((r for r in self.kpi_rows if name_key(r.kpi_id) == name_key(kpi_id)), None)
 
     def projected(self, row: _KpiRow) -> float:
         t = max(0, row.year.currentIndex())
@@ -411,7 +408,7 @@ class JustificationBuilder(QDialog):
         for row in self.kpi_rows:
             p = self.projected(row)
             unit = f" {row.unit}" if row.unit else ""
-            row.projected.setText(f"{_signed(p)}{unit}")
+            row.projected.setText(f"{format_delta(p)}{unit}")
             row.projected.setToolTip("Projected with − without the request in " + row.year.currentText())
             status, message = compare_expectation(p, self.expected_value(row))
             row.status.setText(message)
@@ -453,8 +450,8 @@ class JustificationBuilder(QDialog):
             status = getattr(row, "status_code", "none")
             mark = "" if status in ("none", "agree") else " <b style='color:#8c1d18'>⚠ differs</b>"
             parts.append(f"<li><b>{html.escape(row.kpi_id)}</b> {html.escape(row.name)}: projected "
-                         f"{_signed(self.projected(row))} by {html.escape(row.year.currentText())}"
-                         + (f"; expected {_signed(exp)}" if exp is not None else "")
+                         f"{format_delta(self.projected(row))} by {html.escape(row.year.currentText())}"
+                         + (f"; expected {format_delta(exp)}" if exp is not None else "")
                          + (f" — {html.escape(words)}" if words else "") + f"{mark}</li>")
         parts.append("</ul>")
         parts.append(f"<h4>Alternatives considered</h4><p>{_para(n.alternatives)}</p>")
@@ -473,16 +470,6 @@ class JustificationBuilder(QDialog):
     def expectations(self) -> list[KpiExpectation]:
         return [KpiExpectation(r.kpi_id, self.expected_value(r), r.year.currentData(), r.words.text().strip())
                 for r in self.kpi_rows]
-
-
-def _signed(v: float | None) -> str:
-    if v is None or not math.isfinite(v):
-        return fmt.DASH
-    if v == 0:
-        return "0"
-    a = abs(v)
-    digits = 0 if a >= 1000 else 1 if a >= 100 else 2 if a >= 1 else 3 if a >= 0.01 else 5
-    return f"{v:+,.{digits}f}"
 
 
 def _para(text: str) -> str:

@@ -30,10 +30,7 @@ from kcplanner.requests import (Request, RequestError, add_request, duplicate_re
 from kcplanner.scenario import Scenario
 
 from ..session import State, same_structure  # noqa: F401 - re-exported
-
-
-def _key(value) -> str:
-    return " ".join(str(value).split()).casefold()
+from .text import name_key
 
 
 def replace_prepared(session, prepared: Prepared) -> None:
@@ -68,9 +65,9 @@ def _fix_scenarios(scenarios: tuple[Scenario, ...], removed: str | None = None,
     for s in scenarios:
         funded = list(s.funded_requests)
         if removed is not None:
-            funded = [r for r in funded if _key(r) != _key(removed)]
+            funded = [r for r in funded if name_key(r) != name_key(removed)]
         if renamed is not None:
-            funded = [renamed[1] if _key(r) == _key(renamed[0]) else r for r in funded]
+            funded = [renamed[1] if name_key(r) == name_key(renamed[0]) else r for r in funded]
         out.append(s if tuple(funded) == s.funded_requests else s.with_funded_requests(funded))
     return tuple(out)
 
@@ -109,7 +106,7 @@ def edit_request(session, request_id: str, request: Request) -> None:
         return
     ds = update_request(session.dataset, request_id, request)
     scenarios = None
-    if _key(old.request_id) != _key(request.request_id) or old.request_id != request.request_id:
+    if name_key(old.request_id) != name_key(request.request_id) or old.request_id != request.request_id:
         scenarios = _fix_scenarios(session.scenarios, renamed=(old.request_id, request.request_id))
     push_dataset(session, ds, f"Edit request {request.request_id}", scenarios)
 
@@ -135,8 +132,8 @@ def rerank(session, ordered_ids, start: int = 1) -> None:
 
 
 def is_funded(scenario: Scenario, request_id: str) -> bool:
-    key = _key(request_id)
-    return any(_key(r) == key for r in scenario.funded_requests)
+    key = name_key(request_id)
+    return any(name_key(r) == key for r in scenario.funded_requests)
 
 
 def set_funded(session, request_id: str, funded: bool) -> None:
