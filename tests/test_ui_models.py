@@ -13,8 +13,12 @@ from kcplanner.scenario import Rule, Scenario, Target
 from tests.conftest_ui import *  # noqa: F401,F403 - fixtures
 from ui.common import fmt
 from ui.common.edits import auto_label, find_rule, rule_value, upsert_many, upsert_rule
-from ui.common.models import (MODE_DEPARTMENT, MODE_FUND, AllocationModel, LineItemsModel, ReportModel, RulesModel,
-                       ScenarioListModel, TableModel, group_totals)
+from ui.allocations.models import MODE_DEPARTMENT, MODE_FUND, AllocationModel, group_totals
+from ui.common.models import TableModel
+from ui.common.report_model import ReportModel
+from ui.lineitems.models import LineItemsModel
+from ui.rules.models import RulesModel
+from ui.scenarios.models import ScenarioListModel
 from ui.session import Session
 
 

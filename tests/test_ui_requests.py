@@ -16,7 +16,7 @@ from kcplanner.requests import Request, get_request, request_effect, request_rec
 from kcplanner.scenario import Scenario
 from tests.conftest_ui import *  # noqa: F401,F403 - fixtures
 from ui.requests.builder import compare_expectation, format_expectation, parse_expectation
-from ui.optimizer.dialog import BoundsModel, LockModel
+from ui.optimizer.models import BoundsModel, LockModel
 from ui.requests.view import RequestsModel, install_requests
 from ui.requests.commands import edit_request, same_structure
 

@@ -17,7 +17,7 @@ from kcplanner.scenario import Target
 
 from ..common import fmt
 from ..common.edits import rule_value, target_name, upsert_many
-from ..common.models import MODE_DEPARTMENT, MODE_FUND, MODES, AllocationModel
+from .models import MODE_DEPARTMENT, MODE_FUND, MODES, AllocationModel
 
 SLIDER_STEPS_PER_PERCENT = 2  # the slider moves in 0.5% steps
 SLIDER_RANGE = 50             # ± percent

@@ -14,7 +14,8 @@ from kcplanner.atomic import OutputError
 from kcplanner.readers import WORKBOOK_SUFFIXES
 
 from . import settings as st
-from .models import SORT_ROLE, ReportModel
+from .models import SORT_ROLE
+from .report_model import ReportModel
 from .settings import Project
 
 WORKBOOK_FILTER = "Workbooks (" + " ".join(f"*{s}" for s in WORKBOOK_SUFFIXES) + ");;All files (*)"

@@ -6,7 +6,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QStyle, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget)
 
-from ..common.models import RulesModel
+from .models import RulesModel
 
 
 class RuleDelegate(QStyledItemDelegate):

@@ -19,7 +19,8 @@ from kcplanner.scenario import EMPTY_SCENARIO, Scenario
 from ..common import charts, fmt
 from ..common.charts import X
 from ..common.edits import unique_name
-from ..common.models import SORT_ROLE, ScenarioListModel, TableModel, change_brush
+from ..common.models import SORT_ROLE, TableModel, change_brush
+from .models import ScenarioListModel
 
 
 class ScenarioList(QWidget):

@@ -1,0 +1,142 @@
+"""The rules table's item model: the current scenario's rules in order, edits as undo steps through
+the session."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush
+
+from kcplanner.fiscal import parse_fiscal_year
+from kcplanner.scenario import Rule
+
+from ..common import fmt
+from ..common.models import DISPLAY, LEFT, RED, RIGHT, ListTableModel
+
+
+class RulesModel(ListTableModel):
+    """The current scenario's rules in order.  Label, value, start and end are editable; each
+    edit is one undo step through the session."""
+
+    HEADERS = ["#", "Label", "Target", "Kind", "Value", "Start", "End"]
+    HEADER_TIPS = {4: "percent points (percent), dollars a year (amount) or positions (fte)",
+                   5: "first fiscal year of the rule (blank = the plan's first)",
+                   6: "last fiscal year of the rule (blank = the plan's last)"}
+    EDITABLE = {1, 4, 5, 6}
+
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.rules: tuple[Rule, ...] = ()
+        self.problems: dict[int, str] = {}
+        self.notes: dict[int, str] = {}
+        self.warn_icon = None
+        self.note_icon = None
+
+    def set_scenario(self, scenario) -> None:
+        if len(scenario.rules) != len(self.rules):
+            self.beginResetModel()
+            self.rules = scenario.rules
+            self.endResetModel()
+        else:
+            self.rules = scenario.rules
+            if self.rules:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.rules) - 1, len(self.HEADERS) - 1))
+
+    def set_results(self, results) -> None:
+        problems = {i: m for i, m in results.invalid_rules}
+        notes: dict[int, str] = {}
+        for i, m in results.rule_notes:
+            notes[i] = (notes[i] + "\n" + m) if i in notes else m
+        if problems != self.problems or notes != self.notes:
+            self.problems, self.notes = problems, notes
+            if self.rules:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.rules) - 1, 0))
+
+    def items(self) -> list:
+        return self.rules
+
+    def _year_text(self, year) -> str:
+        if year is None:
+            return ""
+        P = self.session.prepared
+        return P.label(year) if P is not None else f"FY{year}"
+
+    def data(self, index, role=DISPLAY):
+        if not index.isValid() or index.row() >= len(self.rules):
+            return None
+        r, c = index.row(), index.column()
+        rule = self.rules[r]
+        if role in (DISPLAY, Qt.ItemDataRole.EditRole):
+            if c == 0:
+                return str(r + 1)
+            if c == 1:
+                return rule.label
+            if c == 2:
+                return rule.target.describe()
+            if c == 3:
+                return rule.kind
+            if c == 4:
+                if role == Qt.ItemDataRole.EditRole:
+                    return rule.value
+                return (f"{rule.value:+g}%" if rule.kind == "percent" else
+                        fmt.signed_money(rule.value) if rule.kind == "amount" else f"{rule.value:+g} FTE")
+            if c == 5:
+                return self._year_text(rule.start) if role == DISPLAY or rule.start else ""
+            if c == 6:
+                return self._year_text(rule.end) if role == DISPLAY or rule.end else ""
+        if role == Qt.ItemDataRole.DecorationRole and c == 0:
+            if r in self.problems:
+                return self.warn_icon
+            if r in self.notes:
+                return self.note_icon
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if r in self.problems:
+                return "Invalid, skipped: " + self.problems[r]
+            if r in self.notes:
+                return self.notes[r]
+            return f"{rule.label}: {rule.kind} {rule.value:g} on {rule.target.describe()}"
+        if role == Qt.ItemDataRole.ForegroundRole and r in self.problems:
+            return QBrush(RED)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return RIGHT if c == 4 else LEFT
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() in self.EDITABLE:
+            f |= Qt.ItemFlag.ItemIsEditable
+        return f
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
+            return False
+        r, c = index.row(), index.column()
+        rule = self.rules[r]
+        try:
+            if c == 1:
+                new = Rule(str(value), rule.target, rule.kind, rule.value, rule.start, rule.end)
+            elif c == 4:
+                v = float(str(value).replace("$", "").replace(",", "").replace("%", "").strip())
+                if not math.isfinite(v):
+                    return False
+                new = rule.with_value(v)
+            else:
+                text = "" if value is None else str(value).strip()
+                year = None if not text else parse_fiscal_year(text)
+                if text and year is None:
+                    return False
+                start, end = (year, rule.end) if c == 5 else (rule.start, year)
+                if start is not None and end is not None and start > end:
+                    return False
+                new = rule.with_years(start, end)
+        except (TypeError, ValueError):
+            return False
+        if new == rule:
+            return True
+        scenario = self.session.scenario.replace_rule(r, new)
+        self.session.edit_scenario(scenario, f"Edit rule {r + 1} ({self.HEADERS[c].lower()})")
+        return True
