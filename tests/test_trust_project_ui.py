@@ -122,7 +122,7 @@ def test_first_edit_autosaves_to_an_untitled_project(qtbot, sample, tmp_path, kc
     assert "Added rule 'Keep me'" in edits[1][1] and rid in edits[1][1]
     assert edits[2][1] == "Created scenario 'Second' (0 rules, 0 funded requests)"
     assert rid in edits[3][1]
-    from ui.project.controller import last_project_file
+    from ui.project.recent import last_project_file
     assert last_project_file() is None  # the untitled file is not "the last project"
     c.shutdown()
 
@@ -186,7 +186,7 @@ def test_close_untitled_asks_cancel_keeps_save_saves(qtbot, sample, tmp_path, kc
     with Project.open(named, read_only=True) as saved:  # … into the named one, with everything
         assert saved.scenarios == expected and saved.narratives() == {rid: narrative.to_dict()}
         assert saved.recovered is None
-    from ui.project.controller import last_project_file
+    from ui.project.recent import last_project_file
     assert last_project_file() == str(named.resolve())
 
 
