@@ -256,7 +256,7 @@ def test_opening_workbooks_over_an_untitled_session_asks(qtbot, sample, tmp_path
 
 
 def test_untitled_session_survives_a_kill_and_is_recovered(qtbot, sample, tmp_path, kcplanner_data_dir):
-    from ui.project.untitled import start_app
+    from ui.project.startup import start_app
 
     files = sample[0]
     qsettings = tmp_path / "child_settings"
@@ -303,7 +303,7 @@ def test_untitled_session_survives_a_kill_and_is_recovered(qtbot, sample, tmp_pa
 
 
 def test_not_now_keeps_the_untitled_file_and_discard_deletes_it(qtbot, sample, tmp_path, kcplanner_data_dir):
-    from ui.project.untitled import start_app
+    from ui.project.startup import start_app
 
     w, c = make_window(qtbot, sample)
     rid, _narrative = edit_everything(w)
