@@ -122,7 +122,7 @@ def test_first_edit_autosaves_to_an_untitled_project(qtbot, sample, tmp_path, kc
     assert "Added rule 'Keep me'" in edits[1][1] and rid in edits[1][1]
     assert edits[2][1] == "Created scenario 'Second' (0 rules, 0 funded requests)"
     assert rid in edits[3][1]
-    from ui.project.controller import last_project_file
+    from ui.project.recent import last_project_file
     assert last_project_file() is None  # the untitled file is not "the last project"
     c.shutdown()
 
@@ -186,7 +186,7 @@ def test_close_untitled_asks_cancel_keeps_save_saves(qtbot, sample, tmp_path, kc
     with Project.open(named, read_only=True) as saved:  # … into the named one, with everything
         assert saved.scenarios == expected and saved.narratives() == {rid: narrative.to_dict()}
         assert saved.recovered is None
-    from ui.project.controller import last_project_file
+    from ui.project.recent import last_project_file
     assert last_project_file() == str(named.resolve())
 
 
@@ -256,7 +256,7 @@ def test_opening_workbooks_over_an_untitled_session_asks(qtbot, sample, tmp_path
 
 
 def test_untitled_session_survives_a_kill_and_is_recovered(qtbot, sample, tmp_path, kcplanner_data_dir):
-    from ui.project.untitled import start_app
+    from ui.project.startup import start_app
 
     files = sample[0]
     qsettings = tmp_path / "child_settings"
@@ -303,7 +303,7 @@ def test_untitled_session_survives_a_kill_and_is_recovered(qtbot, sample, tmp_pa
 
 
 def test_not_now_keeps_the_untitled_file_and_discard_deletes_it(qtbot, sample, tmp_path, kcplanner_data_dir):
-    from ui.project.untitled import start_app
+    from ui.project.startup import start_app
 
     w, c = make_window(qtbot, sample)
     rid, _narrative = edit_everything(w)

@@ -215,7 +215,8 @@ def test_simulated_crash_is_recovered_and_said(qtbot, loaded, tmp_path):
 
 
 def test_reopen_last_project_at_start(qtbot, loaded, tmp_path):
-    from ui.project.controller import last_project_file, reopen_last_project
+    from ui.project.controller import reopen_last_project
+    from ui.project.recent import last_project_file
 
     w = loaded
     assert reopen_last_project(w) is False  # nothing remembered yet
@@ -512,7 +513,7 @@ def test_close_with_unsaved_changes_asks_save_dont_save_cancel(qtbot, loaded, tm
 
 
 def test_opening_workbooks_detaches_the_project(qtbot, loaded, tmp_path, sample):
-    from ui.project.controller import last_project_file
+    from ui.project.recent import last_project_file
 
     w, s = loaded, loaded.session
     c = w.project_controller

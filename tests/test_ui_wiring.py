@@ -64,7 +64,7 @@ def test_ctrl_s_saves_the_project_and_scenario_files_have_no_shortcut(qtbot, loa
     assert c.save_action in w.toolbar.actions()
     # no project yet: Save Project makes one (asks for the file name, like an untitled document)
     target = tmp_path / "city.kcplan"
-    monkeypatch.setattr("ui.project.controller.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr("ui.project.files.QFileDialog.getSaveFileName", lambda *a, **k: (str(target), ""))
     assert c.save_action.isEnabled()
     with qtbot.waitSignal(c.opened, timeout=30_000):
         c.save_action.trigger()

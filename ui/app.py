@@ -38,7 +38,7 @@ def run_app(argv: list[str] | None = None) -> int:
     clean_last_folder()
     from .mainwindow import MainWindow
 
-    from .project.untitled import start_app
+    from .project.startup import start_app
 
     window = MainWindow()  # builds the Requests panel and installs the project support
     window.show()

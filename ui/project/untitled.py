@@ -7,7 +7,7 @@ tmp_path), through the same autosave journal as any project.  Closing asks Save 
 the analyst names) / Don't Save (the untitled file is deleted) / Cancel.  If kcplanner dies, the
 next start finds the untitled file (no running kcplanner holds its lock) and offers to recover it.
 
-    start_app(window)                    # ui/app.py: recover an untitled session, else the usual start
+    start_app(window)                    # ui/project/startup.py (from ui/app.py): recover one, else the usual start
     start_untitled(controller)           # the controller, on the first edit with no project
 """
 
@@ -24,6 +24,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from kcplanner.project import Project, ProjectError
 from kcplanner.project.lock import holder, lock_path
+
+from .recent import remember_project_file
 
 ENV_DATA_DIR = "KCPLANNER_DATA_DIR"
 SUBFOLDER = "untitled"
@@ -234,7 +236,6 @@ def ask_without_file(c, then: Callable[[str], None]) -> None:
             c._failed("Could not save the project", exc)
             then("cancel")
             return
-        from .controller import remember_project_file
         remember_project_file(path)
         then("none")
     if c.confirm_unsaved is not None:
@@ -266,42 +267,7 @@ def save_untitled_as(c) -> bool:
     except ProjectError as exc:
         c._failed("Could not save the project", exc)
         return False
-    from .controller import remember_project_file
     remember_project_file(p.path)
     c._update_actions()
     c.status(f"Saved the project as {p.path}", 10000)
     return True
-
-
-def start_app(window, normal_start: Callable[[], None] | None = None) -> None:
-    """At start: offer to recover each untitled session left behind (newest first), then the usual
-    start (the last project, else the last workbooks or the sample) unless one was recovered."""
-    from .controller import install_project_support, reopen_last_project
-
-    c = install_project_support(window)
-
-    def usual():
-        if normal_start is not None:
-            normal_start()
-        elif not reopen_last_project(window):
-            window.open_initial()
-    pending = recoverable_untitled()
-
-    def next_one():
-        if not pending:
-            usual()
-            return
-        path = pending.pop(0)
-        box, roles = recover_box(window, path)
-
-        def answered(button):
-            role = roles.get(button, "later")
-            if role == "recover":
-                c.open_project(path, on_failure=usual)
-            elif role == "discard":
-                discard_untitled(path)
-                next_one()
-            else:
-                usual()
-        c._show_box(box, answered)
-    next_one()
