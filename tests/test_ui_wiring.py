@@ -220,7 +220,7 @@ def test_open_with_mapping_reads_a_csv_with_a_saved_mapping(qtbot, window, monke
 
     assert needs_mapping(BOSTON)
     answers = iter([([str(BOSTON)], ""), ([str(ROOT / "resources" / "mappings" / "boston-operating.json")], "")])
-    monkeypatch.setattr("ui.mainwindow.QFileDialog.getOpenFileNames", lambda *a, **k: next(answers))
+    monkeypatch.setattr("ui.workbooks.controller.QFileDialog.getOpenFileNames", lambda *a, **k: next(answers))
 
     def no_dialog(*_a, **_k):
         raise AssertionError("a saved mapping applies: no mapping dialog")

@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     from kcplanner.scenario import Rule, Target
 
     from .app import make_app
-    from .mainwindow import SAMPLE_DIR, MainWindow
+    from .mainwindow import MainWindow
+    from .workbooks.controller import SAMPLE_DIR
 
     app = make_app(["kcplanner"])
     sample = SAMPLE_DIR

@@ -106,15 +106,16 @@ def choose_mappings(window, paths, force_dialog: dict | None = None) -> list[Map
     return out
 
 
-def ask_and_load(window, project, paths, base=()) -> None:
-    """Choose the mappings for `paths`, then load `project` with them (and `base`)."""
+def ask_and_load(loader, project, paths, base=()) -> None:
+    """Choose the mappings for `paths`, then load `project` with them (and `base`); `loader`: the
+    window's workbook loading (ui/workbooks/controller.py)."""
     from ..common.workers import LoadTask
 
-    chosen = choose_mappings(window, paths)
+    chosen = choose_mappings(loader.window, paths)
     if chosen is None:
-        window.loadFinished.emit(False)
+        loader.loadFinished.emit(False)
         return
-    window._start_now(LoadTask(project=project, mappings=list(base) + chosen))
+    loader._start_now(LoadTask(project=project, mappings=list(base) + chosen))
 
 
 def _mine(mappings) -> list[tuple[Mapping, str, Mapping, bool]]:
@@ -137,9 +138,9 @@ def load_succeeded(window, mappings) -> None:
                         "before (File > Recent > Clear the list forgets it)", 20000)
 
 
-def load_failed(window, outcome, report_dialog) -> None:
+def load_failed(loader, outcome, report_dialog) -> None:
     """The load failed: when the report names a mapped file, the dialog reopens (after the report is
-    closed) with the mapping the user chose for it."""
+    closed) with the mapping the user chose for it; `loader`: the window's workbook loading."""
     mine = _mine(outcome.mappings)
     names = {p.file for p in outcome.report.errors} | {Path(p.file).name for p in outcome.report.errors if p.file}
     retry = {path: chosen for _used, path, chosen, _r in mine if Path(path).name in names or path in names}
@@ -150,10 +151,10 @@ def load_failed(window, outcome, report_dialog) -> None:
     def reopen(_result=None) -> None:
         from ..common.workers import LoadTask
 
-        if window.loading:  # the user opened something else meanwhile
+        if loader.loading:  # the user opened something else meanwhile
             return
-        chosen = choose_mappings(window, list(retry), force_dialog=retry)
+        chosen = choose_mappings(loader.window, list(retry), force_dialog=retry)
         if chosen is not None:
-            window._start_now(LoadTask(project=outcome.project, mappings=base + chosen))
+            loader._start_now(LoadTask(project=outcome.project, mappings=base + chosen))
 
     report_dialog.finished.connect(reopen)

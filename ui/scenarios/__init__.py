@@ -1,1 +1,1 @@
-"""Scenarios: the scenario list and the side-by-side compare."""
+"""Scenarios: the scenario list, the side-by-side compare, and scenario files (.json)."""

@@ -1,0 +1,1 @@
+"""Exports from the window on a worker thread: scenario workbook, comparison, write back."""

@@ -1,0 +1,103 @@
+"""The main window's features, declared in one list read top to bottom (the way napari's or Spyder's
+plugins are declared): what each one installs, the tab its panel goes in, the menu and toolbar slots
+its actions fill, and the names the window answers from it.
+
+`MainWindow` (ui/mainwindow.py) builds the skeleton (tabs, docks, toolbar, menus with their slots)
+and iterates `FEATURES`: the panels first, in tab order (they are the session's first listeners),
+then the others in order once the skeleton is there.  A new feature is a new entry here; nothing
+else patches the window.
+
+Menu slots: "File/open", "File/scenario", "File/export", "File/report" (the File menu's sections,
+Quit last) and "Scenario/files" (after the scenario list's commands).  A toolbar entry goes at the
+start of the toolbar, before Undo/Redo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from PySide6.QtWidgets import QStyle
+
+from .allocations.view import AllocationPanel
+from .exports.controller import ExportsController
+from .funds.view import FundsPanel
+from .kpis.view import KpiPanel
+from .lineitems.view import LineItemsPanel
+from .overview.view import OverviewPanel
+from .project.controller import install_project_support
+from .requests.view import RequestsPanel, add_requests_menu
+from .rules.view import RulesPanel
+from .scenarios.files import ScenarioFiles
+from .scenarios.view import ComparePanel
+from .workbooks.controller import WorkbooksController
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One feature of the main window; the window keeps what `install(window)` returns as `window.<name>`."""
+
+    name: str
+    install: Callable[[Any], Any]  # install(window) -> the feature's panel or controller
+    tab: str = ""  # the panel's tab title ("" for a feature without a tab)
+    menus: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (menu slot, attribute names of its actions/submenus)
+    toolbar: tuple[str, ...] = ()  # attribute names of its actions at the start of the toolbar
+    exposes: tuple[str, ...] = ()  # `window.<name>` is answered by the installed object (its public face)
+
+
+def kpi_panel(window) -> KpiPanel:
+    """The KPIs tab; a click on a card opens the KPI's detail window (`MainWindow.show_kpi`)."""
+    panel = KpiPanel(window.session)
+    panel.kpiClicked.connect(window.show_kpi)
+    return panel
+
+
+def requests_menu(window):
+    """The Requests menu: the Requests panel's actions (ui/requests/view.py)."""
+    menu = window.menu("Requests")
+    add_requests_menu(window, window.requests, menu)
+    return menu
+
+
+def project_support(window):
+    """The project file: File > New/Open/Save Project…, the History tab, the info bar above the tabs,
+    autosave (ui/project/controller.py); its Save goes in the toolbar."""
+    controller = install_project_support(window)
+    controller.save_action.setIcon(window.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
+    return controller
+
+
+FEATURES: tuple[Feature, ...] = (
+    # the tabs, left to right (View > Ctrl+1 … Ctrl+8)
+    Feature("overview", lambda w: OverviewPanel(w.session), tab="Overview"),
+    Feature("allocations", lambda w: AllocationPanel(w.session), tab="Allocations"),
+    Feature("kpis", kpi_panel, tab="KPIs"),
+    Feature("funds", lambda w: FundsPanel(w.session), tab="Funds"),
+    Feature("line_items", lambda w: LineItemsPanel(w.session), tab="Line items"),
+    Feature("requests", lambda w: RequestsPanel(w.session, w), tab="Requests"),
+    Feature("rules", lambda w: RulesPanel(w.session), tab="Rules"),
+    Feature("compare", lambda w: ComparePanel(w.session), tab="Compare"),
+    # then, once the skeleton is built
+    Feature("requests_menu", requests_menu),
+    Feature("workbooks", WorkbooksController,
+            menus=(("File/open", ("open_action", "open_folder_action", "open_mapped_action", "recent_menu",
+                                  "sample_action")),
+                   ("File/report", ("report_action",))),
+            toolbar=("open_action",),
+            exposes=("loadFinished", "open_initial", "open_sample", "open_dialog", "open_folder", "open_project",
+                     "open_paths", "open_with_mapping", "show_report", "loading", "task", "progress",
+                     "report_dialog", "recent_menu", "open_action", "_fill_recent")),
+    Feature("scenario_files", ScenarioFiles,  # after workbooks: a new load forgets the scenarios' files
+            menus=(("File/scenario", ("open_scenario_action",)),
+                   ("Scenario/files", ("save_action", "save_scenario_as_action"))),
+            exposes=("open_scenario", "save_scenario", "save_scenario_as", "scenario_paths", "save_action",
+                     "save_scenario_as_action")),
+    Feature("exports", ExportsController,
+            menus=(("File/export", ("export_scenario_action", "export_comparison_action", "write_back_action")),),
+            exposes=("exportFinished", "export_scenario", "export_scenario_dialog", "export_comparison",
+                     "export_comparison_dialog", "write_back", "write_back_dialog", "department_workbooks",
+                     "export_task", "export_progress", "export_box", "export_scenario_action",
+                     "export_comparison_action", "write_back_action")),
+    # last: its shortcuts are chosen among those the others left free
+    Feature("project_controller", project_support, toolbar=("save_action",)),
+)
