@@ -21,6 +21,7 @@ from kcplanner.engine import Prepared, Results, evaluate
 from kcplanner.report import ValidationReport
 from kcplanner.scenario import EMPTY_SCENARIO, Scenario
 
+from .common.edits import unique_name
 from .common.settings import Project
 
 
@@ -222,6 +223,14 @@ class Session(QObject):
 
     def set_scenarios(self, scenarios, current: int, text: str) -> None:
         self.push(State(tuple(scenarios), max(0, min(current, len(scenarios) - 1))), text)
+
+    def add_scenario(self, scenario: Scenario, text: str) -> Scenario:
+        """Append `scenario`, renamed to be unique, and make it current: one undo step.
+        (New, Duplicate, Open scenario and the optimizer's proposal all add scenarios this way.)"""
+        scenario = scenario.rename(unique_name(scenario.name, [s.name for s in self.state.scenarios]))
+        scenarios = list(self.state.scenarios) + [scenario]
+        self.set_scenarios(scenarios, len(scenarios) - 1, text)
+        return scenario
 
     def select_scenario(self, index: int) -> None:
         """Switching the current scenario is a view change, not an edit: no undo step."""

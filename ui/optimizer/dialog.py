@@ -26,7 +26,6 @@ from kcplanner.requests import request_records
 from ..common import fmt
 from ..common.models import SORT_ROLE, TableModel
 from ..common.models import name_key as _key
-from ..requests.commands import add_scenario
 from .models import BoundsModel, LockModel
 from .worker import OptimizeTask
 
@@ -361,7 +360,7 @@ class OptimizerDialog(QDialog):
             return None
         name = self.name.text().strip() or f"{self.result.base_scenario.name} (optimized)"
         scenario = self.result.to_scenario(name)
-        add_scenario(self.session, scenario, f"Accept optimizer proposal '{name}'")
+        self.session.add_scenario(scenario, f"Accept optimizer proposal '{name}'")
         self.accept()
         return self.session.scenario
 

@@ -148,15 +148,5 @@ def set_funded(session, request_id: str, funded: bool) -> None:
         session.edit_scenario(s.unfund_request(request_id), f"Unfund request {request_id}")
 
 
-def add_scenario(session, scenario: Scenario, text: str) -> None:
-    """Add a scenario (made current) as one undo step, with a unique name."""
-    from ..common.edits import unique_name
-
-    names = [s.name for s in session.scenarios]
-    scenario = scenario.rename(unique_name(scenario.name, names))
-    scenarios = list(session.scenarios) + [scenario]
-    session.set_scenarios(scenarios, len(scenarios) - 1, text)
-
-
 __all__ = ["same_structure", "replace_prepared", "DatasetCommand", "push_dataset", "create_request", "edit_request",
-           "delete_request", "copy_request", "rerank", "is_funded", "set_funded", "add_scenario", "RequestError"]
+           "delete_request", "copy_request", "rerank", "is_funded", "set_funded", "RequestError"]

@@ -62,9 +62,8 @@ class ScenarioFiles(QObject):
             QMessageBox.warning(self.window, "Could not open the scenario", str(exc))
             return
         names = [s.name for s in self.session.scenarios]
-        scenario = scenario.rename(unique_name(scenario.name, names))
-        scenarios = list(self.session.scenarios) + [scenario]
-        self.session.set_scenarios(scenarios, len(scenarios) - 1, f"Open scenario '{scenario.name}'")
+        scenario = scenario.rename(unique_name(scenario.name, names))  # the undo text names it as added
+        self.session.add_scenario(scenario, f"Open scenario '{scenario.name}'")
         if Path(path).suffix.lower() == ".json":  # Save scenario writes .json: never over a workbook
             self.scenario_paths[scenario.name] = path
         self.session.flush()

@@ -18,7 +18,6 @@ from kcplanner.scenario import EMPTY_SCENARIO, Scenario
 
 from ..common import charts, fmt
 from ..common.charts import X
-from ..common.edits import unique_name
 from ..common.models import SORT_ROLE, TableModel, change_brush
 from .models import ScenarioListModel
 
@@ -67,19 +66,12 @@ class ScenarioList(QWidget):
             self.view.selectionModel().blockSignals(False)
             self.view.viewport().update()
 
-    def _names(self) -> list[str]:
-        return [s.name for s in self.session.scenarios]
-
     def new(self) -> None:
-        scenarios = list(self.session.scenarios)
-        scenarios.append(Scenario(unique_name(f"Scenario {len(scenarios) + 1}", self._names())))
-        self.session.set_scenarios(scenarios, len(scenarios) - 1, "New scenario")
+        self.session.add_scenario(Scenario(f"Scenario {len(self.session.scenarios) + 1}"), "New scenario")
 
     def duplicate(self) -> None:
         s = self.session.scenario
-        scenarios = list(self.session.scenarios)
-        scenarios.append(s.rename(unique_name(f"{s.name} copy", self._names())))
-        self.session.set_scenarios(scenarios, len(scenarios) - 1, f"Duplicate '{s.name}'")
+        self.session.add_scenario(s.rename(f"{s.name} copy"), f"Duplicate '{s.name}'")
 
     def rename(self) -> None:
         self.view.edit(self.model.index(self.session.state.current))
