@@ -13,39 +13,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from kcplanner.justification import JustificationNarrative
 from kcplanner.project import Project
 from kcplanner.project.lock import ProjectLock, lock_path
 from kcplanner.scenario import Rule, Scenario, Target, scenario_from_dict
+from tests.conftest_ui import ui_settings  # noqa: F401 - QSettings in a temporary folder
 from tests.test_project import simulate_crash
+from tests.test_ui_project import sample  # noqa: F401 - the small city, read once per module
 from ui.common import settings as st
 
-LINES = 800
 CHILD = Path(__file__).with_name("untitled_child.py")
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path):
-    folder = tmp_path / "qsettings"
-    folder.mkdir(exist_ok=True)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
-    yield folder
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    from kcplanner.engine import prepare
-    from kcplanner.readers import read_dataset
-    from kcplanner.sample import write_sample
-
-    folder = tmp_path_factory.mktemp("trust_sample")
-    files = write_sample(folder, lines=LINES)
-    result = read_dataset(files.plan, files.budgets)
-    assert result.dataset is not None, result.report.to_text()
-    return files, result, prepare(result.dataset)
 
 
 def make_window(qtbot, sample=None):

@@ -10,7 +10,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from kcplanner.engine import evaluate, prepare
@@ -19,18 +18,12 @@ from kcplanner.scenario import Rule, Scenario, Target
 from tests.test_project import assert_same_results, simulate_crash
 from ui.common import settings as st
 
+from tests.conftest_ui import ui_settings  # noqa: F401 - QSettings in a temporary folder
+
 LINES = 1500
 
 
 # -- fixtures -------------------------------------------------------------------------------------------
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path):
-    folder = tmp_path / "qsettings"
-    folder.mkdir(exist_ok=True)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
-    yield folder
-
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):

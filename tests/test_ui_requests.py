@@ -17,7 +17,8 @@ from kcplanner.scenario import Scenario
 from tests.conftest_ui import *  # noqa: F401,F403 - fixtures
 from ui.requests.builder import compare_expectation, format_expectation, parse_expectation
 from ui.optimizer.models import BoundsModel, LockModel
-from ui.requests.view import RequestsModel, install_requests
+from ui.requests.table import RequestsModel
+from ui.requests.view import install_requests
 from ui.requests.commands import edit_request, same_structure
 
 
@@ -408,7 +409,7 @@ def test_renaming_a_funded_request_renames_it_in_every_scenario(app_window):
 
 def test_export_keeps_a_dotted_department_name_whole(app_window, tmp_path):
     """"St. Services" must give "St. Services justification.xlsx", not "St.xlsx" (suffix swapped)."""
-    from ui.requests.view import JustificationExportTask
+    from ui.requests.export import JustificationExportTask
 
     w, _panel = app_window
     s = w.session

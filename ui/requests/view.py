@@ -16,9 +16,7 @@ edits, the selected request's projected effect, justifications, "Fund the best s
 
 from __future__ import annotations
 
-from .export import JustificationExportTask  # noqa: F401 - tests import it from here
 from .panel import RequestsPanel
-from .table import RequestsModel  # noqa: F401 - tests import it from here
 
 
 def install_requests(main_window) -> RequestsPanel:
@@ -76,4 +74,4 @@ def add_requests_menu(main_window, panel: RequestsPanel, m) -> None:
     main_window.requests_panel = panel
 
 
-__all__ = ["install_requests", "add_requests_menu", "RequestsPanel", "RequestsModel", "JustificationExportTask"]
+__all__ = ["install_requests", "add_requests_menu", "RequestsPanel"]
