@@ -288,3 +288,41 @@ def test_a_remembered_mapping_applies_only_while_it_still_fits(export):
     gone = m.copy()
     gone.columns["program"] = "Program Name"
     assert not mapping_fits(export, gone)  # a column it names is not in the file
+
+
+def test_open_with_mapping_asks_about_a_running_total_before_loading(qtbot, window, export, tmp_path, monkeypatch):
+    """File > Open with mapping… with a saved mapping that reads the running total: the same question
+    as the dialog's; Cancel loads nothing, Yes loads what was asked about."""
+    from kcplanner.readers import suggest_mapping
+    from kcplanner.readers.mapping import save_mapping
+
+    before = sha(export)
+    wrong = suggest_mapping(export).copy()
+    wrong.amount = "Running Total"
+    saved = tmp_path / "wrong.mapping.json"
+    save_mapping(wrong, saved)
+
+    def pick_files():
+        answers = iter([([str(export)], ""), ([str(saved)], "")])
+        monkeypatch.setattr("ui.workbooks.controller.QFileDialog.getOpenFileNames", lambda *a, **k: next(answers))
+
+    boxes = Boxes(monkeypatch, QMessageBox.StandardButton.Cancel)
+    pick_files()
+    window.open_with_mapping()
+    assert len(boxes.shown) == 1
+    title, text = boxes.shown[0]
+    assert title == "Check the amounts before loading"
+    assert "'Running Total' does not look like an amount" in text and export.name in text
+    assert window.task is None and not window.session.loaded  # cancelled: nothing loads
+
+    boxes.answer = QMessageBox.StandardButton.Yes
+    pick_files()
+    with qtbot.waitSignal(window.loadFinished, timeout=60_000) as blocker:
+        window.open_with_mapping()
+        qtbot.waitUntil(lambda: window.report_dialog is not None or not window.loading, timeout=60_000)
+        if window.report_dialog is not None and window.report_dialog.isVisible():
+            window.report_dialog.accept()
+    assert blocker.args == [True] and len(boxes.shown) == 2
+    loaded = math.fsum(window.session.dataset.budget.amounts.sum(axis=1))
+    assert loaded == pytest.approx(_sum(export, "Running Total"))  # the user said yes to what was shown
+    assert sha(export) == before

@@ -9,6 +9,9 @@ For each such file (File > Open, a recent project, drag and drop):
    columns changed, or the last load with it failed), else with the suggestion; it compares the
    chosen total with the budget loaded in the window now (a total ten times larger is questioned).
 
+File > Open with mapping… (saved mapping files chosen by hand) asks the same question about the totals
+(`confirm_totals`) before it loads.
+
 Every mapping chosen is remembered at once as *tried*; when the load succeeds it is remembered as
 *loaded* (the next opening applies it without asking). When the load fails on the mapped file, the
 dialog reopens after the validation report is closed, with the user's mapping, never a fresh
@@ -20,6 +23,8 @@ from __future__ import annotations
 import dataclasses
 import glob
 from pathlib import Path
+
+from PySide6.QtWidgets import QMessageBox
 
 from kcplanner.readers.amount_checks import amount_candidates, total_warning
 from kcplanner.readers.mapping import Mapping, MappingError, mapping_from_dict
@@ -46,22 +51,49 @@ def mapping_fits(path, m: Mapping, previous: float | None = None) -> bool:
     """True when the file still has the sheet and every column the mapping names (in its header row), and
     its amount columns' totals raise no question (`total_warning`: a running total, 10x every other
     candidate, 10x `previous`, the budget loaded now)."""
+    fits, question = _check(path, m, previous)
+    return fits and question is None
+
+
+def total_question(path, m: Mapping, previous: float | None = None) -> str | None:
+    """The question the amount totals of `path` read with `m` raise (as the dialog would ask it), or None
+    (also when the file does not fit `m` at all: the load reports that, cell by cell)."""
+    return _check(path, m, previous)[1]
+
+
+def _check(path, m: Mapping, previous: float | None) -> tuple[bool, str | None]:
+    """(the file has the mapping's sheet and columns, the total question or None)."""
     try:
         sheet, _ = open_sheet(path, m.sheet)
     except (UnreadableFile, OSError, ValueError):
-        return False
+        return False, None
     grid = sheet.grid()
     rows = [m.header_row - 1] if m.header_row else range(min(20, grid.shape[0]))
     need = referenced_columns(m)
     at = next((r for r in rows if 0 <= r < grid.shape[0] and need <= {header_text(h) for h in grid[r]}), None)
     if at is None:
-        return False
+        return False, None
     if m.table == "kpis":
-        return True
+        return True, None
     chosen = [m.amount] if m.amount else list(m.amounts)
     cands = amount_candidates(grid, at + 1)
     largest = max((abs(c.total) for c in cands if c.column in chosen), default=None)
-    return total_warning(chosen, cands, largest, previous) is None
+    return True, total_warning(chosen, cands, largest, previous)
+
+
+def confirm_totals(window, paths, mappings) -> bool:
+    """File > Open with mapping…: the same 10x question the dialog asks, for each file and each chosen
+    mapping that applies to it; True when there is none or the user loads anyway."""
+    previous = previous_total(getattr(window.session, "dataset", None))
+    questions = [f"{Path(p).name} read with '{m.name or 'the mapping'}': {q}"
+                 for p in paths for m in mappings if m.matches(p)
+                 for q in [total_question(p, m, previous)] if q]
+    if not questions:
+        return True
+    answer = QMessageBox.warning(window, "Check the amounts before loading", "\n\n".join(questions)
+                                 + "\n\nLoad anyway?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                 QMessageBox.StandardButton.Cancel)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def remembered(path) -> tuple[Mapping | None, bool]:

@@ -134,6 +134,8 @@ class WorkbooksController(QObject):
         except MappingError as exc:
             QMessageBox.warning(self.window, "Could not read the mapping", str(exc))
             return
+        if not mapping_flow.confirm_totals(self.window, files, mappings):  # the dialog's 10x question
+            return
         self.open_paths(files, mappings=mappings)
 
     def _ask_mappings(self, task: LoadTask, project: Project, paths: list) -> None:
