@@ -41,6 +41,11 @@ FUND_COLUMNS = ["fund", "fund_name", "beginning_balance", "reserve_floor", "rese
 POSITION_COLUMNS = ["department", "program", "position", "fte", "cost_per_fte"]
 REQUEST_COLUMNS = ["request_id", "department", "program", "fund", "title", "type", "account_class",
                    "recurring", "fte", "justification", "kpi_id", "rank"]
+#: A period as the fiscal months it covers (kcplanner.periods): quarter q = months 3q-2..3q, a year 1..12.
+PERIOD_COLUMNS = ["fiscal_year", "first_month", "last_month", "period_kind"]
+ACTUAL_COLUMNS = ["fund", "department", "program", "account", "account_class"] + PERIOD_COLUMNS + ["amount"]
+REVENUE_ACTUAL_COLUMNS = ["fund", "source"] + PERIOD_COLUMNS + ["amount"]
+KPI_ACTUAL_COLUMNS = ["kpi_id"] + PERIOD_COLUMNS + ["value"]
 
 #: Which categorical vocabulary each name column belongs to.
 VOCABULARY = {
@@ -68,6 +73,10 @@ class PlanSettings:
     first_plan_year: int | None = None
     fiscal_year_start_month: int = 5
     default_cost_per_fte: float | None = None
+    #: the quarterly review's flags (SPEC): fractions of the budget
+    overspend_tolerance: float = 0.005
+    underspend_tolerance: float = 0.05
+    revenue_tolerance: float = 0.01
 
     @property
     def calendar(self) -> FiscalCalendar:
@@ -92,6 +101,8 @@ class Plan:
       `fiscal.REVENUE_PHASES`, NaN where not given
     - assumptions: index account_class (str), one float column per fiscal year (growth fraction)
     - funds: FUND_COLUMNS; reserve ratios are fractions (NaN = no policy)
+    - kpi_actuals: KPI_ACTUAL_COLUMNS + SOURCE_COLUMNS, one row per KPI and period (the KPI Actuals
+      sheet); first_month/last_month are fiscal months 1-12, period_kind "month", "quarter" or "year"
     """
 
     settings: PlanSettings = field(default_factory=PlanSettings)
@@ -105,6 +116,7 @@ class Plan:
     revenue_amounts: pd.DataFrame = field(default_factory=lambda: amounts_frame(0))
     assumptions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(index=pd.Index([], name="account_class")))
     funds: pd.DataFrame = field(default_factory=lambda: empty_frame(FUND_COLUMNS))
+    kpi_actuals: pd.DataFrame = field(default_factory=lambda: empty_frame(KPI_ACTUAL_COLUMNS + SOURCE_COLUMNS))
 
 
 @dataclass
@@ -118,6 +130,9 @@ class Budget:
     - positions: POSITION_COLUMNS (cost_per_fte NaN where not given)
     - requests: REQUEST_COLUMNS (recurring bool, fte float, rank float) + SOURCE_COLUMNS
     - request_costs: index request_id, one float column per fiscal year (NaN = blank = 0)
+    - actuals: ACTUAL_COLUMNS + SOURCE_COLUMNS, spending in a period (not cumulative): one row per
+      source row, account_class a standard class or the city's own; periods as in kpi_actuals
+    - revenue_actuals: REVENUE_ACTUAL_COLUMNS + SOURCE_COLUMNS, collections in a period
     """
 
     line_items: pd.DataFrame = field(default_factory=lambda: empty_frame(LINE_ITEM_KEYS + SOURCE_COLUMNS))
@@ -125,6 +140,8 @@ class Budget:
     positions: pd.DataFrame = field(default_factory=lambda: empty_frame(POSITION_COLUMNS))
     requests: pd.DataFrame = field(default_factory=lambda: empty_frame(REQUEST_COLUMNS + SOURCE_COLUMNS))
     request_costs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(index=pd.Index([], name="request_id")))
+    actuals: pd.DataFrame = field(default_factory=lambda: empty_frame(ACTUAL_COLUMNS + SOURCE_COLUMNS))
+    revenue_actuals: pd.DataFrame = field(default_factory=lambda: empty_frame(REVENUE_ACTUAL_COLUMNS + SOURCE_COLUMNS))
 
 
 @dataclass
