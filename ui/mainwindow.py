@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         self.session.recalculated.connect(self._recalculated)
         self.session.datasetChanged.connect(self._dataset_changed)
         self.session.scenariosChanged.connect(self._update_title)
-        self.session.undo_stack.cleanChanged.connect(lambda _c: self._update_title())
+        self.session.undo_stack.cleanChanged.connect(self._clean_changed)  # a bound slot: gone with the window
         self._build_skeleton()
         for feature in FEATURES:
             if not feature.tab:
@@ -297,6 +297,9 @@ class MainWindow(QMainWindow):
 
     def _recalculated(self, eval_ms: float, total_ms: float) -> None:
         self.recalc_label.setText(f"Recalculated in {eval_ms:.1f} ms (views {max(total_ms - eval_ms, 0):.1f} ms)")
+
+    def _clean_changed(self, _clean: bool) -> None:
+        self._update_title()
 
     def _update_title(self) -> None:
         """`city — scenario — project.kcplan (unsaved changes) — kcplanner`.  With a project open
