@@ -203,6 +203,12 @@ def test_hot_and_cold_departments_against_their_seasonal_path(books):
         assert 0.89 < pace[d] < 0.91, (d, pace[d])
     others = pace.drop(index=list(HOT | COLD))
     assert others.between(0.96, 1.0).all(), others  # a little under budget, none flagged
+    # group by group too: SPEC's projection A ÷ s against the budget (flags at +0.5% and −5%)
+    group_ytd = a[a["fiscal_year"] == Y0].groupby(GROUP)["amount"].sum()
+    ratio = (group_ytd.reindex(budget.index) / (budget * share.reindex(budget.index))).dropna()
+    dept = ratio.index.get_level_values("department")
+    assert (ratio[dept.isin(HOT)] > 1.005).all() and (ratio[dept.isin(COLD)] < 0.95).all()
+    assert ratio[~dept.isin(HOT | COLD)].between(0.95, 1.005).all()
     cfg = sample.S.ACTUALS["pace"]
     assert set(cfg["hot"]) == HOT and set(cfg["cold"]) == COLD
     assert (a.loc[a["fiscal_year"] == Y0, "amount"] > 0).all()
