@@ -1,6 +1,6 @@
 """UI benchmark (prints figures): the live loop, opening the sample, scrolling the line items.
 
-    python benchmarks/bench_ui.py [--lines 100000] [--kpis 200] [--changes 40] [--skip-open]
+    python benchmarks/bench_ui.py [--lines 100000] [--kpis 200] [--changes 40] [--skip-open | --open-only]
 
 1. Live loop, 100,000 line items and 200 KPIs (the engine's synthetic city, tests/engine_data.py):
    time from a slider change to the charts holding the new data (slider.setValue → one evaluate →
@@ -40,12 +40,40 @@ def _wait(app, cond, timeout=600.0) -> bool:
     return False
 
 
+def _open_samples(app, tmp: Path, lines_big: int) -> None:
+    """Part 2: write the sample (20,000 lines, and `lines_big`) and time `open_paths` to a usable window."""
+    from kcplanner.sample import write_sample
+    from ui.mainwindow import MainWindow
+
+    for lines in dict.fromkeys((20_000, lines_big)):
+        folder = tmp / f"sample-{lines}"
+        t = time.perf_counter()
+        write_sample(folder, lines=lines)
+        t_write = time.perf_counter() - t
+        w = MainWindow()
+        w.resize(1600, 1000)
+        w.show()
+        app.processEvents()
+        done = []
+        w.loadFinished.connect(done.append)
+        t = time.perf_counter()
+        w.open_paths([str(folder)])
+        _wait(app, lambda: done)
+        t_open = time.perf_counter() - t
+        assert done == [True]
+        print(f"open the sample ({lines:,} lines, {len(list(folder.glob('*.xlsx')))} workbooks; written in "
+              f"{t_write:.1f} s) → usable window: {t_open:.2f} s")
+        w.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=100_000)
     ap.add_argument("--kpis", type=int, default=200)
     ap.add_argument("--changes", type=int, default=40)
     ap.add_argument("--skip-open", action="store_true", help="skip writing and opening sample workbooks")
+    ap.add_argument("--open-only", action="store_true",
+                    help="only part 2: write and open the sample (20,000 lines, and --lines when it differs)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="kcplanner-bench-ui-"))
 
@@ -62,6 +90,9 @@ def main() -> int:
 
     app = make_app(["bench"])
     print(f"== kcplanner UI benchmark ({args.lines:,} line items, {args.kpis} KPIs)")
+    if args.open_only:
+        _open_samples(app, tmp, args.lines)
+        return 0
 
     # -- 1. the live loop --------------------------------------------------------------------------
     t = time.perf_counter()
@@ -156,27 +187,7 @@ def main() -> int:
 
     # -- 2. opening the sample ---------------------------------------------------------------------------
     if not args.skip_open:
-        from kcplanner.sample import write_sample
-
-        for lines in (20_000, args.lines):
-            folder = tmp / f"sample-{lines}"
-            t = time.perf_counter()
-            write_sample(folder, lines=lines)
-            t_write = time.perf_counter() - t
-            w = MainWindow()
-            w.resize(1600, 1000)
-            w.show()
-            app.processEvents()
-            done = []
-            w.loadFinished.connect(done.append)
-            t = time.perf_counter()
-            w.open_paths([str(folder)])
-            _wait(app, lambda: done)
-            t_open = time.perf_counter() - t
-            assert done == [True]
-            print(f"open the sample ({lines:,} lines, {len(list(folder.glob('*.xlsx')))} workbooks; written in "
-                  f"{t_write:.1f} s) → usable window: {t_open:.2f} s")
-            w.close()
+        _open_samples(app, tmp, args.lines)
     return 0
 
 

@@ -108,7 +108,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="Optimized", help="the proposed scenario's name")
 
     p = sub.add_parser("sample", help="write a realistic sample city",
-                       description="Write a deterministic sample city: a plan workbook and one workbook per department.")
+                       description="Write a deterministic sample city: a plan workbook and one workbook per department, "
+                                   "with three prior years of monthly actuals and the year in execution through P06.")
     p.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     p.add_argument("--lines", type=int, default=20000, metavar="N", help="about how many line items (default 20000)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")

@@ -12,7 +12,8 @@ The package, one job a module:
 - `lines`: line items and positions, department by department;
 - `city`: the whole city's tables (`generate`) and its baseline fund projection;
 - `kpis`: KPI targets and baseline paths;
-- `xlsx`, `plan_workbook`, `department_workbook`: writing the workbooks.
+- `actuals`: monthly spending, quarterly revenue and KPI actuals (`SampleCity.actuals`);
+- `xlsx`, `plan_workbook`, `department_workbook`, `actuals_sheets`: writing the workbooks.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import names as S
+from .actuals import SampleActuals
 from .city import (DEFAULT_LINES, DEFAULT_SEED, SampleCity, baseline_expenditure, baseline_revenue,
                    fund_projection, generate)
 from .department_workbook import HEADER_STYLES, write_department
@@ -29,7 +31,7 @@ from .lines import AMOUNT_KEYS, MIN_LINES
 from .plan_workbook import write_plan
 
 __all__ = ["AMOUNT_KEYS", "DEFAULT_LINES", "DEFAULT_SEED", "HEADER_STYLES", "MIN_LINES", "PLAN_FILE", "S",
-           "SampleCity", "SampleFiles", "baseline_expenditure", "baseline_revenue", "fund_projection", "generate",
+           "SampleActuals", "SampleCity", "SampleFiles", "baseline_expenditure", "baseline_revenue", "fund_projection", "generate",
            "kpi_baseline_path", "kpi_targets", "kpis_off_target", "write_sample"]
 
 PLAN_FILE = "plan.xlsx"

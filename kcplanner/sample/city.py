@@ -6,12 +6,13 @@ Every random draw comes from one `numpy.random.Generator(PCG64(seed))` consumed 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from . import names as S
+from .actuals import SampleActuals, generate_actuals
 from .lines import department_lines, department_positions, lines_per_department
 from .names import PLAN_YEARS, Y1
 
@@ -28,6 +29,7 @@ class SampleCity:
     requests: pd.DataFrame  # with cost_<year> columns
     revenue: pd.DataFrame  # fund, source, recurring, growth (%), a2024, a2025, adopted, estimate, projected
     funds: pd.DataFrame  # fund, fund_name, beginning_balance, floor, target, ceiling (%)
+    actuals: SampleActuals | None = field(default=None)  # monthly spending, quarterly revenue, KPI actuals
 
 
 def _request_costs(base: float, profile: str) -> list[float | None]:
@@ -163,5 +165,5 @@ def generate(lines: int = DEFAULT_LINES, seed: int = DEFAULT_SEED) -> SampleCity
     funds = pd.DataFrame(
         [(f, name, balance0[f], floor, target, ceiling) for f, name, floor, target, ceiling in S.FUNDS],
         columns=["fund", "fund_name", "beginning_balance", "floor", "target", "ceiling"])
-    return SampleCity(all_lines, pos, requests, revenue, funds)
+    return SampleCity(all_lines, pos, requests, revenue, funds, generate_actuals(all_lines, revenue, seed))
 

@@ -1,4 +1,5 @@
-"""One department's budget workbook of the sample city: Line Items, Positions and Requests."""
+"""One department's budget workbook of the sample city: Line Items, Positions, Requests and Actuals
+(and, in the Finance department's workbook, the city's Revenue Actuals)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from ..atomic import atomic_path
 from . import names as S
+from .actuals_sheets import REVENUE_ACTUALS_DEPARTMENT, write_actuals, write_revenue_actuals
 from .city import SampleCity
 from .lines import AMOUNT_KEYS
 from .names import PLAN_YEARS, Y1
@@ -65,5 +67,11 @@ def write_department(path: Path, dept: S.Department, city: SampleCity) -> None:
         formats = [None] * 8 + [fm.money] * 5 + [fm.fte, fm.wrap, None, None]
         table(ws, fm, 2, headers, req.itertuples(index=False), formats,
                [14, 24, 30, 26, 44, 13, 20, 10, 13, 13, 13, 13, 13, 7, 60, 9, 6])
+
+        if city.actuals is not None:
+            spending = city.actuals.spending
+            write_actuals(wb, fm, spending[spending["department"] == dept.name])
+            if dept.name == REVENUE_ACTUALS_DEPARTMENT:
+                write_revenue_actuals(wb, fm, city.actuals.revenue)
         wb.close()
 

@@ -130,3 +130,8 @@ KPIS = [KPI(**{**k, "drivers": [(d["department"], d["program"], d["elasticity"],
 REQUESTS = [(r["department"], r["program"], r["fund"], r["title"], r["type"], r["account_class"], r["recurring"],
              r["cost"], r["profile"], r["fte"], r["justification"], r["kpi_id"])
             for r in _load("requests.json")["requests"]]
+
+# ---------------------------------------------------------------- actuals (the quarterly review)
+#: Paydays, seasonal profiles, the prior years and months of y0 in execution, and which departments
+#: and revenue sources run hot, cold or short (`kcplanner.sample.actuals` draws around them)
+ACTUALS = _load("actuals.json")

@@ -1,4 +1,5 @@
-"""The sample city's plan workbook: Settings, Goals, Objectives, KPIs, Drivers, Revenue, Assumptions, Funds."""
+"""The sample city's plan workbook: Settings, Goals, Objectives, KPIs, Drivers, Revenue, Assumptions, Funds,
+KPI Actuals."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from ..atomic import atomic_path
 from . import names as S
+from .actuals_sheets import write_kpi_actuals
 from .city import SampleCity
 from .kpis import baseline_fy, kpi_targets
 from .names import PLAN_YEARS, Y0, Y1
@@ -67,5 +69,8 @@ def write_plan(path: Path, city: SampleCity) -> None:
         table(ws, fm, 0, ["Fund", "Fund name", "Beginning balance", "Reserve floor %", "Reserve target %",
                            "Reserve ceiling %"], funds.itertuples(index=False),
                [None, None, fm.money, fm.rate, fm.rate, fm.rate], [28, 44, 18, 14, 14, 14])
+
+        if city.actuals is not None:
+            write_kpi_actuals(wb, fm, city.actuals.kpis)
         wb.close()
 
