@@ -93,7 +93,7 @@ def _side(ledger: Ledger, p: int, over: float | None, under: float, dims: list[s
     share, level = share[:, 0], level[:, 0]
     actual = ledger.M[rows, 0, :].sum(axis=1)
     budget = ledger.budget[rows]
-    early = share < TOO_EARLY
+    early = share < TOO_EARLY * (1 - REL_TOL)  # exactly 5% is not too early, whatever the rounding
     with np.errstate(divide="ignore", invalid="ignore"):
         projection = np.where(early, budget, actual / np.where(early, 1.0, share))
     variance = projection - budget
@@ -101,14 +101,15 @@ def _side(ledger: Ledger, p: int, over: float | None, under: float, dims: list[s
     level_names = np.array([LEVELS[0], middle, *LEVELS[2:]], dtype=object)
     frame = pd.DataFrame({**names, "budget": budget, "actual": actual, "share": share,
                           "share_from": level_names[level], "projection": projection, "variance": variance,
-                          "too_early": early, "flag": flags(variance, budget, projection, over, under)})
+                          "too_early": early,
+                          "flag": pd.Series(flags(variance, budget, projection, over, under), dtype=object)})
     return frame, rows
 
 
 def _sum_by(frame: pd.DataFrame, keys: list[str], over: float | None, under: float) -> pd.DataFrame:
     out = frame.groupby(keys, sort=True, dropna=False)[SUMS].sum()
-    out["flag"] = flags(out["variance"].to_numpy(), out["budget"].to_numpy(), out["projection"].to_numpy(),
-                        over, under)
+    out["flag"] = pd.Series(flags(out["variance"].to_numpy(), out["budget"].to_numpy(),
+                                  out["projection"].to_numpy(), over, under), index=out.index, dtype=object)
     return out
 
 
@@ -184,5 +185,5 @@ def _funds(r: Review, settings) -> pd.DataFrame:
                              - out["expenditure_variance"].fillna(0.0).astype(float))
     for side in ("expenditure", "revenue"):
         col = out[f"{side}_flag"].astype(object)
-        out[f"{side}_flag"] = col.where(col.notna(), None)
+        out[f"{side}_flag"] = pd.Series(np.where(col.notna(), col, None), index=out.index, dtype=object)
     return out[FUND_COLUMNS]
