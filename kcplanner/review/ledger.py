@@ -32,8 +32,9 @@ class Vocabulary:
         self.index: dict[str, int] = {}
         self.names: list[str] = []
 
-    def codes(self, column: pd.Series) -> np.ndarray:
-        """The column's codes (int64, −1 where blank), adding names not seen before."""
+    def codes(self, column: pd.Series, shift: bool = False) -> np.ndarray:
+        """The column's codes (−1 where blank; with `shift`, code + 1 as int32: 0 where blank),
+        adding names not seen before."""
         if isinstance(column.dtype, pd.CategoricalDtype):
             raw, uniques = column.cat.codes.to_numpy(), column.cat.categories.astype(object)
         else:
@@ -48,7 +49,9 @@ class Vocabulary:
                 code = self.index[key] = len(self.names)
                 self.names.append(str(u).strip())
             lut[k] = code
-        return lut[np.asarray(raw, dtype=np.int64)]
+        if shift:
+            return (lut + 1).astype(np.int32)[raw]
+        return lut[raw]
 
     def labels(self, codes: np.ndarray) -> np.ndarray:
         """Names (object array) for codes; None for −1."""
@@ -105,26 +108,29 @@ def latest(frames: list[pd.DataFrame], year: int | None) -> tuple[int | None, in
 
 
 def _combine(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
-    """One int64 key per row from per-dimension codes (−1 shifted to 0)."""
-    key = codes[0] + 1
+    """One key per row from per-dimension codes already shifted by one (0 = not given), in place."""
+    space = int(np.prod([n + 1 for n in sizes], dtype=np.float64))
+    key = codes[0].astype(np.int32 if space < 2**31 else np.int64)
     for c, n in zip(codes[1:], sizes[1:]):
-        key = key * (n + 1) + (c + 1)
+        key *= n + 1
+        key += c
     return key
 
 
 def _split(keys: np.ndarray, sizes: list[int]) -> np.ndarray:
     out = np.empty((len(keys), len(sizes)), dtype=np.int64)
-    rest = keys.copy()
+    rest = keys.astype(np.int64)
     for j in range(len(sizes) - 1, -1, -1):
         rest, out[:, j] = np.divmod(rest, sizes[j] + 1)
     return out - 1
 
 
-def _coverage(first: np.ndarray, last: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """(4,) whether the rows of each year offset cover all twelve months (from the distinct
-    (k, first, last) combinations, not row by row)."""
+def _coverage(month_counts: np.ndarray, first: np.ndarray, last: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """(4,) whether the rows of each year offset cover all twelve months: `month_counts` (4, 12)
+    counts the one-month rows; the longer periods (`first`, `last`, `k`: only those rows) are
+    taken from their distinct (k, first, last) combinations, not row by row."""
+    covered = ((month_counts > 0) * (1 << np.arange(MONTHS))).sum(axis=1)
     combos = np.flatnonzero(np.bincount((k * 12 + first - 1) * 12 + last - 1, minlength=YEARS * 144))
-    covered = np.zeros(YEARS, dtype=np.int64)
     for c in combos.tolist():
         kk, rest = divmod(c, 144)
         f, la = divmod(rest, 12)
@@ -132,51 +138,66 @@ def _coverage(first: np.ndarray, last: np.ndarray, k: np.ndarray) -> np.ndarray:
     return covered == FULL_YEAR
 
 
+def _rows(actuals: pd.DataFrame, year: int, p: int):
+    """The rows of R−3 … R (R through p): the frame, and per row idx = k·12 + last − 1 (k: year R−k)."""
+    if not len(actuals):
+        return actuals, np.zeros(0, np.int64)
+    idx = (year - _int(actuals["fiscal_year"])) * MONTHS + (_int(actuals["last_month"]) - 1)
+    keep = (idx.view(np.uint64) < YEARS * MONTHS) & ((idx - p).view(np.uint64) >= MONTHS - p)
+    if keep.all():
+        return actuals, idx
+    take = np.flatnonzero(keep)
+    return actuals.iloc[take], idx[take]
+
+
 def build_ledger(actuals: pd.DataFrame, budget_names: pd.DataFrame, budget: np.ndarray, has_budget: np.ndarray,
                  dims: list[str], parent_dim: int, year: int, p: int) -> Ledger:
     """Reduce the actual rows of R−3 … R (R through p) and the budget lines to group arrays."""
     vocab = [Vocabulary() for _ in dims]
-    b_codes = [v.codes(budget_names[d]) for v, d in zip(vocab, dims)]
-    fy = _int(actuals["fiscal_year"]) if len(actuals) else np.zeros(0, np.int64)
-    last = _int(actuals["last_month"]) if len(actuals) else np.zeros(0, np.int64)
-    k = year - fy
-    keep = (k >= 0) & (k < YEARS) & ((k > 0) | (last <= p))
-    rows = actuals
-    if not keep.all():
-        idx = np.flatnonzero(keep)
-        rows, k, last = actuals.iloc[idx], k[idx], last[idx]
-    a_codes = [v.codes(rows[d]) if len(rows) else np.zeros(0, np.int64) for v, d in zip(vocab, dims)]
-    first = _int(rows["first_month"]) if len(rows) else np.zeros(0, np.int64)
-    amount = np.nan_to_num(np.asarray(rows["amount"], dtype=np.float64)) if len(rows) else np.zeros(0)
+    b_codes = [v.codes(budget_names[d], shift=True) for v, d in zip(vocab, dims)]
+    rows, idx = _rows(actuals, year, p)
+    a_codes = [v.codes(rows[d], shift=True) if len(rows) else np.zeros(0, np.int32) for v, d in zip(vocab, dims)]
+    amount = np.asarray(rows["amount"], dtype=np.float64) if len(rows) else np.zeros(0)
+    if np.isnan(amount).any():
+        amount = np.where(np.isnan(amount), 0.0, amount)  # a blank amount counts as 0 in sums
     sizes = [len(v.names) for v in vocab]
     b_keys = _combine(b_codes, sizes)[has_budget] if len(b_codes[0]) else np.zeros(0, np.int64)
-    a_keys = _combine(a_codes, sizes)
+    a_keys = _combine(a_codes, sizes) if len(rows) else np.zeros(0, np.int64)
+    del a_codes
     space = int(np.prod([s + 1 for s in sizes], dtype=np.float64))
     if space <= DENSE_LIMIT:
         present = np.zeros(space, dtype=bool)
         present[b_keys] = True
         present[a_keys] = True
-        lut = np.cumsum(present, dtype=np.int64) - 1
+        lut = np.cumsum(present, dtype=np.int32) - 1
         group_keys = np.flatnonzero(present)
         b_gid, a_gid = lut[b_keys], lut[a_keys]
     else:
-        codes, group_keys = pd.factorize(np.concatenate([b_keys, a_keys]))
+        codes, group_keys = pd.factorize(np.concatenate([b_keys.astype(np.int64), a_keys.astype(np.int64)]))
         b_gid, a_gid = codes[:len(b_keys)], codes[len(b_keys):]
         group_keys = np.asarray(group_keys, dtype=np.int64)
     G = len(group_keys)
-    cell = (a_gid * YEARS + k) * MONTHS + (last - 1)
+    cell = a_gid.astype(np.int64)
+    cell *= YEARS * MONTHS
+    cell += idx
+    del a_gid
     M = np.bincount(cell, weights=amount, minlength=G * YEARS * MONTHS).reshape(G, YEARS, MONTHS)
-    whole_rows = np.flatnonzero((first == 1) & (last == MONTHS))
+    per_month = np.bincount(idx, minlength=YEARS * MONTHS)
+    first_all = _int(rows["first_month"]) if len(rows) else np.zeros(0, np.int64)
+    last_all = _int(rows["last_month"]) if len(rows) else np.zeros(0, np.int64)
+    longer = np.flatnonzero(first_all != last_all)                  # quarters and whole years
+    k_l, first_l, last_l = idx[longer] // MONTHS, first_all[longer], last_all[longer]
+    per_month -= np.bincount(idx[longer], minlength=YEARS * MONTHS)
+    whole_rows = longer[(first_l == 1) & (last_l == MONTHS)]
     whole = np.zeros(G * YEARS, dtype=bool)
-    whole[a_gid[whole_rows] * YEARS + k[whole_rows]] = True
-    current = k == 0
-    in_r = np.bincount(a_gid[current], minlength=G) > 0
+    whole[cell[whole_rows] // MONTHS] = True                        # (g, k) of each whole-year row
+    in_r = np.bincount(cell[idx < MONTHS] // (YEARS * MONTHS), minlength=G) > 0
     g_budget = np.bincount(b_gid, weights=np.nan_to_num(budget[has_budget]), minlength=G)
     g_has = np.bincount(b_gid, minlength=G) > 0
     group_dims = _split(group_keys, sizes)
     return Ledger(dims=group_dims, vocab=vocab, M=M, whole=whole.reshape(G, YEARS),
-                  complete=_coverage(first, last, k), budget=g_budget, has_budget=g_has, in_r=in_r,
-                  parent=group_dims[:, parent_dim], n_parent=max(sizes[parent_dim], 1))
+                  complete=_coverage(per_month.reshape(YEARS, MONTHS), first_l, last_l, k_l), budget=g_budget,
+                  has_budget=g_has, in_r=in_r, parent=group_dims[:, parent_dim], n_parent=max(sizes[parent_dim], 1))
 
 
 def level_shares(M: np.ndarray, whole: np.ndarray, complete: np.ndarray, months: np.ndarray
