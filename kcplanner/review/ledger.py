@@ -142,8 +142,13 @@ def _rows(actuals: pd.DataFrame, year: int, p: int):
     """The rows of R−3 … R (R through p): the frame, and per row idx = k·12 + last − 1 (k: year R−k)."""
     if not len(actuals):
         return actuals, np.zeros(0, np.int64)
-    idx = (year - _int(actuals["fiscal_year"])) * MONTHS + (_int(actuals["last_month"]) - 1)
-    keep = (idx.view(np.uint64) < YEARS * MONTHS) & ((idx - p).view(np.uint64) >= MONTHS - p)
+    idx = np.subtract(year, _int(actuals["fiscal_year"]))  # in place from here: no 30 MB temporaries
+    idx *= MONTHS
+    idx += _int(actuals["last_month"])
+    idx -= 1
+    keep = idx.view(np.uint64) < YEARS * MONTHS
+    if p < MONTHS:
+        keep &= (idx < p) | (idx >= MONTHS)  # R's rows after p are not seen
     if keep.all():
         return actuals, idx
     take = np.flatnonzero(keep)
@@ -239,7 +244,7 @@ def group_shares(ledger: Ledger, rows: np.ndarray, months: np.ndarray) -> tuple[
 
 
 def _sum_rows(out: np.ndarray, parent: np.ndarray, M: np.ndarray) -> None:
-    """out[parent[g]] += M[g] for every g, one bincount per (year, month) column."""
-    flat = M.reshape(len(M), -1)
-    for j in range(flat.shape[1]):  # 48 columns, not a loop over groups
-        out[:, j] = np.bincount(parent, weights=flat[:, j], minlength=out.shape[0])
+    """out[parent[g]] += M[g] for every g, in one bincount over (parent, year, month) cells."""
+    width = out.shape[1]
+    cells = (parent[:, None] * width + np.arange(width)[None, :]).reshape(-1)
+    out += np.bincount(cells, weights=M.reshape(-1), minlength=out.size).reshape(out.shape)
