@@ -28,7 +28,6 @@ def burn_up(r: Review, department: str | None = None, program: str | None = None
     budget = ledger.budget[sel]
     actual = np.cumsum(ledger.M[sel, 0, :].sum(axis=0))
     actual[r.through:] = np.nan
-    frame = r.spending.iloc[np.flatnonzero(pick)]
     return pd.DataFrame({"actual": actual, "expected": (share * budget[:, None]).sum(axis=0),
-                         "budget": float(budget.sum()), "projection": float(frame["projection"].sum())},
+                         "budget": float(budget.sum()), "projection": float(r._projection[pick].sum())},
                         index=months)

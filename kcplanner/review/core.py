@@ -63,6 +63,7 @@ class Review:
     #: the spending side's dense arrays and its reviewed rows (for burn_up)
     _ledger: Ledger | None = field(default=None, repr=False)
     _rows: np.ndarray | None = field(default=None, repr=False)
+    _projection: np.ndarray | None = field(default=None, repr=False)
 
 
 def _resolve(dataset: Dataset, fiscal_year: int | None, through) -> tuple[int | None, int | None]:
@@ -138,7 +139,7 @@ def review(dataset: Dataset, fiscal_year: int | None = None, through: int | Peri
     if spend.in_r.any():
         r.spending, r._rows = _side(spend, p, settings.overspend_tolerance, settings.underspend_tolerance,
                                     SPENDING_DIMS, "department")
-        r._ledger = spend
+        r._ledger, r._projection = spend, r.spending["projection"].to_numpy(dtype=np.float64, copy=True)
         r.departments = _sum_by(r.spending, ["department"], settings.overspend_tolerance,
                                 settings.underspend_tolerance)
         r.programs = _sum_by(r.spending, ["department", "program"], settings.overspend_tolerance,

@@ -38,7 +38,8 @@ class Vocabulary:
         if isinstance(column.dtype, pd.CategoricalDtype):
             raw, uniques = column.cat.codes.to_numpy(), column.cat.categories.astype(object)
         else:
-            raw, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
+            raw, uniques = pd.factorize(column, use_na_sentinel=True)
+            uniques = np.asarray(uniques, dtype=object)
         lut = np.full(len(uniques) + 1, -1, dtype=np.int64)  # last slot: raw −1 (blank)
         for k, u in enumerate(uniques):
             if u is None or u != u or str(u).strip() == "":
