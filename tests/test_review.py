@@ -307,3 +307,46 @@ def test_burn_up_of_a_department_and_a_program():
     g3 = [1 / 3 * m for m in [0, 0, 0]] + [(m - 3) * 100 / 900 for m in range(4, 13)]
     assert p["expected"].to_numpy() == pytest.approx(np.array(g3) * 900)
     assert burn_up(r, department="Nobody")["budget"].eq(0).all()
+
+
+# -- names, revenue fallbacks, the hashing path ---------------------------------------------------
+
+def test_actuals_match_budget_names_case_insensitively_and_a_blank_class_is_its_own_group():
+    acts = [spending(("gf ", "POLICE", "patrol", PS.upper()), monthly(2026, 100) + monthly(2027, 100, range(1, 7))),
+            spending(("GF", "Police", "Patrol", None), monthly(2027, 5, range(1, 7)))]
+    r = review(dataset([line(G1, 1200)], acts))
+    g = spend_row(r, G1)  # the budget's spelling wins
+    assert g["actual"] == 600 and g["share_from"] == "group" and g["projection"] == pytest.approx(1200)
+    blank = r.spending[r.spending["account_class"].isna()]
+    assert len(blank) == 1 and blank["actual"].iloc[0] == 30 and blank["budget"].iloc[0] == 0
+    assert blank["share_from"].iloc[0] == "department" and blank["flag"].iloc[0] == "over"
+    assert list(r.departments.index) == ["Police"]
+
+
+def test_revenue_falls_back_to_its_fund_then_all_revenue_then_elapsed():
+    lines = [{"fund": f, "source": s, "amounts": {(2027, "Adopted"): 1000.0}}
+             for f, s in (("GF", "Tax"), ("GF", "New fee"), ("Water", "Rates"))]
+    racts = [revenue("GF", "Tax", quarterly(2026, [100, 200, 300, 400]) + quarterly(2027, 150, [1, 2])),
+             revenue("GF", "New fee", quarterly(2027, 50, [1, 2])),
+             revenue("Water", "Rates", quarterly(2027, 40, [1, 2])),
+             revenue("Sewer", "Old", quarterly(2026, [300, 300, 200, 200]))]
+    r = review(dataset([], (), lines, racts))
+    fee, rates = row(r.revenue, source="New fee"), row(r.revenue, source="Rates")
+    assert fee["share_from"] == "fund" and fee["share"] == pytest.approx(0.3)
+    assert rates["share_from"] == "city" and rates["share"] == pytest.approx((300 + 600) / 2000)
+    assert set(r.revenue["source"]) == {"Tax", "New fee", "Rates"}  # Sewer's Old: history only
+    racts = [revenue("GF", "Tax", quarterly(2026, [100, 200, 300]) + quarterly(2027, 150, [1, 2]))]
+    assert row(review(dataset([], (), lines[:1], racts)).revenue, source="Tax")["share_from"] == "elapsed"
+
+
+def test_a_key_space_too_large_for_a_table_is_hashed_with_the_same_result(monkeypatch):
+    from kcplanner.review import ledger
+
+    city = _fallback_city()
+    dense = review(city)
+    monkeypatch.setattr(ledger, "DENSE_LIMIT", 0)
+    hashed = review(city)
+    keys = ["fund", "department", "program", "account_class"]
+    pd.testing.assert_frame_equal(dense.spending.sort_values(keys, ignore_index=True),
+                                  hashed.spending.sort_values(keys, ignore_index=True))
+    assert review_to_json(dense) == review_to_json(hashed)
