@@ -350,3 +350,11 @@ def test_a_key_space_too_large_for_a_table_is_hashed_with_the_same_result(monkey
     pd.testing.assert_frame_equal(dense.spending.sort_values(keys, ignore_index=True),
                                   hashed.spending.sort_values(keys, ignore_index=True))
     assert review_to_json(dense) == review_to_json(hashed)
+
+
+def test_spending_without_an_adopted_budget_says_so():
+    acts = [spending(G1, monthly(2026, 100) + monthly(2027, 100, range(1, 7)))]
+    r = review(dataset([{**line(G1), "amounts": {(2026, "Adopted"): 1000.0}}], acts))
+    assert "No Adopted budget for FY2027: spending is reviewed against a budget of 0" in r.messages
+    g = spend_row(r, G1)
+    assert g["budget"] == 0 and g["projection"] == pytest.approx(1200) and g["flag"] == "over"

@@ -129,14 +129,14 @@ def review(dataset: Dataset, fiscal_year: int | None = None, through: int | Peri
     adopted = (year, "Adopted")
     spend_b = (budget.amounts[adopted].to_numpy(dtype=np.float64) if adopted in budget.amounts.columns
                else np.full(len(budget.line_items), np.nan))
-    if not np.isfinite(spend_b).any():
-        r.messages.append(f"No Adopted budget for FY{year}: spending is reviewed against a budget of 0")
     spend = build_ledger(budget.actuals, budget.line_items, spend_b, ~np.isnan(spend_b), SPENDING_DIMS, 1, year, p)
     plan = dataset.plan
     rev_b = _revenue_budget(plan.revenue_amounts, year, len(plan.revenue))
     revenue = build_ledger(budget.revenue_actuals, plan.revenue, rev_b, ~np.isnan(rev_b), REVENUE_DIMS, 0, year, p)
     through_text = f"FY{year} P{p:02d}"
     if spend.in_r.any():
+        if not np.isfinite(spend_b).any():
+            r.messages.append(f"No Adopted budget for FY{year}: spending is reviewed against a budget of 0")
         r.spending, r._rows = _side(spend, p, settings.overspend_tolerance, settings.underspend_tolerance,
                                     SPENDING_DIMS, "department")
         r._ledger, r._projection = spend, r.spending["projection"].to_numpy(dtype=np.float64, copy=True)
