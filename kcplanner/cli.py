@@ -1,4 +1,4 @@
-"""The command line: `kcplanner validate | run | export | optimize | sample | template | suggest-mapping`.
+"""The command line: `kcplanner validate | run | export | optimize | sample | template | suggest-mapping | review`.
 
 `kcplanner` with no arguments opens the desktop app; that dispatch lives in `ui/launch.py`,
 since this package never imports Qt.
@@ -119,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
 
     from .cli_suggest import add_parser as add_suggest_mapping
     add_suggest_mapping(sub)  # suggest-mapping FILE --out MAPPING.json
+    from .cli_review import add_parser as add_review
+    add_review(sub, _add_inputs)  # review … [--actuals PATH …] [--through PERIOD] --json OUT
     return parser
 
 
@@ -382,6 +384,14 @@ def cmd_suggest_mapping(args) -> int:
 
 
 COMMANDS["suggest-mapping"] = cmd_suggest_mapping
+
+
+def cmd_review(args) -> int:
+    from .cli_review import cmd_review as run
+    return run(args)
+
+
+COMMANDS["review"] = cmd_review
 
 
 def main(argv: list[str] | None = None) -> int:
