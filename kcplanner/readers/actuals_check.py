@@ -1,0 +1,201 @@
+"""Checks of the actuals once every file is read, and the merged tables (SPEC, "Actuals and KPI actuals").
+
+- an Actuals row whose fund, department, or program (of that department) is not in the line items;
+- a Revenue Actuals row whose fund and source are not a line of the plan's Revenue sheet;
+- the same fiscal month given twice for one line (fund, department, program, account, class) or one
+  revenue source, whether as two months, a month and its quarter, or a quarter and its year: an error
+  naming both cells.
+Rows with such errors move from imported to "row with errors" in their sheet's row count.  Names take
+the spelling of the line items and the Revenue sheet (SPEC: first seen).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import ACTUAL_COLUMNS, REVENUE_ACTUAL_COLUMNS, SOURCE_COLUMNS, Budget, Plan
+from ..report import ValidationReport
+from ..values import name_key
+from .actuals import ActualsPart
+
+MAX_MESSAGES = 50
+
+
+def _keys(s: pd.Series) -> pd.Series:
+    return name_key(s.astype(object).where(s.notna(), None))
+
+
+def _spelling(keys: pd.Series, names: pd.Series) -> dict:
+    out: dict = {}
+    for k, v in zip(keys, names):
+        out.setdefault(k, v)
+    return out
+
+
+class _Errors:
+    def __init__(self, report: ValidationReport, frame: pd.DataFrame):
+        self.report, self.frame, self.n = report, frame, 0
+        self.bad = np.zeros(len(frame), dtype=bool)
+
+    def add(self, i: int, cell_col: str, message: str) -> None:
+        self.n += 1
+        self.bad[i] = True
+        if self.n <= MAX_MESSAGES:
+            r = self.frame.iloc[i]
+            self.report.error(r["source_file"], r["source_sheet"], r[cell_col], message)
+
+    def finish(self, what: str) -> None:
+        if self.n > MAX_MESSAGES:
+            self.report.error("", "", "", f"… and {self.n - MAX_MESSAGES} more rows of {what} with such problems")
+
+
+def _twice(err: _Errors, frame: pd.DataFrame, key_cols: list[str], what) -> None:
+    """The same fiscal month of one line in two rows (periods overlap): an error naming both cells."""
+    ok = ~err.bad
+    if not ok.any():
+        return
+    span = (frame["last_month"] - frame["first_month"] + 1).to_numpy()
+    rows = np.repeat(np.flatnonzero(ok), span[ok])
+    start = np.repeat(frame["first_month"].to_numpy()[ok], span[ok])
+    offset = np.arange(len(rows)) - np.repeat(np.cumsum(span[ok]) - span[ok], span[ok])
+    months = pd.DataFrame({c: pd.factorize(frame[c].to_numpy()[rows])[0] for c in key_cols})
+    months["_y"] = frame["fiscal_year"].to_numpy()[rows]
+    months["_m"] = start + offset
+    dup = months.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return
+    months["_row"] = rows
+    seen: dict[tuple, int] = {}
+    flagged: set[int] = set()
+    for rec in months[dup].itertuples(index=False):
+        key, i = tuple(rec[:-1]), int(rec[-1])
+        if key not in seen:
+            seen[key] = i
+            continue
+        if i in flagged or i == seen[key]:
+            continue
+        flagged.add(i)
+        j = seen[key]
+        other = frame.iloc[j]
+        err.add(i, "_period_cell", f"fiscal month {int(rec[-2])} of FY{int(rec[-3])} of {what(frame.iloc[i])} is given "
+                f"twice: here and in {other['source_file']}, {other['source_sheet']}, {other['_period_cell']}; "
+                "expected each month once a line (a period's spending, not a running total)")
+
+
+def _account_rows(part: ActualsPart, frame: pd.DataFrame, bad: np.ndarray) -> None:
+    """Rows found bad here leave the imported count of their sheet for "row with errors"."""
+    if not bad.any():
+        return
+    for c, n in pd.Series(frame["_count"].to_numpy()[bad]).value_counts().items():
+        count = part.counts[int(c)]
+        count.imported -= int(n)
+        count.excluded["row with errors"] += int(n)
+
+
+def check_actuals(report: ValidationReport, budget: Budget, part: ActualsPart) -> None:
+    """Cross-check the Actuals rows against the line items; set `budget.actuals`."""
+    if not part.actuals:
+        return
+    frame = pd.concat(part.actuals, ignore_index=True)
+    li = budget.line_items
+    err = _Errors(report, frame)
+    fk, dk, pk = _keys(frame["fund"]), _keys(frame["department"]), _keys(frame["program"])
+    lfk, ldk, lpk = _keys(li["fund"]), _keys(li["department"]), _keys(li["program"])
+    fund_ok = fk.isin(set(lfk)).to_numpy()
+    dept_ok = dk.isin(set(ldk)).to_numpy()
+    pair = dk.str.cat(pk, sep="\x1f")
+    prog_ok = pair.isin(set(ldk.str.cat(lpk, sep="\x1f"))).to_numpy()
+    for i in np.flatnonzero(~fund_ok):
+        err.add(int(i), "_fund_cell", f"actuals for the unknown fund {frame['fund'].iat[i]!r}; expected a fund of the "
+                "line items")
+    for i in np.flatnonzero(fund_ok & ~dept_ok):
+        err.add(int(i), "_dept_cell", f"actuals for the unknown department {frame['department'].iat[i]!r}; expected "
+                "a department of the line items")
+    for i in np.flatnonzero(fund_ok & dept_ok & ~prog_ok):
+        err.add(int(i), "_prog_cell", f"actuals for the program {frame['program'].iat[i]!r}, which is not a program "
+                f"of {frame['department'].iat[i]!r} in the line items; expected one of its programs")
+    for col, keys, lkeys in (("fund", fk, lfk), ("department", dk, ldk), ("program", pk, lpk)):
+        spelled = _spelling(lkeys, li[col].astype(object))
+        frame[col] = keys.map(spelled).fillna(frame[col]).to_numpy()
+    _classes_from_line_items(frame, li)
+    frame["account"] = frame["account"].where(frame["account"].notna(), frame["account_class"])
+    frame["_acct"] = _keys(frame["account"].astype(object).astype(str))
+    frame["_cls"] = _keys(frame["account_class"].astype(object).astype(str))
+    frame["_fk"], frame["_dk"], frame["_pk"] = fk.to_numpy(), dk.to_numpy(), pk.to_numpy()
+    _twice(err, frame, ["_fk", "_dk", "_pk", "_acct", "_cls"],
+           lambda r: f"the line {r['fund']} / {r['department']} / {r['program']} / {r['account']}")
+    err.finish("Actuals")
+    _account_rows(part, frame, err.bad)
+    budget.actuals = _final(frame[~err.bad], ACTUAL_COLUMNS)
+
+
+def _classes_from_line_items(frame: pd.DataFrame, li: pd.DataFrame) -> None:
+    """A row without an account class takes the class of its line item (same fund, department, program and
+    account) when that is one class; else Other."""
+    missing = frame["account_class"].isna().to_numpy()
+    if not missing.any():
+        return
+    cls = frame["account_class"].astype(object).to_numpy(copy=True)
+    if len(li):
+        lk = (_keys(li["fund"]) + "\x1f" + _keys(li["department"]) + "\x1f" + _keys(li["program"]) + "\x1f"
+              + _keys(li["account"].astype(object).astype(str)))
+        table = pd.DataFrame({"k": lk.to_numpy(), "c": li["account_class"].astype(object).to_numpy()}).drop_duplicates()
+        single = table[~table["k"].duplicated(keep=False)].set_index("k")["c"]
+        sub = frame.loc[missing]
+        fk = (_keys(sub["fund"]) + "\x1f" + _keys(sub["department"]) + "\x1f" + _keys(sub["program"]) + "\x1f"
+              + _keys(sub["account"].astype(object).astype(str)))
+        cls[missing] = fk.map(single).to_numpy()
+    frame["account_class"] = np.where(pd.isna(cls), "Other", cls)
+
+
+def check_revenue_actuals(report: ValidationReport, budget: Budget, plan: Plan, part: ActualsPart) -> None:
+    """Cross-check the Revenue Actuals rows against the plan's Revenue lines; set `budget.revenue_actuals`."""
+    if not part.revenue:
+        return
+    frame = pd.concat(part.revenue, ignore_index=True)
+    rev = plan.revenue
+    err = _Errors(report, frame)
+    fk, sk = _keys(frame["fund"]), _keys(frame["source"])
+    rk = _keys(rev["fund"]).str.cat(_keys(rev["source"]), sep="\x1f") if len(rev) else pd.Series([], dtype=object)
+    pair = fk.str.cat(sk, sep="\x1f")
+    known = pair.isin(set(rk)).to_numpy()
+    for i in np.flatnonzero(~known):
+        err.add(int(i), "_source_cell", f"revenue actuals for the unknown source {frame['source'].iat[i]!r} of the fund "
+                f"{frame['fund'].iat[i]!r}; expected a fund and source of the plan's Revenue sheet")
+    if len(rev):
+        for col, keys in (("fund", fk), ("source", sk)):
+            spelled = _spelling(_keys(rev[col]), rev[col].astype(object))
+            frame[col] = keys.map(spelled).fillna(frame[col]).to_numpy()
+    frame["_fk"], frame["_sk"] = fk.to_numpy(), sk.to_numpy()
+    _twice(err, frame, ["_fk", "_sk"], lambda r: f"the revenue source {r['fund']} / {r['source']}")
+    err.finish("Revenue Actuals")
+    _account_rows(part, frame, err.bad)
+    budget.revenue_actuals = _final(frame[~err.bad], REVENUE_ACTUAL_COLUMNS)
+
+
+def _final(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    out = frame[columns + SOURCE_COLUMNS].reset_index(drop=True)
+    for c in ("fiscal_year", "first_month", "last_month", "source_row"):
+        out[c] = out[c].astype(np.int64)
+    out["amount"] = out["amount"].astype(float)
+    return out
+
+
+def kpi_history_from_actuals(plan: Plan) -> None:
+    """SPEC "Evidence for the drivers": a KPI's yearly KPI Actuals come first in its history."""
+    ka = plan.kpi_actuals
+    if not len(ka):
+        return
+    yearly = ka[ka["period_kind"] == "year"][["kpi_id", "fiscal_year", "value"]]
+    if not len(yearly):
+        return
+    hist = plan.kpi_history
+    if len(hist):
+        taken = set(zip(_keys(yearly["kpi_id"]), yearly["fiscal_year"].astype(int)))
+        rest = hist[[(k, int(y)) not in taken for k, y in zip(_keys(hist["kpi_id"]), hist["fiscal_year"])]]
+        yearly = pd.concat([yearly, rest], ignore_index=True)
+    yearly = yearly.reset_index(drop=True)
+    yearly["fiscal_year"] = yearly["fiscal_year"].astype(np.int64)
+    yearly["value"] = yearly["value"].astype(float)
+    plan.kpi_history = yearly
