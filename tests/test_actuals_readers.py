@@ -330,3 +330,25 @@ def test_json_of_a_mapping_round_trips(tmp_path):
     save_mapping(m, tmp_path / "gl.json")
     assert load_mapping(tmp_path / "gl.json").to_dict() == m.to_dict()
     assert json.loads((tmp_path / "gl.json").read_text())["table"] == "actuals"
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+def test_cli_actuals_option(tmp_path, capsys):
+    from kcplanner.cli import main
+
+    plan = write_xlsx(tmp_path / "plan.xlsx", PLAN_SHEETS)
+    budget = write_xlsx(tmp_path / "police.xlsx", BUDGET_SHEETS)
+    good = write_csv(tmp_path / "act.csv", [ACT_HEAD, ["General", "Police", "Patrol", "A", "Commodities", "FY2027 Q1", 4]])
+    bad = write_csv(tmp_path / "bad.csv", [ACT_HEAD, ["General", "Police", "Patrol", "A", "Commodities", "FY2027 P13", 4]])
+    before = _hash([plan, budget, good, bad])
+    assert main(["validate", "--plan", str(plan), "--budget", str(budget), "--actuals", str(good)]) == 0
+    out = capsys.readouterr()
+    assert "act.csv" in out.out + out.err
+    assert main(["validate", "--plan", str(plan), "--budget", str(budget), "--actuals", str(good), str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.csv" in err and "F2" in err and "fiscal month 13" in err
+    assert main(["validate", "--plan", str(plan), "--budget", str(budget), "--actuals", str(tmp_path / "nope.csv")]) != 0
+    js = tmp_path / "out.json"
+    assert main(["run", "--plan", str(plan), "--budget", str(budget), "--actuals", str(good), "--json", str(js)]) == 0
+    assert _hash([plan, budget, good, bad]) == before
