@@ -352,3 +352,21 @@ def test_cli_actuals_option(tmp_path, capsys):
     js = tmp_path / "out.json"
     assert main(["run", "--plan", str(plan), "--budget", str(budget), "--actuals", str(good), "--json", str(js)]) == 0
     assert _hash([plan, budget, good, bad]) == before
+
+
+def test_template_has_the_actuals_sheets_the_readers_take(tmp_path):
+    from kcplanner import template
+    from kcplanner.readers.actuals import ACTUALS, KPI_ACTUALS, REVENUE_ACTUALS
+    from kcplanner.readers.columns import norm
+
+    plan, dept = template.write_template(tmp_path)
+    for path, spec in ((dept, ACTUALS), (dept, REVENUE_ACTUALS), (plan, KPI_ACTUALS)):
+        headers = list(pd.read_excel(path, sheet_name=spec.name, engine="calamine", nrows=0).columns)
+        known = set().union(*(c.keys() for c in spec.columns))
+        assert [h for h in headers if norm(h) not in known] == [], spec.name
+        assert all({norm(h) for h in headers} & c.keys() for c in spec.required), spec.name
+        notes = pd.read_excel(path, sheet_name="Notes", engine="calamine", header=None)
+        assert set(headers) <= set(notes.loc[notes[0] == spec.name, 1]), spec.name
+    # an empty Actuals sheet in a department workbook is no error
+    res = read_dataset(None, [write_xlsx(tmp_path / "d.xlsx", {**BUDGET_SHEETS, "Actuals": [ACT_HEAD]})])
+    assert res.ok and not len(res.dataset.budget.actuals), res.report.to_text()
