@@ -133,6 +133,19 @@ def test_month_given_twice_names_both_cells(tmp_path):
     assert (c.imported, c.excluded["row with errors"]) == (3, 1)
 
 
+def test_postings_by_date_may_repeat_a_month_a_period_may_not(tmp_path):
+    rows = [ACT_HEAD,
+            ["General", "Police", "Patrol", "A", "Commodities", "2026-05-03", 1],
+            ["General", "Police", "Patrol", "A", "Commodities", dt.date(2026, 5, 20), 2],
+            ["General", "Police", "Patrol", "A", "Commodities", "FY2027 P02", 3],
+            ["General", "Police", "Patrol", "A", "Commodities", "2026-06-09", 4]]
+    res = _read(tmp_path, {"Actuals": rows})
+    errs = _errors(res)
+    assert [(e.cell, "F4" in e.message) for e in errs] == [("F5", True)], res.report.to_text()
+    ok = _read(tmp_path, {"Actuals": rows[:3]})
+    assert ok.ok and list(ok.dataset.budget.actuals["amount"]) == [1.0, 2.0]
+
+
 def test_class_from_the_line_item_and_names_respelt(tmp_path):
     rows = [["Fund", "Dept", "Division", "Account", "Date", "Actual amount"],
             ["GENERAL", "police", "PATROL", "5110 Salaries", "2026-06-01", 10],
@@ -239,7 +252,7 @@ def test_gl_export_through_a_mapping(tmp_path):
     rows = [["Date", "Fund", "Dept", "Division", "Object", "Amount"]]
     for k in range(n):
         d, p, o = progs[pick[k]]
-        rows.append([(day0 + dt.timedelta(days=int(k * 0.9))).isoformat(), "General", d, p, f"{o}#{k}",
+        rows.append([(day0 + dt.timedelta(days=int(k * 0.9))).isoformat(), "General", d, p, o,
                      f"{rng.uniform(-50, 5000):,.2f}"])
     rows.append(["", "Grand Total", "", "", "", "1"])
     gl = write_csv(tmp_path / "gl_export.csv", rows)

@@ -68,6 +68,7 @@ def periods(t: Table, calendar: FiscalCalendar) -> dict[str, np.ndarray]:
     last = np.zeros(n, dtype=np.int64)
     kind = np.full(n, None, dtype=object)
     why = np.full(n, None, dtype=object)
+    dated = np.zeros(n, dtype=bool)
     for k, u in enumerate(uniques):
         if K.blank(np.array([u], dtype=object))[0]:
             why[k] = "blank"
@@ -78,6 +79,7 @@ def periods(t: Table, calendar: FiscalCalendar) -> dict[str, np.ndarray]:
             why[k] = str(err)
             continue
         fy[k], first[k], last[k], kind[k] = p.fiscal_year, p.first_month, p.last_month, p.kind
+        dated[k] = is_date(u)
     why[-1] = "blank"
     rows = why[codes]
     for i in np.flatnonzero(pd.notna(rows) & t.live & ~t.bad_error_cells(j)):
@@ -87,7 +89,16 @@ def periods(t: Table, calendar: FiscalCalendar) -> dict[str, np.ndarray]:
         else:
             t.cell_error(int(i), j, f"the period {msg}", kind="period")
     return {"fiscal_year": fy[codes], "first_month": first[codes], "last_month": last[codes],
-            "period_kind": kind[codes]}
+            "period_kind": kind[codes], "_dated": dated[codes]}
+
+
+def is_date(value) -> bool:
+    """A period given as a date (a posting): several in one month of a line are transactions, not a repeat."""
+    import datetime as dt
+
+    from ..periods import _ISO_DATE
+
+    return isinstance(value, dt.date) or (isinstance(value, str) and bool(_ISO_DATE.match(value)))
 
 
 def _open(report, file, sheet, spec: SheetSpec, keys: list[str], amount_field: str):

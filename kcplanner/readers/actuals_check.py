@@ -51,7 +51,11 @@ class _Errors:
 
 
 def _twice(err: _Errors, frame: pd.DataFrame, key_cols: list[str], what) -> None:
-    """The same fiscal month of one line in two rows (periods overlap): an error naming both cells."""
+    """The same fiscal month of one line in two rows (periods overlap): an error naming both cells.
+
+    Rows dated (a posting date) are transactions: several in one month of a line are summed by the
+    review, not a repeat; a month given as a period (P05, Q2, FY2027) must be the only row of that
+    month for its line, dated rows included."""
     ok = ~err.bad
     if not ok.any():
         return
@@ -62,25 +66,29 @@ def _twice(err: _Errors, frame: pd.DataFrame, key_cols: list[str], what) -> None
     months = pd.DataFrame({c: pd.factorize(frame[c].to_numpy()[rows])[0] for c in key_cols})
     months["_y"] = frame["fiscal_year"].to_numpy()[rows]
     months["_m"] = start + offset
-    dup = months.duplicated(keep=False).to_numpy()
-    if not dup.any():
+    group = months.groupby(list(months.columns), sort=False).ngroup().to_numpy()
+    dated = frame["_dated"].to_numpy(dtype=bool)[rows]
+    size = np.bincount(group)
+    stated = np.bincount(group, weights=~dated)
+    clash = (size >= 2) & (stated >= 1)
+    if not clash.any():
         return
-    months["_row"] = rows
-    seen: dict[tuple, int] = {}
+    hit = clash[group]
+    first: dict[int, int] = {}
     flagged: set[int] = set()
-    for rec in months[dup].itertuples(index=False):
-        key, i = tuple(rec[:-1]), int(rec[-1])
-        if key not in seen:
-            seen[key] = i
+    for g, i, y, m in zip(group[hit], rows[hit], months["_y"].to_numpy()[hit], months["_m"].to_numpy()[hit]):
+        i = int(i)
+        if g not in first:
+            first[g] = i
             continue
-        if i in flagged or i == seen[key]:
+        if i in flagged or i == first[g]:
             continue
         flagged.add(i)
-        j = seen[key]
-        other = frame.iloc[j]
-        err.add(i, "_period_cell", f"fiscal month {int(rec[-2])} of FY{int(rec[-3])} of {what(frame.iloc[i])} is given "
+        other = frame.iloc[first[g]]
+        err.add(i, "_period_cell", f"fiscal month {int(m)} of FY{int(y)} of {what(frame.iloc[i])} is given "
                 f"twice: here and in {other['source_file']}, {other['source_sheet']}, {other['_period_cell']}; "
-                "expected each month once a line (a period's spending, not a running total)")
+                "expected each month once a line (a period's spending, not a running total; postings by date "
+                "may repeat a month, a period such as P05 or Q2 may not)")
 
 
 def _account_rows(part: ActualsPart, frame: pd.DataFrame, bad: np.ndarray) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 from ..fiscal import FiscalCalendar
 from ..periods import EXPECTED, PeriodError, parse_period
 from ..report import ValidationReport
-from .actuals import ActualsPart
+from .actuals import ActualsPart, is_date
 from .common import cells, sources
 from .mapping import REQUIRED, Mapping
 from .mapping_fields import account_class, amount_column, per_unique, text
@@ -58,7 +58,8 @@ def _periods(ctx, calendar: FiscalCalendar) -> dict[str, np.ndarray]:
             break
         t.cell_error(int(i), j, msg, kind="period")
     out = {"fiscal_year": np.zeros(n, dtype=np.int64), "first_month": np.zeros(n, dtype=np.int64),
-           "last_month": np.zeros(n, dtype=np.int64), "period_kind": np.full(n, None, dtype=object)}
+           "last_month": np.zeros(n, dtype=np.int64), "period_kind": np.full(n, None, dtype=object),
+           "_dated": per_unique(ctx, "period", is_date, dtype=bool, na=False)[0].astype(bool)}
     if ok.any():  # distinct periods are few: spread them by code
         codes, uniq = pd.factorize(pd.Series(vals[ok], dtype=object))
         for c, attr in (("fiscal_year", "fiscal_year"), ("first_month", "first_month"), ("last_month", "last_month")):
