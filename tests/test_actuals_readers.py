@@ -383,3 +383,24 @@ def test_template_has_the_actuals_sheets_the_readers_take(tmp_path):
     # an empty Actuals sheet in a department workbook is no error
     res = read_dataset(None, [write_xlsx(tmp_path / "d.xlsx", {**BUDGET_SHEETS, "Actuals": [ACT_HEAD]})])
     assert res.ok and not len(res.dataset.budget.actuals), res.report.to_text()
+
+
+def test_an_actuals_book_opened_beside_the_budgets(tmp_path):
+    """The app's File > Open passes every workbook as a budget: an actuals book (only Actuals / Revenue
+    Actuals sheets) is read for its actuals and needs no mapping."""
+    from ui.common.settings import Project as Opened
+    from ui.common.workers import classify, files_needing_mapping
+
+    plan = write_xlsx(tmp_path / "plan.xlsx", PLAN_SHEETS)
+    budget = write_xlsx(tmp_path / "police.xlsx", BUDGET_SHEETS)
+    book = write_xlsx(tmp_path / "fy2027-actuals.xlsx", {
+        "Actuals": [ACT_HEAD, ["General", "Police", "Patrol", "A", "Commodities", "FY2027 Q1", 4]],
+        "Revenue Actuals": [REV_HEAD, ["General", "Grant", "FY2027 Q1", 9]]})
+    opened = classify([tmp_path])
+    assert opened.plan == str(plan) and str(book) in opened.budgets
+    assert files_needing_mapping(Opened(opened.plan, opened.budgets)) == []
+    res = read_dataset(opened.plan, list(opened.budgets))
+    assert res.ok, res.report.to_text()
+    assert list(res.dataset.budget.actuals["amount"]) == [4.0]
+    assert list(res.dataset.budget.revenue_actuals["amount"]) == [9.0]
+    assert len(res.dataset.budget.line_items) == 4 and str(budget) in res.dataset.sources
