@@ -58,6 +58,16 @@ class ActualsPart:
         (self.actuals if kind == "actuals" else self.revenue).append(frame)
 
 
+def letters(t: Table, keep: np.ndarray, wanted: dict[str, str]) -> dict[str, np.ndarray]:
+    """The column letter of each field, per row (the cell is the letter and `source_row`, built only
+    for a row with a problem: millions of A1 texts would cost more than reading the sheet)."""
+    from ..report import column_letter
+
+    n = int(keep.sum())
+    return {name: np.full(n, column_letter(t.fields[f]) if f in t.fields else "", dtype=object)
+            for name, f in wanted.items()}
+
+
 def periods(t: Table, calendar: FiscalCalendar) -> dict[str, np.ndarray]:
     """The Period column → fiscal_year, first_month, last_month, period_kind; bad cells reported."""
     j = t.fields["period"]
@@ -131,8 +141,8 @@ def read_actuals_sheet(report: ValidationReport, file: str, sheet, calendar: Fis
     frame = pd.DataFrame({"fund": fund[keep], "department": dept[keep], "program": prog[keep],
                           "account": acct[keep], "account_class": acls[keep],
                           **{c: v[keep] for c, v in per.items()}, "amount": amt[keep], **K.sources(t, keep),
-                          "_fund_cell": K.cells(t, keep, "fund"), "_dept_cell": K.cells(t, keep, "department"),
-                          "_prog_cell": K.cells(t, keep, "program"), "_period_cell": K.cells(t, keep, "period")})
+                          **letters(t, keep, {"_fund_cell": "fund", "_dept_cell": "department",
+                                              "_prog_cell": "program", "_period_cell": "period"})})
     part.add("actuals", frame, t.count)
 
 
@@ -149,8 +159,8 @@ def read_revenue_actuals_sheet(report: ValidationReport, file: str, sheet, calen
     keep = t.close()
     frame = pd.DataFrame({"fund": fund[keep], "source": src[keep], **{c: v[keep] for c, v in per.items()},
                           "amount": amt[keep], **K.sources(t, keep),
-                          "_fund_cell": K.cells(t, keep, "fund"), "_source_cell": K.cells(t, keep, "source"),
-                          "_period_cell": K.cells(t, keep, "period")})
+                          **letters(t, keep, {"_fund_cell": "fund", "_source_cell": "source",
+                                              "_period_cell": "period"})})
     part.add("revenue", frame, t.count)
 
 

@@ -23,13 +23,33 @@ MAX_MESSAGES = 50
 
 
 def _keys(s: pd.Series) -> pd.Series:
-    return name_key(s.astype(object).where(s.notna(), None))
+    """name_key per distinct value (millions of rows, few names), spread back by code."""
+    codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+    keys = name_key(pd.Series(uniques, dtype=object)).astype(object).to_numpy()
+    out = np.append(keys, None)[codes]
+    return pd.Series(out, index=s.index, dtype=object)
 
 
 def _spelling(keys: pd.Series, names: pd.Series) -> dict:
     out: dict = {}
     for k, v in zip(keys, names):
         out.setdefault(k, v)
+    return out
+
+
+def cell(row, cell_col: str) -> str:
+    """The A1 cell of a row's field: its column letter and the row's Excel row."""
+    letter = row[cell_col]
+    return f"{letter}{int(row['source_row'])}" if letter else ""
+
+
+def _respell(keys: pd.Series, spelled: dict, given: pd.Series) -> np.ndarray:
+    """Each name in the spelling first seen (per distinct key); a key not in `spelled` keeps its own."""
+    codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+    mapped = np.array([spelled.get(u) for u in uniques] + [None], dtype=object)[codes]
+    out = given.to_numpy(dtype=object).copy()
+    found = pd.notna(mapped)
+    out[found] = mapped[found]
     return out
 
 
@@ -43,7 +63,7 @@ class _Errors:
         self.bad[i] = True
         if self.n <= MAX_MESSAGES:
             r = self.frame.iloc[i]
-            self.report.error(r["source_file"], r["source_sheet"], r[cell_col], message)
+            self.report.error(r["source_file"], r["source_sheet"], cell(r, cell_col), message)
 
     def finish(self, what: str) -> None:
         if self.n > MAX_MESSAGES:
@@ -86,7 +106,7 @@ def _twice(err: _Errors, frame: pd.DataFrame, key_cols: list[str], what) -> None
         flagged.add(i)
         other = frame.iloc[first[g]]
         err.add(i, "_period_cell", f"fiscal month {int(m)} of FY{int(y)} of {what(frame.iloc[i])} is given "
-                f"twice: here and in {other['source_file']}, {other['source_sheet']}, {other['_period_cell']}; "
+                f"twice: here and in {other['source_file']}, {other['source_sheet']}, {cell(other, '_period_cell')}; "
                 "expected each month once a line (a period's spending, not a running total; postings by date "
                 "may repeat a month, a period such as P05 or Q2 may not)")
 
@@ -110,10 +130,9 @@ def check_actuals(report: ValidationReport, budget: Budget, part: ActualsPart) -
     err = _Errors(report, frame)
     fk, dk, pk = _keys(frame["fund"]), _keys(frame["department"]), _keys(frame["program"])
     lfk, ldk, lpk = _keys(li["fund"]), _keys(li["department"]), _keys(li["program"])
-    fund_ok = fk.isin(set(lfk)).to_numpy()
-    dept_ok = dk.isin(set(ldk)).to_numpy()
-    pair = dk.str.cat(pk, sep="\x1f")
-    prog_ok = pair.isin(set(ldk.str.cat(lpk, sep="\x1f"))).to_numpy()
+    fund_ok = fk.isin(set(lfk.dropna())).to_numpy()
+    dept_ok = dk.isin(set(ldk.dropna())).to_numpy()
+    prog_ok = np.asarray(pd.MultiIndex.from_arrays([dk, pk]).isin(pd.MultiIndex.from_arrays([ldk, lpk])), dtype=bool)
     for i in np.flatnonzero(~fund_ok):
         err.add(int(i), "_fund_cell", f"actuals for the unknown fund {frame['fund'].iat[i]!r}; expected a fund of the "
                 "line items")
@@ -124,18 +143,23 @@ def check_actuals(report: ValidationReport, budget: Budget, part: ActualsPart) -
         err.add(int(i), "_prog_cell", f"actuals for the program {frame['program'].iat[i]!r}, which is not a program "
                 f"of {frame['department'].iat[i]!r} in the line items; expected one of its programs")
     for col, keys, lkeys in (("fund", fk, lfk), ("department", dk, ldk), ("program", pk, lpk)):
-        spelled = _spelling(lkeys, li[col].astype(object))
-        frame[col] = keys.map(spelled).fillna(frame[col]).to_numpy()
+        frame[col] = _respell(keys, _spelling(lkeys, li[col].astype(object)), frame[col])
     _classes_from_line_items(frame, li)
     frame["account"] = frame["account"].where(frame["account"].notna(), frame["account_class"])
-    frame["_acct"] = _keys(frame["account"].astype(object).astype(str))
-    frame["_cls"] = _keys(frame["account_class"].astype(object).astype(str))
+    frame["_acct"] = _keys(frame["account"])
+    frame["_cls"] = _keys(frame["account_class"])
     frame["_fk"], frame["_dk"], frame["_pk"] = fk.to_numpy(), dk.to_numpy(), pk.to_numpy()
     _twice(err, frame, ["_fk", "_dk", "_pk", "_acct", "_cls"],
            lambda r: f"the line {r['fund']} / {r['department']} / {r['program']} / {r['account']}")
     err.finish("Actuals")
     _account_rows(part, frame, err.bad)
     budget.actuals = _final(frame[~err.bad], ACTUAL_COLUMNS)
+
+
+def _joined(frame: pd.DataFrame) -> pd.Series:
+    """fund, department, program and account keys as one text (for a lookup)."""
+    parts = [_keys(frame[c]).fillna("") for c in ("fund", "department", "program", "account")]
+    return parts[0].str.cat(parts[1:], sep="\x1f")
 
 
 def _classes_from_line_items(frame: pd.DataFrame, li: pd.DataFrame) -> None:
@@ -146,13 +170,11 @@ def _classes_from_line_items(frame: pd.DataFrame, li: pd.DataFrame) -> None:
         return
     cls = frame["account_class"].astype(object).to_numpy(copy=True)
     if len(li):
-        lk = (_keys(li["fund"]) + "\x1f" + _keys(li["department"]) + "\x1f" + _keys(li["program"]) + "\x1f"
-              + _keys(li["account"].astype(object).astype(str)))
+        lk = _joined(li)
         table = pd.DataFrame({"k": lk.to_numpy(), "c": li["account_class"].astype(object).to_numpy()}).drop_duplicates()
         single = table[~table["k"].duplicated(keep=False)].set_index("k")["c"]
         sub = frame.loc[missing]
-        fk = (_keys(sub["fund"]) + "\x1f" + _keys(sub["department"]) + "\x1f" + _keys(sub["program"]) + "\x1f"
-              + _keys(sub["account"].astype(object).astype(str)))
+        fk = _joined(sub)
         cls[missing] = fk.map(single).to_numpy()
     frame["account_class"] = np.where(pd.isna(cls), "Other", cls)
 
@@ -173,8 +195,7 @@ def check_revenue_actuals(report: ValidationReport, budget: Budget, plan: Plan, 
                 f"{frame['fund'].iat[i]!r}; expected a fund and source of the plan's Revenue sheet")
     if len(rev):
         for col, keys in (("fund", fk), ("source", sk)):
-            spelled = _spelling(_keys(rev[col]), rev[col].astype(object))
-            frame[col] = keys.map(spelled).fillna(frame[col]).to_numpy()
+            frame[col] = _respell(keys, _spelling(_keys(rev[col]), rev[col].astype(object)), frame[col])
     frame["_fk"], frame["_sk"] = fk.to_numpy(), sk.to_numpy()
     _twice(err, frame, ["_fk", "_sk"], lambda r: f"the revenue source {r['fund']} / {r['source']}")
     err.finish("Revenue Actuals")

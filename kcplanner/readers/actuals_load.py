@@ -12,6 +12,7 @@ import pandas as pd
 from ..dataset import KPI_ACTUAL_COLUMNS, SOURCE_COLUMNS, Plan
 from ..report import ValidationReport
 from .actuals import ActualsPart, read_actuals_file
+from .actuals_check import cell
 from .mapping import ACTUAL_TABLES
 from .unreadable import UnreadableFile
 from .workbook import expand_paths
@@ -67,7 +68,7 @@ def merge_kpi_rows(report: ValidationReport, plan: Plan, kpi_rows: list) -> None
         bad = np.array([k not in spelled for k in keys], dtype=bool)
         for i in np.flatnonzero(bad)[:50]:
             r = frame.iloc[i]
-            report.error(r["source_file"], r["source_sheet"], r["_kpi_cell"],
+            report.error(r["source_file"], r["source_sheet"], cell(r, "_kpi_cell"),
                          f"unknown KPI {r['kpi_id']!r}; expected a KPI ID of the plan's KPIs sheet")
         if bad.any():
             count.imported -= int(bad.sum())

@@ -17,8 +17,8 @@ import pandas as pd
 from ..fiscal import FiscalCalendar
 from ..periods import EXPECTED, PeriodError, parse_period
 from ..report import ValidationReport
-from .actuals import ActualsPart, is_date
-from .common import cells, sources
+from .actuals import ActualsPart, is_date, letters
+from .common import sources
 from .mapping import REQUIRED, Mapping
 from .mapping_fields import account_class, amount_column, per_unique, text
 from .mapping_sheet import prepare_checked
@@ -113,11 +113,7 @@ def apply_actuals_mapping(sheet, m: Mapping, report: ValidationReport, file: str
 
 
 def _cells(t, ctx, keep, wanted: dict[str, str]) -> dict[str, np.ndarray]:
-    out = {}
-    for name, f in wanted.items():
+    for f in wanted.values():
         if f in ctx.fields:
             t.fields[f] = ctx.fields[f]
-            out[name] = cells(t, keep, f)
-        else:
-            out[name] = np.full(int(keep.sum()), "", dtype=object)
-    return out
+    return letters(t, keep, wanted)
