@@ -83,10 +83,12 @@ def _twice(err: _Errors, frame: pd.DataFrame, key_cols: list[str], what) -> None
     rows = np.repeat(np.flatnonzero(ok), span[ok])
     start = np.repeat(frame["first_month"].to_numpy()[ok], span[ok])
     offset = np.arange(len(rows)) - np.repeat(np.cumsum(span[ok]) - span[ok], span[ok])
-    months = pd.DataFrame({c: pd.factorize(frame[c].to_numpy()[rows])[0] for c in key_cols})
-    months["_y"] = frame["fiscal_year"].to_numpy()[rows]
-    months["_m"] = start + offset
-    group = months.groupby(list(months.columns), sort=False).ngroup().to_numpy()
+    years = frame["fiscal_year"].to_numpy(dtype=np.int64)
+    line = _line_codes(frame, key_cols)
+    year_m = np.repeat(years[ok] - years[ok].min(), span[ok])
+    month = start + offset
+    group = pd.factorize((np.repeat(line[ok], span[ok]) * (year_m.max() + 1) + year_m) * 13 + month)[0]
+    months = pd.DataFrame({"_y": np.repeat(years[ok], span[ok]), "_m": month})
     dated = frame["_dated"].to_numpy(dtype=bool)[rows]
     size = np.bincount(group)
     stated = np.bincount(group, weights=~dated)
@@ -109,6 +111,15 @@ def _twice(err: _Errors, frame: pd.DataFrame, key_cols: list[str], what) -> None
                 f"twice: here and in {other['source_file']}, {other['source_sheet']}, {cell(other, '_period_cell')}; "
                 "expected each month once a line (a period's spending, not a running total; postings by date "
                 "may repeat a month, a period such as P05 or Q2 may not)")
+
+
+def _line_codes(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """One int64 code per distinct combination of the key columns (vectorized, no groupby)."""
+    code = np.zeros(len(frame), dtype=np.int64)
+    for c in cols:
+        k, u = pd.factorize(frame[c].to_numpy(dtype=object), use_na_sentinel=True)
+        code = pd.factorize(code * (len(u) + 1) + (k + 1))[0].astype(np.int64)
+    return code
 
 
 def _account_rows(part: ActualsPart, frame: pd.DataFrame, bad: np.ndarray) -> None:
