@@ -53,6 +53,27 @@ def _respell(keys: pd.Series, spelled: dict, given: pd.Series) -> np.ndarray:
     return out
 
 
+class _Coded:
+    """A name column factorized once: codes (−1 = blank), its distinct values and their keys."""
+
+    def __init__(self, s: pd.Series):
+        self.codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+        self.uniques = np.asarray(uniques, dtype=object)
+        self.keys = name_key(pd.Series(self.uniques, dtype=object)).astype(object).to_numpy()
+
+    def isin(self, known: set) -> np.ndarray:
+        return np.append(np.array([k in known for k in self.keys], dtype=bool), False)[self.codes]
+
+    def respelt(self, spelled: dict) -> np.ndarray:
+        out = np.array([spelled.get(k, u) for k, u in zip(self.keys, self.uniques)] + [None], dtype=object)
+        return out[self.codes]
+
+    def key_codes(self) -> np.ndarray:
+        """One int code per key (two spellings of a name share it)."""
+        per_unique = pd.factorize(pd.Series(self.keys, dtype=object))[0]
+        return np.append(per_unique, -1).astype(np.int64)[self.codes]
+
+
 class _Errors:
     def __init__(self, report: ValidationReport, frame: pd.DataFrame):
         self.report, self.frame, self.n = report, frame, 0
@@ -139,11 +160,17 @@ def check_actuals(report: ValidationReport, budget: Budget, part: ActualsPart) -
     frame = pd.concat(part.actuals, ignore_index=True)
     li = budget.line_items
     err = _Errors(report, frame)
-    fk, dk, pk = _keys(frame["fund"]), _keys(frame["department"]), _keys(frame["program"])
-    lfk, ldk, lpk = _keys(li["fund"]), _keys(li["department"]), _keys(li["program"])
-    fund_ok = fk.isin(set(lfk.dropna())).to_numpy()
-    dept_ok = dk.isin(set(ldk.dropna())).to_numpy()
-    prog_ok = np.asarray(pd.MultiIndex.from_arrays([dk, pk]).isin(pd.MultiIndex.from_arrays([ldk, lpk])), dtype=bool)
+    coded = {c: _Coded(frame[c]) for c in ("fund", "department", "program")}
+    lk = {c: _keys(li[c]) for c in ("fund", "department", "program")}
+    fund_ok = coded["fund"].isin(set(lk["fund"].dropna()))
+    dept_ok = coded["department"].isin(set(lk["department"].dropna()))
+    known_pairs = set(zip(lk["department"], lk["program"]))
+    d, p = coded["department"], coded["program"]
+    pair, pair_u = pd.factorize(d.codes.astype(np.int64) * (len(p.keys) + 1) + p.codes)
+    pair_ok_u = np.array([(d.keys[c // (len(p.keys) + 1)] if c // (len(p.keys) + 1) < len(d.keys) else None,
+                           p.keys[c % (len(p.keys) + 1)] if c % (len(p.keys) + 1) < len(p.keys) else None)
+                          in known_pairs for c in pair_u], dtype=bool)
+    prog_ok = pair_ok_u[pair]
     for i in np.flatnonzero(~fund_ok):
         err.add(int(i), "_fund_cell", f"actuals for the unknown fund {frame['fund'].iat[i]!r}; expected a fund of the "
                 "line items")
@@ -153,13 +180,13 @@ def check_actuals(report: ValidationReport, budget: Budget, part: ActualsPart) -
     for i in np.flatnonzero(fund_ok & dept_ok & ~prog_ok):
         err.add(int(i), "_prog_cell", f"actuals for the program {frame['program'].iat[i]!r}, which is not a program "
                 f"of {frame['department'].iat[i]!r} in the line items; expected one of its programs")
-    for col, keys, lkeys in (("fund", fk, lfk), ("department", dk, ldk), ("program", pk, lpk)):
-        frame[col] = _respell(keys, _spelling(lkeys, li[col].astype(object)), frame[col])
+    for col, c in coded.items():
+        frame[col] = c.respelt(_spelling(lk[col], li[col].astype(object)))
+        frame[{"fund": "_fk", "department": "_dk", "program": "_pk"}[col]] = c.key_codes()
     _classes_from_line_items(frame, li)
     frame["account"] = frame["account"].where(frame["account"].notna(), frame["account_class"])
-    frame["_acct"] = _keys(frame["account"])
-    frame["_cls"] = _keys(frame["account_class"])
-    frame["_fk"], frame["_dk"], frame["_pk"] = fk.to_numpy(), dk.to_numpy(), pk.to_numpy()
+    frame["_acct"] = _Coded(frame["account"]).key_codes()
+    frame["_cls"] = _Coded(frame["account_class"]).key_codes()
     _twice(err, frame, ["_fk", "_dk", "_pk", "_acct", "_cls"],
            lambda r: f"the line {r['fund']} / {r['department']} / {r['program']} / {r['account']}")
     err.finish("Actuals")
