@@ -404,3 +404,21 @@ def test_an_actuals_book_opened_beside_the_budgets(tmp_path):
     assert list(res.dataset.budget.actuals["amount"]) == [4.0]
     assert list(res.dataset.budget.revenue_actuals["amount"]) == [9.0]
     assert len(res.dataset.budget.line_items) == 4 and str(budget) in res.dataset.sources
+
+
+def test_actuals_csv_among_the_budgets(tmp_path):
+    """A re-import (or File > Open) passes every source as a budget: an actuals CSV is recognised by its
+    columns, read for its actuals, and needs no mapping."""
+    from kcplanner.readers import needs_mapping
+
+    plan = write_xlsx(tmp_path / "plan.xlsx", PLAN_SHEETS)
+    budget = write_xlsx(tmp_path / "police.xlsx", BUDGET_SHEETS)
+    spend = write_csv(tmp_path / "spend.csv", [ACT_HEAD, ["General", "Police", "Patrol", "A", "Commodities",
+                                                          "FY2027 P13", 4]])
+    res = read_dataset(plan, [budget, spend])
+    errs = _errors(res)
+    assert [(e.file, e.sheet, e.cell) for e in errs] == [("spend.csv", "spend", "F2")], res.report.to_text()
+    write_csv(spend, [ACT_HEAD, ["General", "Police", "Patrol", "A", "Commodities", "FY2027 P12", 4]])
+    assert not needs_mapping(spend)
+    res = read_dataset(plan, [budget, spend])
+    assert res.ok and list(res.dataset.budget.actuals["last_month"]) == [12], res.report.to_text()

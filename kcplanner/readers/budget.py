@@ -257,6 +257,7 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
                      calendar=None) -> None:
     """One department workbook: its Line Items (named, else the first sheet with the columns), Positions,
     Requests, and its Actuals and Revenue Actuals sheets into `actuals` (an `ActualsPart`)."""
+    from ..fiscal import FiscalCalendar
     from .actuals import actual_sheet_names, read_actual_sheets
 
     file = path.name
@@ -274,6 +275,7 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
         req_name = find_sheet(names, REQUESTS)
         li_name = find_sheet(names, LINE_ITEMS)
         actual_names = actual_sheet_names(names)
+        named_actuals = dict(actual_names)
         try:
             found_li = False
             if li_name is not None:
@@ -289,6 +291,11 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
                     sheet = wb.sheet(n)
                     if sheet.grid().size:
                         empty = False
+                    spec = _actuals_layout(sheet.grid()) if actuals is not None else None
+                    if spec is not None:  # an actuals CSV or sheet given among the budgets (a re-import, File > Open)
+                        actual_names[n] = spec
+                        read_actual_sheets(report, file, wb, {n: spec}, calendar or FiscalCalendar(), actuals)
+                        continue
                     if read_line_items(report, file, sheet, part):
                         found_li = True
                         break
@@ -303,14 +310,23 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
                 read_positions(report, file, wb.sheet(pos_name), part)
             if req_name is not None:
                 read_requests(report, file, wb.sheet(req_name), part)
-            if actual_names and actuals is not None:
-                from ..fiscal import FiscalCalendar
-
-                read_actual_sheets(report, file, wb, actual_names, calendar or FiscalCalendar(), actuals)
+            if named_actuals and actuals is not None:
+                read_actual_sheets(report, file, wb, named_actuals, calendar or FiscalCalendar(), actuals)
         except UnreadableFile as exc:
             report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
     finally:
         wb.close()
+
+
+def _actuals_layout(grid):
+    """Actuals or Revenue Actuals recognised by their columns (a Period, no line-item amounts), else None."""
+    from .actuals import recognise
+    from .table import locate_header
+
+    spec = recognise(grid)
+    if spec is None or locate_header(grid, LINE_ITEMS, _has_amounts) is not None:
+        return None
+    return spec
 
 
 def _first_hint(wb: Workbook, names: list[str]) -> str:
