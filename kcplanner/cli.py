@@ -55,6 +55,8 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
                    help="department budget workbooks, or folders of them")
     p.add_argument("--mapping", type=Path, action="append", default=[], metavar="FILE",
                    help="an import mapping (.json) for workbooks in another city's layout (repeatable)")
+    p.add_argument("--actuals", type=Path, nargs="+", default=[], metavar="PATH",
+                   help="Actuals and Revenue Actuals workbooks or CSVs (the year in execution), or folders of them")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -134,7 +136,8 @@ def _read(args):
     except MappingError as exc:  # names the file
         print(exc, file=sys.stderr)
         return EXIT_USAGE
-    return read_dataset(args.plan, list(args.budget), mappings=mappings or None)
+    return read_dataset(args.plan, list(args.budget), mappings=mappings or None,
+                        actuals=list(getattr(args, "actuals", None) or []) or None)
 
 
 def _load(args) -> "tuple[object | None, int]":
@@ -150,7 +153,8 @@ def _load(args) -> "tuple[object | None, int]":
 
 
 def _missing_inputs(args) -> list[str]:
-    paths = ([args.plan] if args.plan else []) + list(args.budget) + list(args.mapping)
+    paths = ([args.plan] if args.plan else []) + list(args.budget) + list(args.mapping) + \
+        list(getattr(args, "actuals", None) or [])
     return [str(p) for p in paths if not p.exists()]
 
 

@@ -25,6 +25,7 @@ Y1 = 2027
 PLAN_YEARS = list(range(Y1, Y1 + 5))
 VALIDATION_ROWS = 5000
 DIRECTIONS = ("Higher is better", "Lower is better")
+PERIOD_FORMS = "FY2027 Q2, FY2027 P05, FY2027 M05, FY2027, or a date (its fiscal month follows the Fiscal year start month)"
 PHASES = "Line items: Actual, Adopted, Requested (aliases Submitted, Proposed). Revenue: Actual, Adopted, Estimate, Projected."
 
 R, O = True, False  # required, optional
@@ -101,6 +102,12 @@ PLAN_SHEETS: dict[str, list[tuple[str, bool, int, str, str]]] = {
         ("Reserve target %", O, 16, "The balance the policy aims for, in percent of expenditure.", "a rate"),
         ("Reserve ceiling %", O, 17, "The largest balance the policy allows, in percent of expenditure.", "a rate"),
     ],
+    "KPI Actuals": [
+        ("KPI ID", R, 9, "The KPI measured (a KPI ID of the KPIs sheet).", ""),
+        ("Period", R, 14, "When: FY2027 Q2 (a quarter), FY2027 P05 or M05 (a fiscal month 1-12), FY2027 (the whole "
+                          "year: it also gives the KPI's history) or a date.", PERIOD_FORMS),
+        ("Value", R, 10, "The KPI's actual value in that period, in its unit.", "a number"),
+    ],
 }
 
 DEPARTMENT_SHEETS: dict[str, list[tuple[str, bool, int, str, str]]] = {
@@ -141,6 +148,22 @@ DEPARTMENT_SHEETS: dict[str, list[tuple[str, bool, int, str, str]]] = {
         ("KPI ID", O, 9, "The KPI it moves (a KPI ID of the plan).", ""),
         ("Rank", O, 6, "The department's priority (1 = first).", "a number"),
     ],
+    "Actuals": [
+        ("Fund", R, 26, "The fund charged (a fund of the line items).", ""),
+        ("Department", R, 26, "The department (as in the line items).", ""),
+        ("Program", R, 30, "The program (as in the line items).", ""),
+        ("Account", O, 34, "The account; blank = the account class.", ""),
+        ("Account class", O, 22, "The expenditure class; blank = the class of the line item with that account, else "
+                                 "Other.", ", ".join(ACCOUNT_CLASSES)),
+        ("Period", R, 14, "The period the amount was spent in; each month once a line.", PERIOD_FORMS),
+        ("Amount", R, 16, "Spending in that period (not a running total), in dollars.", "an amount"),
+    ],
+    "Revenue Actuals": [
+        ("Fund", R, 26, "The fund (as in the plan's Revenue sheet).", ""),
+        ("Source", R, 30, "The revenue source (as in the plan's Revenue sheet).", ""),
+        ("Period", R, 14, "The period collected; each month once a source.", PERIOD_FORMS),
+        ("Amount", R, 16, "Collections in that period (not a running total), in dollars.", "an amount"),
+    ],
 }
 
 #: Aliases as SPEC.md lists them, used when the readers' own table is not importable.
@@ -167,7 +190,7 @@ def _aliases(sheet: str, column: str) -> tuple[str, ...]:
         from .readers import columns as rc
     except Exception:  # the readers are optional here: fall back on SPEC's list
         return _SPEC_ALIASES.get(column, ())
-    for spec in (*rc.PLAN_SHEETS, *rc.BUDGET_SHEETS):
+    for spec in (*rc.PLAN_SHEETS, *rc.BUDGET_SHEETS, *_actual_specs()):
         if spec.name == sheet:
             for col in spec.columns:
                 if col.name == column:
@@ -175,12 +198,18 @@ def _aliases(sheet: str, column: str) -> tuple[str, ...]:
     return ()
 
 
+def _actual_specs() -> tuple:
+    from .readers.actuals import ACTUALS, KPI_ACTUALS, REVENUE_ACTUALS
+
+    return ACTUALS, REVENUE_ACTUALS, KPI_ACTUALS
+
+
 def _sheet_aliases(sheet: str) -> tuple[str, ...]:
     try:
         from .readers import columns as rc
     except Exception:
         return ()
-    for spec in (*rc.PLAN_SHEETS, *rc.BUDGET_SHEETS):
+    for spec in (*rc.PLAN_SHEETS, *rc.BUDGET_SHEETS, *_actual_specs()):
         if spec.name == sheet:
             return spec.aliases
     return ()

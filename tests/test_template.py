@@ -13,8 +13,9 @@ import pytest
 from kcplanner import template
 from kcplanner.fiscal import parse_fiscal_year, parse_prefixed_year, parse_year_phase, REVENUE_PHASES
 
-PLAN_SHEETS = ["Settings", "Goals", "Objectives", "KPIs", "Drivers", "Revenue", "Assumptions", "Funds", "Notes"]
-DEPT_SHEETS = ["Line Items", "Positions", "Requests", "Notes"]
+PLAN_SHEETS = ["Settings", "Goals", "Objectives", "KPIs", "Drivers", "Revenue", "Assumptions", "Funds", "KPI Actuals",
+               "Notes"]
+DEPT_SHEETS = ["Line Items", "Positions", "Requests", "Actuals", "Revenue Actuals", "Notes"]
 
 #: SPEC.md's columns, required ones first (a `*` in SPEC); dynamic year columns are checked apart.
 SPEC_REQUIRED = {

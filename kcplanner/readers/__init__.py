@@ -20,7 +20,7 @@ from ..dataset import Budget, Dataset, Plan
 from ..report import ValidationReport
 from . import crossref
 from .budget import BudgetPart, merge, read_budget_file
-from .mapping import Mapping, MappingError, load_mapping, save_mapping
+from .mapping import ACTUAL_TABLES, Mapping, MappingError, load_mapping, save_mapping
 from .plan import PlanRefs, read_plan as _read_plan
 from .unreadable import UnreadableFile
 from .workbook import WORKBOOK_SUFFIXES, expand_paths
@@ -84,7 +84,8 @@ def _report_empty_folders(paths, report: ValidationReport) -> bool:
     return found
 
 
-def _read_budget(files, report, progress, cancelled, start, span, mappings=(), mapped=None):
+def _read_budget(files, report, progress, cancelled, start, span, mappings=(), mapped=None, actuals=None,
+                 calendar=None):
     part = BudgetPart()
     for k, f in enumerate(files):
         if cancelled is not None and cancelled():
@@ -95,7 +96,7 @@ def _read_budget(files, report, progress, cancelled, start, span, mappings=(), m
             report.error(f.name, "", "", f"{f} does not exist")
             continue
         try:
-            matching = [m for m in mappings if m.matches(f)]
+            matching = [m for m in mappings if m.table not in ACTUAL_TABLES and m.matches(f)]
             if matching:  # an import mapping reads this file instead of the standard reader
                 from .mapping_apply import read_mapped_file
 
@@ -109,7 +110,7 @@ def _read_budget(files, report, progress, cancelled, start, span, mappings=(), m
                     if mapped is not None:
                         mapped.append(got)
                 continue
-            read_budget_file(f, report, part, cancelled)
+            read_budget_file(f, report, part, cancelled, actuals, calendar)
         except (Cancelled, KeyboardInterrupt, MemoryError):
             raise
         except Exception as exc:  # a last guard: the user gets a message, never a traceback
@@ -173,7 +174,7 @@ def _usable_mappings(mappings, report: ValidationReport) -> list[Mapping]:
 
 def read_dataset(plan: Path | str | None, budgets: list[Path | str], mappings=None, *,
                  progress: Callable[[float, str], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> ImportResult:
+                 cancelled: Callable[[], bool] | None = None, actuals=None) -> ImportResult:
     """Read the plan and the budget workbooks, check every cross-reference, and build a Dataset.
 
     `budgets` are files or folders (a folder gives every workbook in it, sorted by name,
@@ -185,6 +186,9 @@ def read_dataset(plan: Path | str | None, budgets: list[Path | str], mappings=No
     of the standard reader.  Mapped line items join the budget, mapped revenue lines the plan's
     Revenue, mapped KPIs (a `kpis` mapping) the plan's KPIs, targets, history and goals.  A plan path
     that a kpis mapping's glob matches is read as a KPI export, not as a plan workbook.
+
+    `actuals` (files or folders, `--actuals`): workbooks and CSVs of Actuals and Revenue Actuals; the
+    department workbooks' own Actuals and Revenue Actuals sheets are read too (readers/actuals.py).
     """
     report = ValidationReport()
     mappings = _usable_mappings(mappings, report)
@@ -226,13 +230,30 @@ def read_dataset(plan: Path | str | None, budgets: list[Path | str], mappings=No
         report.error("", "", "", "no budget workbook given (expected one or more .xlsx, .xlsm, .xls, .ods or .csv "
                      "files or folders holding them)")
     mapped: list = []
-    budget, positions, requests = _read_budget(files, report, progress and step, cancelled, 0.05, 0.85,
-                                               mappings, mapped)
+    from .actuals import ActualsPart
+
+    actual_part = ActualsPart()
+    budget, positions, requests = _read_budget(files, report, progress and step, cancelled, 0.05, 0.80,
+                                               mappings, mapped, actual_part, plan_obj.settings.calendar)
     sources.extend(str(f) for f in files)
+    kpi_rows: list = []
+    if actuals:
+        from .actuals_load import read_actual_paths
+
+        sources.extend(read_actual_paths(actuals, report, mappings, plan_obj.settings.calendar, actual_part, kpi_rows,
+                                         cancelled))
     if mapped:
         from .mapping_merge import merge_mapped
 
         merge_mapped(plan_obj, budget, mapped, report, refs)
+    from .actuals_check import check_actuals, check_revenue_actuals, kpi_history_from_actuals
+
+    from .actuals_load import merge_kpi_rows
+
+    merge_kpi_rows(report, plan_obj, kpi_rows)
+    check_actuals(report, budget, actual_part)
+    check_revenue_actuals(report, budget, plan_obj, actual_part)
+    kpi_history_from_actuals(plan_obj)
     if files and not len(budget.line_items) and report.ok and not mapped:
         report.warning("", "", "", "no line items were imported: the budget workbooks hold no rows of amounts")
     step(0.92, "Checking references")

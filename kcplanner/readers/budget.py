@@ -253,8 +253,13 @@ def read_requests(report: ValidationReport, file: str, sheet: Sheet, part: Budge
     part.request_costs.append(rc)
 
 
-def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled=None) -> None:
-    """One department workbook: its Line Items (named, else the first sheet with the columns), Positions, Requests."""
+def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled=None, actuals=None,
+                     calendar=None) -> None:
+    """One department workbook: its Line Items (named, else the first sheet with the columns), Positions,
+    Requests, and its Actuals and Revenue Actuals sheets into `actuals` (an `ActualsPart`)."""
+    from ..fiscal import FiscalCalendar
+    from .actuals import actual_sheet_names, read_actual_sheets
+
     file = path.name
     try:
         wb = Workbook(path)
@@ -269,6 +274,8 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
         pos_name = find_sheet(names, POSITIONS)
         req_name = find_sheet(names, REQUESTS)
         li_name = find_sheet(names, LINE_ITEMS)
+        actual_names = actual_sheet_names(names)
+        named_actuals = dict(actual_names)
         try:
             found_li = False
             if li_name is not None:
@@ -278,16 +285,21 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
                     _no_line_items(report, file, li_name, sheet)
                     found_li = True
             else:
-                candidates = [n for n in names if n not in (pos_name, req_name)]
+                candidates = [n for n in names if n not in (pos_name, req_name) and n not in actual_names]
                 empty = True
                 for n in candidates:
                     sheet = wb.sheet(n)
                     if sheet.grid().size:
                         empty = False
+                    spec = _actuals_layout(sheet.grid()) if actuals is not None else None
+                    if spec is not None:  # an actuals CSV or sheet given among the budgets (a re-import, File > Open)
+                        actual_names[n] = spec
+                        read_actual_sheets(report, file, wb, {n: spec}, calendar or FiscalCalendar(), actuals)
+                        continue
                     if read_line_items(report, file, sheet, part):
                         found_li = True
                         break
-                if not found_li and pos_name is None and req_name is None:
+                if not found_li and pos_name is None and req_name is None and not actual_names:
                     if empty:
                         report.error(file, "", "", f"{file} is empty: no sheet holds any data")
                     else:
@@ -298,10 +310,23 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
                 read_positions(report, file, wb.sheet(pos_name), part)
             if req_name is not None:
                 read_requests(report, file, wb.sheet(req_name), part)
+            if named_actuals and actuals is not None:
+                read_actual_sheets(report, file, wb, named_actuals, calendar or FiscalCalendar(), actuals)
         except UnreadableFile as exc:
             report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
     finally:
         wb.close()
+
+
+def _actuals_layout(grid):
+    """Actuals or Revenue Actuals recognised by their columns (a Period, no line-item amounts), else None."""
+    from .actuals import recognise
+    from .table import locate_header
+
+    spec = recognise(grid)
+    if spec is None or locate_header(grid, LINE_ITEMS, _has_amounts) is not None:
+        return None
+    return spec
 
 
 def _first_hint(wb: Workbook, names: list[str]) -> str:

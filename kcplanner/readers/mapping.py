@@ -36,10 +36,15 @@ LINE_ITEM_FIELDS = ("fund", "department", "program", "account", "account_class",
 REVENUE_FIELDS = ("fund", "source", "recurring", "growth", "fiscal_year", "phase")
 KPI_FIELDS = ("kpi_id", "name", "department", "program", "unit", "goal_id", "direction", "measure_type",
               "fiscal_year", "target", "baseline", "weight", "minimum", "maximum")
-FIELDS = {"line_items": LINE_ITEM_FIELDS, "revenue": REVENUE_FIELDS, "kpis": KPI_FIELDS}
+#: The year in execution (SPEC, "Actuals and KPI actuals"): `period` and the `amount` column (a KPI's value).
+ACTUAL_TABLES = ("actuals", "revenue_actuals", "kpi_actuals")
+FIELDS = {"line_items": LINE_ITEM_FIELDS, "revenue": REVENUE_FIELDS, "kpis": KPI_FIELDS,
+          "actuals": ("fund", "department", "program", "account", "account_class", "period"),
+          "revenue_actuals": ("fund", "source", "period"), "kpi_actuals": ("kpi_id", "period")}
 #: Fields that must be given (by a column or a constant).
 REQUIRED = {"line_items": ("fund", "department", "program"), "revenue": ("fund", "source"),
-            "kpis": ("kpi_id", "name")}
+            "kpis": ("kpi_id", "name"), "actuals": ("fund", "department", "program", "period"),
+            "revenue_actuals": ("fund", "source", "period"), "kpi_actuals": ("kpi_id", "period")}
 
 KEYS = ("table", "sheet", "header_row", "columns", "constants", "amount", "amounts", "split", "missing",
         "missing_means", "values", "where", "files", "history", "targets", "directions", "guess_directions",
@@ -208,8 +213,8 @@ def mapping_from_dict(data: Any, where: str = "") -> Mapping:
     if unknown:
         raise _fail(where, f"unknown key {unknown[0]!r}; expected keys: {', '.join(KEYS)}")
     table = data.get("table", "line_items")
-    if table not in TABLES:
-        raise _fail(where, f"'table' must be one of {', '.join(TABLES)}, found {table!r}")
+    if table not in TABLES + ACTUAL_TABLES:
+        raise _fail(where, f"'table' must be one of {', '.join(TABLES + ACTUAL_TABLES)}, found {table!r}")
     m = Mapping(table=table)
     if data.get("sheet") is not None:
         m.sheet = _text(data["sheet"], where, "sheet")
@@ -234,8 +239,8 @@ def mapping_from_dict(data: Any, where: str = "") -> Mapping:
         for k, v in vals.items():
             if v not in ("line_items", "revenue", "skip"):
                 raise _fail(where, f"'split.values' sends {k!r} to {v!r}; expected line_items, revenue or skip")
-        if table == "kpis":
-            raise _fail(where, "a 'split' sends rows to line_items or revenue; a kpis mapping cannot have one")
+        if table not in ("line_items", "revenue"):
+            raise _fail(where, f"a 'split' sends rows to line_items or revenue; a {table} mapping cannot have one")
         m.split = Split(col, {str(k): str(v) for k, v in vals.items()})
     allowed = m.allowed_fields()
     cols = _dict(data.get("columns", {}), where, "columns")

@@ -43,10 +43,13 @@ def read_mapped_file(path, m: Mapping, report: ValidationReport) -> MappedPart |
 def needs_mapping(path) -> bool:
     """True when the standard readers cannot take this budget file as it is (no sheet with the columns of
     Line Items, Positions or Requests) — the place to offer the mapping dialog.  Reads the file."""
+    from .actuals import ActualsPart
+
     report = ValidationReport()
     part = BudgetPart()
-    read_budget_file(Path(path), report, part)
-    if part.line_items or part.positions or part.requests:
+    actuals = ActualsPart()
+    read_budget_file(Path(path), report, part, actuals=actuals)
+    if part.line_items or part.positions or part.requests or actuals.counts:
         return False
     return any(("no sheet with the required columns" in p.message or "no header row" in p.message
                 or "has no amount columns" in p.message) for p in report.errors)

@@ -131,6 +131,12 @@ def read_plan(path, report: ValidationReport, refs: PlanRefs | None = None) -> P
         if found["Funds"]:
             s, g = sheet("Funds")
             plan.funds = _funds(report, file, s.name, g, wb.percent_cells(s.name))
+        from .actuals import KPI_ACTUALS, read_kpi_actuals_sheet
+
+        ka_name = find_sheet(names, KPI_ACTUALS)
+        if ka_name is not None:  # the year in execution (SPEC, "Actuals and KPI actuals")
+            spelled = {k: k for k in kpi_ids} | {_key(k): k for k in plan.kpis["kpi_id"]}
+            plan.kpi_actuals = read_kpi_actuals_sheet(report, file, wb.sheet(ka_name), plan.settings.calendar, spelled)
     except UnreadableFile as exc:
         report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
         return None

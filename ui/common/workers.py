@@ -61,7 +61,9 @@ def classify(paths: list[str | Path]) -> Project:
     return Project(str(plan) if plan else None, budgets)
 
 
-STANDARD_SHEETS = {"lineitems", "positions", "requests"}
+STANDARD_SHEETS = {"lineitems", "positions", "requests",
+                   # an actuals book (only Actuals / Revenue Actuals sheets) is read beside the budgets
+                   "actuals", "revenueactuals"}
 
 
 def _mapped(path: Path, mappings) -> bool:
