@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+from .cli_inputs import EXIT_INVALID, EXIT_OK, EXIT_USAGE, add_inputs, load_inputs, missing_inputs, read_inputs
 
 
 def _time_limit(text: str) -> float:
@@ -48,17 +48,6 @@ def _bound(text: str) -> tuple[str, tuple[float, float]]:
     return name.strip(), (low, high)
 
 
-def _add_inputs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--plan", type=Path, help="the five-year plan workbook (optional: without it there are "
-                   "no KPIs, growth is zero and funds have no balance, reserve or structural figures)")
-    p.add_argument("--budget", type=Path, nargs="+", required=True, metavar="PATH",
-                   help="department budget workbooks, or folders of them")
-    p.add_argument("--mapping", type=Path, action="append", default=[], metavar="FILE",
-                   help="an import mapping (.json) for workbooks in another city's layout (repeatable)")
-    p.add_argument("--actuals", type=Path, nargs="+", default=[], metavar="PATH",
-                   help="Actuals and Revenue Actuals workbooks or CSVs (the year in execution), or folders of them")
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kcplanner",
@@ -69,12 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check workbooks and print the validation report",
                        description="Read the plan and budget workbooks and print every problem found "
                                    "(file, sheet, cell) and the row accounting. Exit 1 when there are errors.")
-    _add_inputs(p)
+    add_inputs(p)
     p.add_argument("--json", type=Path, metavar="OUT", help="also write the report as JSON")
 
     p = sub.add_parser("run", help="project the five-year plan under a scenario and write the results file",
                        description="Compute the baseline and a scenario, write SPEC's results JSON and print a summary.")
-    _add_inputs(p)
+    add_inputs(p)
     p.add_argument("--scenario", type=Path, metavar="FILE", help="a scenario file (.json); without it, the baseline")
     p.add_argument("--json", type=Path, required=True, metavar="OUT", help="where to write the results (.json)")
 
@@ -82,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Write the scenario workbook: summary, rules, line items, rollups as "
                                    "formulas, KPIs and charts. With --compare, two scenarios side by side; "
                                    "with --write-back, each department's own workbook with the scenario added.")
-    _add_inputs(p)
+    add_inputs(p)
     p.add_argument("--scenario", type=Path, metavar="FILE", help="a scenario (.json, or an exported .xlsx)")
     p.add_argument("--out", type=Path, required=True, metavar="OUT.xlsx",
                    help="the workbook to write (with --write-back: a folder)")
@@ -96,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
                                    "department within bounds) to maximise the plan score or the KPI gain, "
                                    "keeping every fund above its reserve floor and free of structural "
                                    "deficits; write the proposal as a scenario file.")
-    _add_inputs(p)
+    add_inputs(p)
     p.add_argument("--scenario", type=Path, metavar="FILE", help="the scenario to start from (its rules are kept)")
     p.add_argument("--out", type=Path, required=True, metavar="OUT.json", help="where to write the proposed scenario")
     p.add_argument("--objective", choices=("score", "kpi_gain"), default="score")
@@ -122,40 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     from .cli_suggest import add_parser as add_suggest_mapping
     add_suggest_mapping(sub)  # suggest-mapping FILE --out MAPPING.json
     from .cli_review import add_parser as add_review
-    add_review(sub, _add_inputs)  # review … [--actuals PATH …] [--through PERIOD] --json OUT
+    add_review(sub)  # review … [--actuals PATH …] [--through PERIOD] --json OUT
     return parser
-
-
-def _read(args):
-    """The import result, or an exit status (bad usage) after printing why a mapping file cannot
-    be used."""
-    from .readers import MappingError, load_mapping, read_dataset
-
-    try:
-        mappings = [load_mapping(path) for path in args.mapping]
-    except MappingError as exc:  # names the file
-        print(exc, file=sys.stderr)
-        return EXIT_USAGE
-    return read_dataset(args.plan, list(args.budget), mappings=mappings or None,
-                        actuals=list(getattr(args, "actuals", None) or []) or None)
-
-
-def _load(args) -> "tuple[object | None, int]":
-    result = _read(args)
-    if isinstance(result, int):
-        return None, result
-    if result.dataset is None:
-        print(result.report.to_text(), file=sys.stderr)
-        return None, EXIT_INVALID
-    if result.report.warnings:
-        print(result.report.to_text(), file=sys.stderr)
-    return result.dataset, EXIT_OK
-
-
-def _missing_inputs(args) -> list[str]:
-    paths = ([args.plan] if args.plan else []) + list(args.budget) + list(args.mapping) + \
-        list(getattr(args, "actuals", None) or [])
-    return [str(p) for p in paths if not p.exists()]
 
 
 def _load_scenario(path: Path | None):
@@ -182,7 +139,7 @@ def _load_scenario(path: Path | None):
 def cmd_validate(args) -> int:
     from .atomic import OutputError
 
-    result = _read(args)
+    result = read_inputs(args)
     if isinstance(result, int):
         return result
     text = result.report.to_text()
@@ -202,7 +159,7 @@ def _prepared_and_scenario(args):
     invalid input (exit 1): a batch run must not write figures that silently leave a rule out."""
     from .engine import prepare, validate_scenario
 
-    dataset, status = _load(args)
+    dataset, status = load_inputs(args)
     if dataset is None:
         return status
     scenario = _load_scenario(args.scenario)
@@ -405,8 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    if args.command in ("validate", "run", "export", "optimize"):
-        missing = _missing_inputs(args)
+    if args.command in ("validate", "run", "export", "optimize", "review"):
+        missing = missing_inputs(args)
         if missing:
             print("No such file or folder: " + ", ".join(missing), file=sys.stderr)
             return EXIT_USAGE

@@ -177,6 +177,7 @@ class Dataset:
         """
         tables = [
             ("budget", "line_items"), ("budget", "requests"), ("budget", "positions"),
+            ("budget", "actuals"), ("budget", "revenue_actuals"),  # categoricals: the review groups them fast
             ("plan", "revenue"), ("plan", "funds"), ("plan", "drivers"), ("plan", "kpis"),
         ]
         for kind in dict.fromkeys(VOCABULARY.values()):

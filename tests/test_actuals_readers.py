@@ -422,3 +422,24 @@ def test_actuals_csv_among_the_budgets(tmp_path):
     assert not needs_mapping(spend)
     res = read_dataset(plan, [budget, spend])
     assert res.ok and list(res.dataset.budget.actuals["last_month"]) == [12], res.report.to_text()
+
+
+def test_revenue_actuals_without_a_plan_are_kept_with_one_warning(tmp_path):
+    """A budget-only run (no plan, so no Revenue sheet): nothing to check the sources against; the
+    rows are read as given and one warning says so (with a plan, an unknown source is an error)."""
+    from kcplanner.readers import read_dataset
+
+    from .conftest import write_xlsx
+
+    book = write_xlsx(tmp_path / "finance.xlsx", {
+        "Line Items": [["Fund", "Department", "Program", "Account class", "FY2026 Adopted"],
+                       ["General Fund", "Finance", "Treasury", "Personnel Services", 1000]],
+        "Revenue Actuals": [["Fund", "Source", "Period", "Amount"],
+                            ["General Fund", "Sales Tax", "FY2026 Q1", 250],
+                            ["General Fund", "Sales Tax", "FY2026 Q2", 300]]})
+    result = read_dataset(None, [book])
+    assert result.report.ok, result.report.to_text()
+    ra = result.dataset.budget.revenue_actuals
+    assert ra["amount"].tolist() == [250.0, 300.0] and ra["last_month"].tolist() == [3, 6]
+    warnings = [p.message for p in result.report.warnings]
+    assert any("2 revenue actuals rows were read without checking their funds and sources" in w for w in warnings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 from pathlib import Path
 
@@ -87,27 +86,36 @@ def test_review_missing_input_and_unwritable_output(inputs, tmp_path, capsys):
     assert str(out.parent) in capsys.readouterr().err and not out.exists()
 
 
-def test_review_of_workbooks_without_actuals_says_so(tmp_path, capsys):
-    """The real readers on the bundled sample: exit 0 and SPEC's shape whatever the sample holds."""
+def test_review_of_the_bundled_sample_with_the_real_readers(tmp_path, capsys):
+    """The sample's actuals (docs/sample-data.md): FY2026 through P06, Police and Health running hot,
+    Parks and Recreation and Information Technology cold, every other department within tolerance."""
     sample = ROOT / "resources" / "sample"
     files = sorted(sample.glob("*.xlsx"))
     before = _digest(files)
     out = tmp_path / "review.json"
     assert main(["review", "--plan", str(sample / "plan.xlsx"), "--budget", str(sample), "--json", str(out)]) == 0
     data = json.loads(out.read_text())
-    assert list(data) == ["fiscal_year", "through", "departments", "funds", "kpis"]
-    if data["fiscal_year"] is None:
-        assert "No spending or revenue actuals: nothing to review" in capsys.readouterr().out
-        assert data == {"fiscal_year": None, "through": None, "departments": {}, "funds": {}, "kpis": {}}
+    assert (data["fiscal_year"], data["through"]) == (2026, "FY2026 P06")
+    flags = {d: v["flag"] for d, v in data["departments"].items() if v["flag"]}
+    assert flags == {"Police": "over", "Health": "over", "Parks and Recreation": "under",
+                     "Information Technology": "under"}
+    police = data["departments"]["Police"]
+    assert police["variance"] == pytest.approx(police["projection"] - police["budget"])
+    assert 0.07 < police["variance"] / police["budget"] < 0.085  # about +7.6%
+    assert "Review of FY2026 through FY2026 P06: 20 departments (2 over budget, 2 under-spent)" in \
+        capsys.readouterr().out
     assert _digest(files) == before
 
 
-@pytest.mark.skipif("actuals" in inspect.signature(readers.read_dataset).parameters,
-                    reason="the readers take --actuals now")
-def test_review_actuals_before_the_readers_take_them_is_bad_usage(tmp_path, capsys):
-    sample = ROOT / "resources" / "sample"
-    acts = tmp_path / "a.csv"
-    acts.write_text("Fund,Department,Program,Period,Amount\n")
-    assert main(["review", "--budget", str(sample / "police.xlsx"), "--actuals", str(acts),
-                 "--json", str(tmp_path / "r.json")]) == 2
-    assert "--actuals: this build cannot read separate actuals files yet" in capsys.readouterr().err
+def test_review_of_workbooks_without_actuals_says_so(tmp_path, capsys):
+    """Budget workbooks with no Actuals sheets: exit 0, SPEC's shape, and the message."""
+    from .conftest import write_xlsx
+
+    budget = write_xlsx(tmp_path / "police.xlsx", {"Line Items": [
+        ["Fund", "Department", "Program", "Account class", "FY2026 Adopted"],
+        ["General Fund", "Police", "Patrol", "Personnel Services", 1000]]})
+    out = tmp_path / "review.json"
+    assert main(["review", "--budget", str(budget), "--json", str(out)]) == 0
+    assert "No spending or revenue actuals: nothing to review" in capsys.readouterr().out
+    assert json.loads(out.read_text()) == {"fiscal_year": None, "through": None, "departments": {}, "funds": {},
+                                           "kpis": {}}

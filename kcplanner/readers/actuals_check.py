@@ -227,7 +227,15 @@ def check_revenue_actuals(report: ValidationReport, budget: Budget, plan: Plan, 
     fk, sk = _keys(frame["fund"]), _keys(frame["source"])
     rk = _keys(rev["fund"]).str.cat(_keys(rev["source"]), sep="\x1f") if len(rev) else pd.Series([], dtype=object)
     pair = fk.str.cat(sk, sep="\x1f")
-    known = pair.isin(set(rk)).to_numpy()
+    # Without a plan's Revenue sheet (a budget-only run) there is nothing to check the sources against:
+    # the rows are kept as given, and one warning says so (an unknown source is an error only when
+    # there is a Revenue sheet that does not have it).
+    known = pair.isin(set(rk)).to_numpy() if len(rev) else np.ones(len(frame), dtype=bool)
+    if not len(rev) and len(frame):
+        first = frame.iloc[0]
+        report.warning(str(first["source_file"]), str(first["source_sheet"]), "",
+                       f"{len(frame):,} revenue actuals rows were read without checking their funds and sources: "
+                       "no plan Revenue sheet was given (give --plan to check them)")
     for i in np.flatnonzero(~known):
         err.add(int(i), "_source_cell", f"revenue actuals for the unknown source {frame['source'].iat[i]!r} of the fund "
                 f"{frame['fund'].iat[i]!r}; expected a fund and source of the plan's Revenue sheet")

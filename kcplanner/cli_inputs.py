@@ -1,0 +1,53 @@
+"""The inputs every data command shares (validate, run, export, optimize, review): --plan, --budget,
+--mapping and --actuals, checked and read in one place."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def add_inputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--plan", type=Path, help="the five-year plan workbook (optional: without it there are "
+                   "no KPIs, growth is zero and funds have no balance, reserve or structural figures)")
+    p.add_argument("--budget", type=Path, nargs="+", required=True, metavar="PATH",
+                   help="department budget workbooks, or folders of them")
+    p.add_argument("--mapping", type=Path, action="append", default=[], metavar="FILE",
+                   help="an import mapping (.json) for workbooks in another city's layout (repeatable)")
+    p.add_argument("--actuals", type=Path, nargs="+", default=[], metavar="PATH",
+                   help="Actuals and Revenue Actuals workbooks or CSVs (the year in execution), or folders of them")
+
+
+def read_inputs(args):
+    """The import result, or an exit status (bad usage) after printing why a mapping file cannot
+    be used."""
+    from .readers import MappingError, load_mapping, read_dataset
+
+    try:
+        mappings = [load_mapping(path) for path in args.mapping]
+    except MappingError as exc:  # names the file
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    return read_dataset(args.plan, list(args.budget), mappings=mappings or None,
+                        actuals=list(getattr(args, "actuals", None) or []) or None)
+
+
+def load_inputs(args) -> "tuple[object | None, int]":
+    result = read_inputs(args)
+    if isinstance(result, int):
+        return None, result
+    if result.dataset is None:
+        print(result.report.to_text(), file=sys.stderr)
+        return None, EXIT_INVALID
+    if result.report.warnings:
+        print(result.report.to_text(), file=sys.stderr)
+    return result.dataset, EXIT_OK
+
+
+def missing_inputs(args) -> list[str]:
+    paths = ([args.plan] if args.plan else []) + list(args.budget) + list(args.mapping) + \
+        list(getattr(args, "actuals", None) or [])
+    return [str(p) for p in paths if not p.exists()]
