@@ -218,7 +218,9 @@ def _evaluate(prepared, scenario, path):
 
     from .engine import evaluate
     from .results_json import runaway_figures
+    from .review.carry import ensure_carry
 
+    ensure_carry(prepared, scenario)  # the review's balance change, when the scenario carries it
     with np.errstate(over="ignore", invalid="ignore"):
         results = evaluate(prepared, scenario)
     problem = runaway_figures(results)
