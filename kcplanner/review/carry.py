@@ -14,7 +14,7 @@ import numpy as np
 from ..engine.carry import CarryOver, carry_year
 from ..engine.preparation import Prepared
 from ..periods import PeriodError, parse_period
-from .core import review
+from .core import Review, review
 
 
 def carry_amounts(prepared: Prepared, label: str) -> CarryOver:
@@ -22,9 +22,14 @@ def carry_amounts(prepared: Prepared, label: str) -> CarryOver:
 
     ΔBal_f = (revenue projection − revenue budget) − (expenditure projection − expenditure budget),
     the review's `funds.balance_change`; 0 (and not covered) for a fund the review has no group of."""
+    return carry_from_review(prepared, review(prepared.dataset, through=parse_period(label)), label)
+
+
+def carry_from_review(prepared: Prepared, r: Review, label: str) -> CarryOver:
+    """The CarryOver of a review already computed through `label` (the Review panel has one: it may
+    store it with `prepared.carry_over[label] = carry_from_review(...)` and spare a second review)."""
     nf = len(prepared.funds)
     amounts, covered = np.zeros(nf), np.zeros(nf, dtype=bool)
-    r = review(prepared.dataset, through=parse_period(label))
     if r.fiscal_year is None or r.through is None or not len(r.funds):
         return CarryOver(label, amounts, covered, f"no spending or revenue actuals for {label}")
     codes = np.array([-1 if (c := prepared.funds.find(name)) is None else c for name in r.funds.index],
@@ -71,4 +76,4 @@ def carry_problem(prepared: Prepared | None, label: str | None) -> str | None:
     return f"No spending or revenue actuals for {prepared.label(y0)}: nothing to carry"
 
 
-__all__ = ["carry_amounts", "ensure_carry", "carry_problem"]
+__all__ = ["carry_amounts", "carry_from_review", "ensure_carry", "carry_problem"]
