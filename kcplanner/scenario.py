@@ -28,6 +28,7 @@ from typing import Any, Iterable, Mapping
 from .atomic import atomic_write_text
 from .fiscal import parse_fiscal_year
 from .jsonfile import JsonFileError, read_json
+from .periods import EXPECTED as PERIOD_FORMS
 from .periods import PeriodError, parse_period
 
 KINDS = ("percent", "amount", "fte")
@@ -58,8 +59,9 @@ def carry_label(value: Any, where: str = "review_carry") -> str | None:
         raise ScenarioError(f"{where}: {expected}, found the date {value!r}")
     try:
         return parse_period(value.strip()).label
-    except PeriodError as exc:
-        raise ScenarioError(f"{where}: {exc}") from None
+    except PeriodError as exc:  # its list of forms offers dates too: a scenario names a review period
+        reason = str(exc).replace("; expected " + PERIOD_FORMS, "")
+        raise ScenarioError(f"{where}: {reason}" + ("" if "; expected" in reason else f"; {expected}")) from None
 
 
 def _clean_name(value: str | None) -> str | None:

@@ -88,8 +88,11 @@ def test_scenario_json_round_trip_and_the_key_written_only_when_set(tmp_path):
 
 
 @pytest.mark.parametrize("value, message", [
-    ("soon", "review_carry: 'soon' names no fiscal year"),
+    ("soon", "review_carry: 'soon' names no fiscal year; expected a period label such as FY2026 P06, FY2026 Q2 or "
+             "FY2026 (or null for off)"),
     ("FY2027 P13", "review_carry: 'FY2027 P13': fiscal month 13 is not a month of the year; expected 1-12"),
+    ("FY2027 H1", "review_carry: 'FY2027 H1': 'H1' is not a quarter (Q1-Q4) or a fiscal month (P01-P12); expected a "
+                  "period label such as FY2026 P06, FY2026 Q2 or FY2026 (or null for off)"),
     (2027, "review_carry: expected a period label such as FY2026 P06, FY2026 Q2 or FY2026 (or null for off), "
            "found 2027"),
     ("2026-12-31", "review_carry: expected a period label such as FY2026 P06, FY2026 Q2 or FY2026 (or null for "
@@ -251,7 +254,10 @@ def test_project_keeps_the_option_and_its_history_says_it(tmp_path):
         "Stopped carrying the review's balance change into beginning balances"
 
 
-def test_the_rules_sheet_keeps_the_option(tmp_path):
+def test_the_rules_sheet_keeps_the_option_and_the_funds_sheet_starts_from_the_carried_balance(tmp_path):
+    import openpyxl
+    from python_calamine import CalamineWorkbook
+
     from kcplanner.exports import export_scenario
     from kcplanner.exports.rules_sheet import read_scenario_from_workbook
 
@@ -261,6 +267,25 @@ def test_the_rules_sheet_keeps_the_option(tmp_path):
         out = tmp_path / f"{scenario.review_carry is None}.xlsx"
         export_scenario(P, evaluate(P, scenario), out)
         assert read_scenario_from_workbook(out) == scenario
+    out = tmp_path / "False.xlsx"
+    rules = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Rules").to_python()
+    assert rules[3][:2] == ["Review carry-over", "FY2027 P06"]
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Funds").to_python()
+    at = {(r[0], r[2]): i for i, r in enumerate(rows)}
+    base = P.baseline_results().funds.balance[_fund(P.baseline_results(), "GF")]
+    begin, brev, bexp, bend = (rows[at[("GF", m)]] for m in ("Beginning balance", "Baseline revenue",
+                                                             "Baseline expenditure", "Baseline ending balance"))
+    assert begin[3] == pytest.approx(5000 - 440)
+    assert bend[3:8] == pytest.approx(list(base))  # the baseline carries nothing: the scenario's option
+    assert begin[3] + 440 + brev[3] - bexp[3] == pytest.approx(bend[3])  # what the y1 formula computes
+    r = at[("GF", "Baseline ending balance")] + 1
+    assert openpyxl.load_workbook(out)["Funds"].cell(r, 4).value == \
+        f"=D{at[('GF', 'Beginning balance')] + 1}-(-440.0)+D{r - 2}-D{r - 1}"
+    with pytest.raises(ScenarioError, match=r"bad.xlsx, sheet Rules, Review carry-over \(cell B4\): 'soon' names no fiscal year; expected a period label"):
+        wb = openpyxl.load_workbook(out)
+        wb["Rules"]["B4"] = "soon"
+        wb.save(tmp_path / "bad.xlsx")
+        read_scenario_from_workbook(tmp_path / "bad.xlsx")
 
 
 # -- the app -------------------------------------------------------------------------------------------
