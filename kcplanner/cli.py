@@ -167,6 +167,9 @@ def _prepared_and_scenario(args):
         return EXIT_INVALID
     prepared = prepare(dataset)
     problems = validate_scenario(scenario, prepared)
+    if not problems:  # the review's balance change, when the scenario carries it (run, export, optimize)
+        from .review.carry import ensure_carry
+        ensure_carry(prepared, scenario)
     for message in problems:
         print(f"{args.scenario}: {message}", file=sys.stderr)
     return EXIT_INVALID if problems else (prepared, scenario)
@@ -179,7 +182,9 @@ def _evaluate(prepared, scenario, path):
 
     from .engine import evaluate
     from .results_json import runaway_figures
+    from .review.carry import ensure_carry
 
+    ensure_carry(prepared, scenario)  # the review's balance change, when the scenario carries it
     with np.errstate(over="ignore", invalid="ignore"):
         results = evaluate(prepared, scenario)
     problem = runaway_figures(results)

@@ -7,7 +7,9 @@ scenarios on an undo stack and compare them by value.  Edits return a new scenar
     s3 = s2.replace_rule(0, s2.rules[0].with_value(7)).move_rule(0, 2).fund_request("REQ-12")
 
 The scenario file (`.json`) is exactly SPEC's:
-`{"name", "rules": [{"label", "target": {...}, "kind", "value", "start", "end"}], "funded_requests": [...]}`.
+`{"name", "rules": [{"label", "target": {...}, "kind", "value", "start", "end"}], "funded_requests": [...]}`,
+plus `"review_carry": "FY2026 P06"` when the quarterly review's fund balance change is carried into
+the beginning balances (written only when set; absent or null = off; docs/model.md).
 `load_scenario` raises `ScenarioError` for anything malformed and says where
 (`rules[3].target.fnd: unknown key; ...`).  Whether the names a scenario uses exist in a dataset is
 checked by the engine's `validate_scenario` (kcplanner.engine; the engine skips invalid rules and lists them
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -25,11 +28,13 @@ from typing import Any, Iterable, Mapping
 from .atomic import atomic_write_text
 from .fiscal import parse_fiscal_year
 from .jsonfile import JsonFileError, read_json
+from .periods import EXPECTED as PERIOD_FORMS
+from .periods import PeriodError, parse_period
 
 KINDS = ("percent", "amount", "fte")
 TARGET_KEYS = ("fund", "department", "program", "account_class", "revenue_source")
 RULE_KEYS = ("label", "target", "kind", "value", "start", "end")
-SCENARIO_KEYS = ("name", "rules", "funded_requests")
+SCENARIO_KEYS = ("name", "rules", "funded_requests", "review_carry")
 #: The values a rule may take (docs/model.md, "Rule values"): anything outside is a typing mistake
 #: (1e300%, a budget of 10^20 dollars) that would overflow the figures to infinity and null.
 VALUE_BOUNDS = {"percent": (-100.0, 10_000.0), "amount": (-1e13, 1e13), "fte": (-1e6, 1e6)}
@@ -39,6 +44,24 @@ _BOUND_TEXT = {"percent": "a percent from -100 to 10,000", "amount": "an amount 
 
 class ScenarioError(ValueError):
     """A scenario (file or dict) that cannot be used; the message says where and what is wrong."""
+
+
+def carry_label(value: Any, where: str = "review_carry") -> str | None:
+    """A review period label as stored (`FY2026 P06`, `FY2026 Q2`, `FY2026`); None stays None.
+
+    ScenarioError naming `where` for anything that is not such a period label."""
+    if value is None:
+        return None
+    expected = "expected a period label such as FY2026 P06, FY2026 Q2 or FY2026 (or null for off)"
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioError(f"{where}: {expected}, found {value!r}")
+    if re.match(r"^\s*\d{4}-\d{1,2}-\d{1,2}", value):
+        raise ScenarioError(f"{where}: {expected}, found the date {value!r}")
+    try:
+        return parse_period(value.strip()).label
+    except PeriodError as exc:  # its list of forms offers dates too: a scenario names a review period
+        reason = str(exc).replace("; expected " + PERIOD_FORMS, "")
+        raise ScenarioError(f"{where}: {reason}" + ("" if "; expected" in reason else f"; {expected}")) from None
 
 
 def _clean_name(value: str | None) -> str | None:
@@ -114,16 +137,22 @@ class Rule:
 
 @dataclass(frozen=True)
 class Scenario:
-    """An ordered tuple of rules plus the IDs of the funded requests.  Immutable: edits return copies."""
+    """An ordered tuple of rules plus the IDs of the funded requests.  Immutable: edits return copies.
+
+    `review_carry`: the period of the quarterly review (`FY2026 P06`) whose fund balance change is
+    carried into the beginning balances of the plan (None = off; docs/model.md, "Review carry-over")."""
 
     name: str = "Scenario"
     rules: tuple[Rule, ...] = ()
     funded_requests: tuple[str, ...] = ()
+    review_carry: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rules", tuple(self.rules))
         ids = [str(r).strip() for r in self.funded_requests]
         object.__setattr__(self, "funded_requests", tuple(dict.fromkeys(i for i in ids if i)))
+        if self.review_carry is not None:
+            object.__setattr__(self, "review_carry", carry_label(self.review_carry))
 
     # -- edits (each returns a new Scenario) -----------------------------------------------------
     def rename(self, name: str) -> "Scenario":
@@ -161,9 +190,16 @@ class Scenario:
     def with_funded_requests(self, request_ids: Iterable[str]) -> "Scenario":
         return replace(self, funded_requests=tuple(request_ids))
 
+    def with_review_carry(self, label: str | None) -> "Scenario":
+        """Carry the review of period `label` (`FY2026 P06`) into the beginning balances; None = off."""
+        return replace(self, review_carry=label)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "rules": [r.to_dict() for r in self.rules],
-                "funded_requests": list(self.funded_requests)}
+        out: dict[str, Any] = {"name": self.name, "rules": [r.to_dict() for r in self.rules],
+                               "funded_requests": list(self.funded_requests)}
+        if self.review_carry is not None:
+            out["review_carry"] = self.review_carry
+        return out
 
 
 EMPTY_SCENARIO = Scenario(name="Baseline")
@@ -295,7 +331,8 @@ def scenario_from_dict(data: Any, default_name: str = "Scenario", *, bounded: bo
         if isinstance(r, bool) or not isinstance(r, (str, int)):
             raise ScenarioError(f"funded_requests[{i}]: expected a request ID, found {r!r}")
         ids.append(str(r))
-    return Scenario(name=name, rules=parsed, funded_requests=tuple(ids))
+    carry = carry_label(data.get("review_carry"))
+    return Scenario(name=name, rules=parsed, funded_requests=tuple(ids), review_carry=carry)
 
 
 def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
@@ -323,7 +360,7 @@ def save_scenario(scenario: Scenario, path: str | Path) -> None:
 
 
 __all__ = [
-    "KINDS", "TARGET_KEYS", "ScenarioError", "Target", "Rule", "Scenario", "EMPTY_SCENARIO",
+    "KINDS", "TARGET_KEYS", "ScenarioError", "carry_label", "Target", "Rule", "Scenario", "EMPTY_SCENARIO",
     "scenario_from_dict", "load_scenario", "value_problem", "VALUE_BOUNDS", "save_scenario",
     "scenario_to_json",
 ]

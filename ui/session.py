@@ -19,6 +19,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from kcplanner.engine import Prepared, Results, evaluate
 from kcplanner.report import ValidationReport
+from kcplanner.review.carry import ensure_carry
 from kcplanner.scenario import EMPTY_SCENARIO, Scenario
 
 from .common.edits import unique_name
@@ -274,17 +275,20 @@ class Session(QObject):
 
     def _evaluate(self, scenario: Scenario) -> Results:
         self.evaluations += 1
+        ensure_carry(self.prepared, scenario)  # the review's balance change, once per period (when carried)
         return evaluate(self.prepared, scenario)
 
     def results_for(self, scenario: Scenario) -> Results:
         """Results of any scenario (compare), cached by value."""
         if scenario == self.scenario and self.results is not None and not self._dirty:
             return self.results
-        if scenario == EMPTY_SCENARIO or not scenario.rules and not scenario.funded_requests:
+        if scenario == EMPTY_SCENARIO or not scenario.rules and not scenario.funded_requests \
+                and scenario.review_carry is None:
             if self.baseline is not None:
                 return self.baseline
         hit = self._cache.get(scenario)
         if hit is None:
+            ensure_carry(self.prepared, scenario)
             hit = evaluate(self.prepared, scenario)
             self._cache[scenario] = hit
             while len(self._cache) > 8:

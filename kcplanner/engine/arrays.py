@@ -113,6 +113,9 @@ class PreparedArrays(RuleTargets):
     default_cost_per_fte: float | None
     _targets: dict = field(default_factory=dict, repr=False)
     _baseline_results: Any = field(default=None, repr=False)
+    #: review carry-overs by period label, filled by the review layer (kcplanner.review.carry.ensure_carry)
+    #: and read by evaluate (engine/carry.py): the engine may not call the review itself
+    carry_over: dict = field(default_factory=dict, repr=False)
 
     # -- sizes --------------------------------------------------------------------------------
     @property

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..scenario import Scenario
 from .arrays import PreparedArrays
+from .carry import carry_beginning
 from .codes import NYEARS, name_key
 from .fund_data import blank_figures, no_data_findings
 from .results import (STATUS_ABOVE_CEILING, STATUS_BELOW_FLOOR, STATUS_BELOW_TARGET, STATUS_NO_EXPENDITURE,
@@ -133,7 +134,8 @@ def evaluate(prepared: PreparedArrays, scenario: Scenario) -> Results:
 
     # -- funds -----------------------------------------------------------------------------------
     balance = np.empty((nf, NYEARS))
-    prev = P.beginning_balance
+    beginning, carry, carry_notes = carry_beginning(P, scenario.review_carry)  # engine/carry.py
+    prev = beginning
     for t in range(NYEARS):
         prev = prev + fund_rev[:, t] - fund_exp[:, t]
         balance[:, t] = prev
@@ -143,7 +145,8 @@ def evaluate(prepared: PreparedArrays, scenario: Scenario) -> Results:
     no_data = P.fund_no_data
     if no_data.any():  # budget-only funds: no balance, reserve or structural figures (fund_data.py)
         blank_figures(no_data, balance, ratio, structural)
-    funds = _fund_results(P, fund_rev, fund_exp, fund_rec_rev, fund_rec_exp, balance, ratio, structural)
+    funds = _fund_results(P, fund_rev, fund_exp, fund_rec_rev, fund_rec_exp, balance, ratio, structural, beginning,
+                          None if carry is None else carry.amounts)
 
     # -- KPIs ------------------------------------------------------------------------------------
     kpis = _kpi_results(P, pair_s, dept_s)
@@ -168,10 +171,11 @@ def evaluate(prepared: PreparedArrays, scenario: Scenario) -> Results:
         by_account_class=Rollup(names["classes"], base[rows["classes"]][scl], totals[rows["classes"]][scl], list(years)),
         revenue=RevenueResults(names["revenue_funds"], names["revenue_sources"], P.rev_recurring, P.R0, R),
         requests=requests, kpis=kpis, findings=findings, invalid_rules=invalid, rule_notes=notes,
-        unknown_requests=unknown, _prepared=P, _log=log)
+        unknown_requests=unknown, carry_notes=carry_notes, _prepared=P, _log=log)
 
 
-def _fund_results(P: PreparedArrays, rev, exp, rrev, rexp, balance, ratio, structural) -> FundResults:
+def _fund_results(P: PreparedArrays, rev, exp, rrev, rexp, balance, ratio, structural, beginning,
+                  carried=None) -> FundResults:
     nf = len(P.funds)
     floor, target, ceiling = (x[:, None] for x in (P.reserve_floor, P.reserve_target, P.reserve_ceiling))
     status = np.full((nf, NYEARS), STATUS_WITHIN, dtype=object)
@@ -182,25 +186,26 @@ def _fund_results(P: PreparedArrays, rev, exp, rrev, rexp, balance, ratio, struc
         above_ceiling = ratio > ceiling + REL_TOL * np.abs(ceiling)
         scale = np.maximum(np.abs(rrev), np.abs(rexp))
         deficit = structural < -(ZERO_ABS + REL_TOL * scale)
-        negative = balance < -(ZERO_ABS + REL_TOL * np.abs(P.beginning_balance)[:, None])
+        negative = balance < -(ZERO_ABS + REL_TOL * np.abs(beginning)[:, None])
     status[above_ceiling] = STATUS_ABOVE_CEILING
     status[below_target & ~below_floor] = STATUS_BELOW_TARGET
     status[below_floor] = STATUS_BELOW_FLOOR
     status[np.isnan(ratio)] = STATUS_NO_EXPENDITURE
     status[~np.broadcast_to(has_policy, (nf, NYEARS))] = STATUS_NO_POLICY
     no_data = P.fund_no_data
-    beginning = P.beginning_balance
     if no_data.any():
         status[no_data] = STATUS_NO_REVENUE_DATA
         deficit[no_data] = False
         negative[no_data] = False
         beginning = np.where(no_data, np.nan, beginning)
+        if carried is not None:
+            carried = np.where(no_data, np.nan, carried)
     return FundResults(
         names=list(P.funds.names), revenue=rev, expenditure=exp, recurring_revenue=rrev, recurring_expenditure=rexp,
         balance=balance, beginning_balance=beginning, reserve_ratio=ratio, structural=structural,
         floor=P.reserve_floor, target=P.reserve_target, ceiling=P.reserve_ceiling, status=status,
         structural_deficit=deficit, negative_balance=negative, plan_years=list(P.plan_years),
-        no_revenue_data=no_data)
+        no_revenue_data=no_data, carried=carried)
 
 
 def _pct(x: float, decimals: int = 1) -> str:

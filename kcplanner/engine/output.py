@@ -146,6 +146,10 @@ def run_summary_text(results: Results) -> str:
             lines.append(f"{(name if j == 0 else ''):<{name_w}}{what:<13}" + "".join(f"{_m(v, scale):>12}" for v in row))
         ratio = "".join(f"{(f'{v * 100:.1f}%' if math.isfinite(v) else '–'):>12}" for v in f.reserve_ratio[i])
         lines.append(f"{'':<{name_w}}{'reserve':<13}" + ratio)
+    if f.carried is not None:
+        carried = [f"{n} {_m(v, scale)}" for n, v in zip(f.names, f.carried) if math.isfinite(v) and v != 0]
+        lines.append(f"Beginning balances include the review's year-end balance change ({r.scenario.review_carry}; "
+                     f"{unit}): " + (", ".join(carried) if carried else "none"))
     lines.append("")
     policy = [x for x in r.findings if x.kind != NO_DATA_KIND]
     unchecked = [x.fund for x in r.findings if x.kind == NO_DATA_KIND]

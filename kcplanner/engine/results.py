@@ -88,6 +88,9 @@ class FundResults:
     negative_balance: np.ndarray     # (funds, 5) bool
     plan_years: list[int]
     no_revenue_data: np.ndarray | None = None  # (funds,) bool: no revenue line and no Funds row
+    #: (funds,) the review's fund balance change carried into beginning_balance (the scenario's
+    #: review_carry; engine/carry.py), 0 where the review has none; None when nothing is carried
+    carried: np.ndarray | None = None
 
     @property
     def checked(self) -> np.ndarray:
@@ -186,6 +189,7 @@ class Results:
     invalid_rules: list[tuple[int, str]]     # (0-based rule index, message); these rules were skipped
     rule_notes: list[tuple[int, str]]        # valid rules that could not place dollars in some year
     unknown_requests: list[str]              # funded request IDs not in the dataset (ignored)
+    carry_notes: list[str] = field(default_factory=list)  # why the review carry-over was not applied
     _prepared: Any = field(default=None, repr=False)
     _log: list | None = field(default=None, repr=False)
     _lines: tuple | None = field(default=None, repr=False)
@@ -197,7 +201,8 @@ class Results:
     @property
     def messages(self) -> list[str]:
         """Everything skipped or noteworthy about the scenario, in words."""
-        return [m for _, m in self.invalid_rules] + [m for _, m in self.rule_notes] + list(self.unknown_requests)
+        return ([m for _, m in self.invalid_rules] + [m for _, m in self.rule_notes] + list(self.unknown_requests)
+                + list(self.carry_notes))
 
     def line_amounts(self) -> tuple[np.ndarray, np.ndarray]:
         """(baseline, scenario) expenditure per line item × plan year, in the dataset's row order.

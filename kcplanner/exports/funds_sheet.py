@@ -24,7 +24,9 @@ def write_funds(ws, fmt, L: Layout, P, R, formulas) -> list[str]:
     ws.write_string(1, 0, "Ending balance = beginning balance + revenue − expenditure. Revenue sums the Revenue "
                           "sheet, expenditure the Line Items sheet (SUMIFS by fund); reserve ratio = ending "
                           "balance / expenditure, shaded red below the floor, amber below the target, blue above "
-                          "the ceiling.", fmt["muted"])
+                          "the ceiling." + (f" The first beginning balance includes the quarterly review's year-end "
+                                            f"balance change ({R.scenario.review_carry}); the baseline starts "
+                                            "without it." if F.carried is not None else ""), fmt["muted"])
     headers = ["Fund", "Fund name", "Measure"] + list(L.labels) + ["Floor", "Target", "Ceiling"]
     hr = FUNDS_HEADER_ROW
     ws.set_row(hr, 20)
@@ -53,6 +55,9 @@ def write_funds(ws, fmt, L: Layout, P, R, formulas) -> list[str]:
             "Change in ending balance": F.balance[f] - base_funds.balance[f],
         }
         begin = np.concatenate([[F.beginning_balance[f]], F.balance[f][:-1]])
+        # the baseline starts from the Funds table's balance: a review carry-over is the scenario's (engine/carry.py)
+        carried = 0.0 if F.carried is None or not np.isfinite(F.carried[f]) else float(F.carried[f])
+        base_begin = cell(rows["Beginning balance"], fy) + (f"-({carried!r})" if carried else "")
         values["Beginning balance"] = begin
         cells: dict[str, list] = {m: [] for m in FUND_MEASURES}  # measure → 5 formulas (None = a value)
         for t in range(5):
@@ -76,7 +81,7 @@ def write_funds(ws, fmt, L: Layout, P, R, formulas) -> list[str]:
                                            [(rev_fund_rng, crit(rows["Baseline revenue"]), name)]),
                 "Baseline expenditure": sum_by(L.li_range(L.li_col(0, t)),
                                                [(fund_rng, crit(rows["Baseline expenditure"]), name)]),
-                "Baseline ending balance": (f"{cell(rows['Beginning balance'], fy)}" if t == 0 else
+                "Baseline ending balance": (base_begin if t == 0 else
                                             cell(rows["Baseline ending balance"], c - 1))
                 + f"+{at('Baseline revenue')}-{at('Baseline expenditure')}",
                 "Change in ending balance": f"{at('Ending balance')}-{at('Baseline ending balance')}",

@@ -5,6 +5,7 @@ Layout (rows 1-based):
     1  Scenario          | <name>
     2  Format            | kcplanner rules 1
     3  (note)
+    4  Review carry-over | FY2026 P06   (only when the scenario carries the review's balance change)
     5  Rules (applied in this order)
     6  Order | Label | Fund | Department | Program | Account class | Revenue source | Kind | Value |
        Start FY | End FY | Years | Status | Value (exact)
@@ -25,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from ..fiscal import FiscalCalendar, parse_fiscal_year
-from ..scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from ..scenario import Scenario, ScenarioError, carry_label, load_scenario, scenario_from_dict
 from ._common import ExportError, print_setup, write_num, write_text
 
 RULES_SHEET = "Rules"
 FORMAT_TAG = "kcplanner rules 1"
+CARRY_LABEL = "Review carry-over"
 RULE_HEADERS = ["Order", "Label", "Fund", "Department", "Program", "Account class", "Revenue source", "Kind",
                 "Value", "Start FY", "End FY", "Years", "Status", "Value (exact)"]
 REQUEST_HEADERS = ["Order", "Request ID", "Title", "Type", "Fund", "Department", "Program", "Status"]
@@ -60,7 +62,13 @@ def write_rules_sheet(wb, fmt: dict, scenario: Scenario, *, name: str = RULES_SH
     r += 1
     ws.write_string(r, 0, "Rules apply in order, year by year; blank Start FY / End FY = the plan's first / last "
                           "year. Edit this sheet and open the workbook as a scenario to use it again.", fmt["muted"])
-    r += 2
+    r += 1
+    if scenario.review_carry:  # the row stays blank when the scenario carries nothing
+        ws.write_string(r, 0, CARRY_LABEL, fmt["label"])
+        ws.write_string(r, 1, scenario.review_carry)
+        ws.write_string(r, 2, "the review's year-end fund balance change is carried into the plan's beginning "
+                              "balances (clear this cell to stop)", fmt["muted"])
+    r += 1
     ws.write_string(r, 0, "Rules (applied in this order)", fmt["subtitle"])
     r += 1
     header_row = r
@@ -221,11 +229,12 @@ def read_scenario_from_workbook(path: str | Path, sheet: str | None = None) -> S
         raise ExportError(f"{path}: the file does not exist")
     rows, sheet_name = _rows(path, sheet)
     where0 = f"{path.name}, sheet {sheet_name}"
-    name = None
-    for row in rows[:10]:
-        if row and _norm(row[0]) == "scenario" and len(row) > 1 and not _is_blank(row[1]):
+    name = carry = None
+    for i, row in enumerate(rows[:10]):
+        if name is None and row and _norm(row[0]) == "scenario" and len(row) > 1 and not _is_blank(row[1]):
             name = row[1] if isinstance(row[1], str) else _text(row[1])
-            break
+        if carry is None and row and _norm(row[0]) == _norm(CARRY_LABEL) and len(row) > 1:
+            carry = carry_label(_text(row[1]), f"{where0}, {CARRY_LABEL} (cell B{i + 1})")
     h = _find_header(rows, "order", "label")
     if h is None:
         raise ExportError(f"{where0}: no header row starting 'Order | Label' (the rules table); "
@@ -265,8 +274,8 @@ def read_scenario_from_workbook(path: str | Path, sheet: str | None = None) -> S
             funded.append(rid if isinstance(rid, str) else (_text(rid) or ""))
             r += 1
     try:
-        return scenario_from_dict({"name": name or path.stem, "rules": rules, "funded_requests": funded},
-                                  bounded=True)
+        return scenario_from_dict({"name": name or path.stem, "rules": rules, "funded_requests": funded,
+                                   "review_carry": carry}, bounded=True)
     except ScenarioError as exc:
         raise ScenarioError(f"{where0}: {exc}") from None
 

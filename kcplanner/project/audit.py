@@ -139,6 +139,9 @@ def describe_change(before: Scenario | None, after: Scenario | None) -> str:
         parts.append("Unfunded request" + "s" * (len(unfunded) > 1) + " " + ", ".join(unfunded))
     if not parts and before.funded_requests != after.funded_requests:
         parts.append("Reordered funded requests")
+    if before.review_carry != after.review_carry:
+        parts.append(f"Carried the review's balance change (through {after.review_carry}) into beginning balances"
+                     if after.review_carry else "Stopped carrying the review's balance change into beginning balances")
     return "; ".join(parts) if parts else "No change"
 
 

@@ -1,0 +1,1 @@
+"""The Review panel: the quarterly review of the year in execution (issue 13)."""
