@@ -351,3 +351,31 @@ def test_the_checkbox_follows_scenario_switches_and_says_why_it_is_disabled(qtbo
     box.set_period(None)
     assert not box.isEnabled() and box.toolTip() == "Pick a period of the review first"
     assert not math.isnan(s.results.funds.balance[_fund(s.results, "GF"), 0])
+
+
+def test_run_on_the_bundled_sample_carries_the_reviews_balance_change(tmp_path):
+    """The real readers on the bundled sample (FY2026 actuals through P06, the year before the plan):
+    `run` with the option shifts every fund's balance, every plan year, by the review's ΔBal."""
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "resources" / "sample"
+    files = sorted(sample.glob("*.xlsx"))
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    carry = tmp_path / "carry.json"
+    carry.write_text(json.dumps({"name": "Carry", "rules": [], "funded_requests": [], "review_carry": "FY2026 P06"}))
+    outs = {}
+    for name, extra in (("plain", []), ("carry", ["--scenario", str(carry)])):
+        outs[name] = tmp_path / f"{name}.json"
+        assert main(["run", "--plan", str(sample / "plan.xlsx"), "--budget", str(sample), *extra,
+                     "--json", str(outs[name])]) == 0
+    plain, carried = (json.loads(outs[k].read_text())["funds"] for k in ("plain", "carry"))
+    r = review(readers.read_dataset(sample / "plan.xlsx", [sample]).dataset)
+    assert (r.fiscal_year, r.through_label) == (2026, "FY2026 P06")
+    moved = 0
+    for fund, figures in plain.items():
+        delta = float(r.funds["balance_change"].get(fund, 0.0))
+        got = np.array(carried[fund]["balance"]) - np.array(figures["balance"])
+        assert got == pytest.approx([delta] * len(got), abs=1e-6)
+        moved += delta != 0
+    assert moved >= 5  # the sample's review moves most funds' balances
+    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files} == before
