@@ -1,0 +1,1 @@
+"""The Review panel and the quarterly report."""
