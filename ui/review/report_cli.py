@@ -9,11 +9,6 @@ messages; the QGuiApplication the drawing needs is created offscreen-capable on 
 from __future__ import annotations
 
 
-def wants_pdf(argv: list[str]) -> bool:
-    """Whether these arguments are `review … --pdf …`."""
-    return bool(argv) and argv[0] == "review" and any(a == "--pdf" or a.startswith("--pdf=") for a in argv[1:])
-
-
 def main(argv: list[str]) -> int:
     from kcplanner import cli_review
     from kcplanner.cli import main as cli_main
@@ -24,4 +19,4 @@ def main(argv: list[str]) -> int:
     return cli_main(argv)
 
 
-__all__ = ["main", "wants_pdf"]
+__all__ = ["main"]
