@@ -104,6 +104,19 @@ def test_explanations_over_under_too_early_short(r):
     assert revenue_explanation(r.revenue.iloc[0], r) == SALES
 
 
+def test_the_citywide_summary_in_words(r):
+    from kcplanner.review.report_text import summary_lines
+
+    assert summary_lines(r) == [
+        "Through FY2027 P06 the city has spent $1.3K of its $3.4K budget (37.1% of it); at this pace it will spend "
+        "its budget of $3.4K by year end.",          # Police's $200 over and Parks' $200 under cancel out
+        "Police is on course to spend more than its budget.",
+        "Parks and Recreation is on course to spend well under its budget.",
+        "Revenue is on course to reach $320 against an estimate of $400; Sales Tax (General Fund) is short of its "
+        "estimate.",
+        "General Fund: the year will leave $80 less in the fund than the adopted plan."]
+
+
 def test_explain_words_the_brief_example_and_the_other_cases():
     assert explain("Police", 293.4e6, 315.7e6, 22.3e6, "over", years=3) == (
         "Police is on course to spend $22.3M (7.6%) more than its budget by year end, judged by how much it had "

@@ -142,9 +142,10 @@ def summary_lines(r: Review) -> list[str]:
     if len(d):
         b, a, pr = float(d["budget"].sum()), float(d["actual"].sum()), float(d["projection"].sum())
         spent = f" ({_pct(a, b)} of it)" if _pct(a, b) else ""
+        pace = (f"it will spend {money_short(pr)} by year end, {money_short(pr - b)} {'more' if pr > b else 'less'} "
+                f"than budgeted" if abs(pr - b) >= 0.5 else f"it will spend its budget of {money_short(b)} by year end")
         out.append(f"Through {r.through_label} the city has spent {money_short(a)} of its {money_short(b)} budget"
-                   f"{spent}; at this pace it will spend {money_short(pr)} by year end, "
-                   f"{money_short(pr - b)} {'more' if pr >= b else 'less'} than budgeted.")
+                   f"{spent}; at this pace {pace}.")
         over, under = d.index[d["flag"] == "over"].tolist(), d.index[d["flag"] == "under"].tolist()
         out.append(_listing(over, "is", "are", "on course to spend more than its budget",
                             "on course to spend more than their budgets", "No department is on course to overspend."))

@@ -37,7 +37,14 @@ def _sentence(ws, F, r: int, text: str, last_col: int = 10, fmt: str = "wrap") -
     return r + 1
 
 
+def _wrapped(ws, F, r: int, c: int, text: str, width: int = 70) -> None:
+    """A sentence wrapped in its cell, the row as tall as its lines (xlsxwriter cannot measure)."""
+    ws.set_row(r, 15 * max(1, math.ceil(len(text) / (width * 1.05))))
+    write_text(ws, r, c, text, F["wrap"])
+
+
 def _header(ws, F, r: int, headers: list[str]) -> int:
+    ws.set_row(r, 30)   # room for a header that wraps onto two lines
     for c, h in enumerate(headers):
         ws.write_string(r, c, h, F["header"])
     return r + 1
@@ -87,11 +94,23 @@ def _burn_up(wb, ws, F, r: int, frame, months: list[str], title: str, sheet: str
                           "values": f"={ref}!{cell(top + 1, c, True, True)}:{cell(top + 12, c, True, True)}",
                           "line": styles[name], "marker": {"type": "circle", "size": 4} if c == 1 else {"type": "none"}})
     set_literal_title(chart, title[:250], name_font={"size": 11})
-    chart.set_y_axis({"num_format": '"$"#,##0.0,,"M"', "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"num_format": axis_format(frame), "major_gridlines": {"visible": True}})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 620, "height": 300})
     ws.insert_chart(top, 6, chart)
     return max(r, top + 16) + 1
+
+
+def axis_format(frame) -> str:
+    """The burn-up's axis in millions, thousands or dollars, by the size of its figures."""
+    top = float(frame[["actual", "expected", "budget", "projection"]].abs().max().max()) if len(frame) else 0.0
+    if top >= 1e7:
+        return '"$"#,##0,,"M"'
+    if top >= 1e6:
+        return '"$"#,##0.0,,"M"'
+    if top >= 1e4:
+        return '"$"#,##0,"K"'
+    return '"$"#,##0'
 
 
 def _kpis(ws, F, r: int, kpis: list[dict[str, Any]], empty: str) -> int:
@@ -127,7 +146,7 @@ def _summary(wb, ws, F, data: ReportData) -> None:
     for d in data.departments:
         write_text(ws, r, 0, d["name"])
         _figures(ws, F, r, 1, d)
-        write_text(ws, r, 8, d["explanation"])
+        _wrapped(ws, F, r, 8, d["explanation"])
         r += 1
     if data.departments:
         ws.write_string(r, 0, "City total", F["label"])
@@ -157,7 +176,7 @@ def _summary(wb, ws, F, data: ReportData) -> None:
     _kpis(ws, F, r, data.kpis, "No KPI actuals for this year through this period.")
     ws.set_column(0, 0, 26)
     ws.set_column(1, 7, 16)
-    ws.set_column(8, 8, 90)
+    ws.set_column(8, 8, 70)
     print_setup(ws, None, data.title)
 
 
@@ -176,7 +195,7 @@ def _revenue(ws, F, data: ReportData) -> None:
         write_text(ws, r, 1, row["source"])
         _figures(ws, F, r, 2, row)
         write_text(ws, r, 9, row["basis"])
-        write_text(ws, r, 10, row["explanation"])
+        _wrapped(ws, F, r, 10, row["explanation"])
         r += 1
     ws.write_string(r, 0, "All revenue", F["label"])
     total = {k: sum(x[k] for x in data.revenue) for k in ("budget", "actual", "projection", "variance")}
@@ -187,7 +206,7 @@ def _revenue(ws, F, data: ReportData) -> None:
     ws.set_column(0, 1, 22)
     ws.set_column(2, 8, 15)
     ws.set_column(9, 9, 22)
-    ws.set_column(10, 10, 90)
+    ws.set_column(10, 10, 70)
     ws.freeze_panes(3, 2)
     print_setup(ws, (2, 2), f"Revenue — {data.title}")
 
