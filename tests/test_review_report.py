@@ -326,3 +326,37 @@ def test_cli_out_to_a_missing_folder_is_a_clear_error(inputs, tmp_path, capsys):
     out = tmp_path / "nowhere" / "report.xlsx"
     assert main(["review", "--plan", str(plan), "--budget", str(budget), "--out", str(out)]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_burn_up_chart_geometry_is_the_review_path(r, ds, qapp):
+    pytest.importorskip("PySide6.QtGui")
+    from kcplanner.review import burn_up
+    from ui.requests.pdf_chart import chart_geometry
+    from ui.review.report_pdf import layout_report
+
+    flow = layout_report(report_data(r, ds))
+    chart = next(c for c in flow.charts if c.request_id == "Health")
+    g = chart_geometry(chart, flow.fonts)
+    assert g.lo == 0.0                   # never below zero when nothing is (the too-early path sits at 0)
+    path = burn_up(r, department="Health")
+    by_key = {s.key: [p[2] if p else None for p in s.points] for s in g.series}
+    assert by_key["expected"] == pytest.approx(path["expected"].tolist())
+    assert by_key["actual"][:6] == pytest.approx(path["actual"].iloc[:6].tolist()) and by_key["actual"][6] is None
+    assert [s.name for s in g.series] == ["Actual to date", "Expected path", "Budget", "Projection"]
+
+
+def test_names_that_look_like_formulas_stay_text(tmp_path):
+    ds = city()
+    odd = "=HYPERLINK(\"x\")!A1"
+    ds.budget.line_items["department"] = ds.budget.line_items["department"].replace("Police", odd)
+    ds.budget.actuals["department"] = ds.budget.actuals["department"].replace("Police", odd)
+    rv = review(ds)
+    out = tmp_path / "odd.xlsx"
+    sheets = write_review_workbook(report_data(rv, ds), out)
+    odd_sheet = next(s for s in sheets if s.startswith("=HYPERLINK"))
+    rows = _sheet(out, odd_sheet)
+    assert rows[0][0] == f"{odd} — FY2027 through FY2027 P06"
+    assert _row(_sheet(out, "Summary"), odd)[1] == pytest.approx(1200)
+    with zipfile.ZipFile(out) as z:
+        xml = " ".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart"))
+    assert '<a:t>=HYPERLINK("x")!A1: spending through the year</a:t>' in xml   # text, not a <c:f> reference

@@ -95,6 +95,8 @@ def chart_geometry(chart: Chart, fonts: Fonts) -> ChartGeometry:
     if values:      # a little room above and below, so no line runs along the frame
         pad = (max(values) / 2 - min(values) / 2) * 0.08
         low, high = min(values) - pad, max(values) + pad
+        if chart.floor is not None and min(values) >= chart.floor:
+            low = max(low, chart.floor)
         lo, hi, step = nice_ticks(low if math.isfinite(low) else min(values),
                                   high if math.isfinite(high) else max(values))
     else:

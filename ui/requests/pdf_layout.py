@@ -170,6 +170,7 @@ class Chart:
     series: tuple | None = None          # (legend, key, colour, dashed) each; None: the KPI chart's
     title: str | None = None             # None: the KPI's title
     tick_text: Any = None                # value → axis text; None: as many decimals as the step needs
+    floor: float | None = None           # the axis never starts below this when no value is below it
 
 
 @dataclass
@@ -380,7 +381,7 @@ class Flow:
 
     # -- charts ------------------------------------------------------------------------------------
     def chart(self, kpi: dict[str, Any], labels: list, request_id: str, w: float, h: float, **options) -> Chart:
-        """A chart (`options`: Chart's series, title, tick_text) at the current position."""
+        """A chart (`options`: Chart's series, title, tick_text, floor) at the current position."""
         self.ensure(h)
         ch = Chart(self.left, self.y, min(w, self.width), h, kpi, list(labels), request_id, **options)
         self.page.items.append(ch)

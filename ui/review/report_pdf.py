@@ -62,7 +62,7 @@ def _burn_up(flow: Flow, frame, months: list[str], title: str, section: str) -> 
               for _, key, _, _ in BURN_UP}
     flow.heading("Burn-up: spending through the year", "h3", keep=CHART_H, before=4)
     flow.chart(values, months, section, min(CHART_W, flow.width), CHART_H, series=BURN_UP, title=title,
-               tick_text=axis_money)
+               tick_text=axis_money, floor=0.0)
 
 
 def _kpis(flow: Flow, kpis: list[dict[str, Any]], name: str, empty: str) -> None:
