@@ -4,8 +4,10 @@
 The quarterly review (SPEC, "The quarterly review") as SPEC's JSON, the quarterly report workbook
 and/or its PDF, each written atomically, and a short summary on stdout.  The PDF is drawn with Qt,
 which kcplanner never imports: the `kcplanner` command (ui/launch.py) routes a `review … --pdf`
-through ui/review/report_cli.py, which registers the writer here (`register_pdf_writer`).  Exit 0 written (also when there are no actuals to review: the messages say so);
-1 invalid input or a file that cannot be written; 2 bad usage (a --through that is not a period).
+through ui/review/report_cli.py, which registers the writer here (`register_pdf_writer`).
+Exit 0 written (also when there are no actuals to review: the messages say so);
+1 invalid input or a file that cannot be written; 2 bad usage (a --through that is not a period, nothing
+asked to be written, or --pdf where no PDF writer is registered).
 """
 
 from __future__ import annotations

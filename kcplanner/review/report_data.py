@@ -146,7 +146,8 @@ def report_data(r: Review, dataset: Dataset) -> ReportData:
                                               for c, v in row.items()}})
     for _, row in r.revenue.sort_values(["fund", "source"]).iterrows():
         data.revenue.append({"fund": row["fund"], "source": row["source"], **figures(row.to_frame().T, row["flag"]),
-                             "basis": "too early to tell" if row["too_early"] else BASIS_WORDS.get(row["share_from"], ""),
+                             "basis": ("too early to tell" if row["too_early"]
+                                       else BASIS_WORDS.get(row["share_from"], "")),
                              "explanation": revenue_explanation(row, r)})
     data.kpis = _kpi_rows(r, dataset, None)
     if len(r.spending):

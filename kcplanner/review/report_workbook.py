@@ -92,7 +92,8 @@ def _burn_up(wb, ws, F, r: int, frame, months: list[str], title: str, sheet: str
         chart.add_series({"name": [sheet, top, c], "categories": f"={ref}!{cell(top + 1, 0, True, True)}:"
                                                                  f"{cell(top + 12, 0, True, True)}",
                           "values": f"={ref}!{cell(top + 1, c, True, True)}:{cell(top + 12, c, True, True)}",
-                          "line": styles[name], "marker": {"type": "circle", "size": 4} if c == 1 else {"type": "none"}})
+                          "line": styles[name],
+                          "marker": {"type": "circle", "size": 4} if c == 1 else {"type": "none"}})
     set_literal_title(chart, title[:250], name_font={"size": 11})
     chart.set_y_axis({"num_format": axis_format(frame), "major_gridlines": {"visible": True}})
     chart.set_legend({"position": "bottom"})

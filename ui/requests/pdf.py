@@ -262,5 +262,6 @@ def write_justification_pdf(data: Mapping[str, Any], out_path, charts: bool = Tr
     return write_flow_pdf(flow, out_path, _title(data), footer, progress, cancelled)
 
 
-__all__ = ["write_justification_pdf", "write_flow_pdf", "ensure_app", "layout_justification", "summary_table", "money", "number", "pct",
+__all__ = ["write_justification_pdf", "write_flow_pdf", "ensure_app", "layout_justification", "summary_table",
+           "money", "number", "pct",
            "column_widths"]

@@ -98,7 +98,8 @@ def _summary(flow: Flow, data: ReportData) -> None:
         _table(flow, TableSpec("departments", [Column("Department")] + FIG_COLUMNS, rows,
                                bold_rows=frozenset({len(rows) - 1}), stretch=True), "Departments")
     if data.funds:
-        cols = [Column("Fund"), Column("Spending budget", "right", False), Column("Spending projection", "right", False),
+        cols = [Column("Fund"), Column("Spending budget", "right", False),
+                Column("Spending projection", "right", False),
                 Column("Revenue estimate", "right", False), Column("Revenue projection", "right", False),
                 Column("Balance change", "right", False)]
         rows = [[f["fund"], money(f["expenditure_budget"]), money(f["expenditure_projection"]),
@@ -118,7 +119,8 @@ def _revenue(flow: Flow, data: ReportData) -> None:
     cols[2] = Column("Estimate", "right", False)
     rows = [[row["fund"], row["source"]] + _figs(row) for row in data.revenue]
     _table(flow, TableSpec("revenue", cols, rows, stretch=True))
-    notes = [row["explanation"] for row in data.revenue if row["flag"] is not None or row["basis"] == "too early to tell"]
+    notes = [row["explanation"] for row in data.revenue
+             if row["flag"] is not None or row["basis"] == "too early to tell"]
     if notes:
         flow.heading("The short (or too early to tell) sources, in words", "h3", keep=40, before=4)
     for text in notes:
