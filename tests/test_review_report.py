@@ -182,6 +182,33 @@ def test_workbook_sheets_and_figures_equal_the_review(r, ds, tmp_path):
     assert sales[6:8] == pytest.approx([320, -80]) and sales[8] == "Short" and sales[10] == SALES
 
 
+def test_report_data_on_a_generated_city_equals_the_review():
+    ds = rd.generated_city(n_lines=3000, n_programs=80, n_departments=10, seed=3)
+    rv = review(ds)
+    data = report_data(rv, ds)
+    assert [p.name for p in data.pages] == list(rv.departments.index)
+    for page in data.pages:
+        dep = rv.departments.loc[page.name]
+        assert [page.totals[k] for k in ("budget", "projection", "variance")] == pytest.approx(
+            [dep["budget"], dep["projection"], dep["variance"]])
+        assert page.totals["flag"] == dep["flag"]
+        groups = rv.spending[rv.spending["department"] == page.name]
+        mine = [row for row in page.rows if row["kind"] == "group"]
+        assert len(mine) == len(groups)
+        got = pd.DataFrame(mine).set_index(["program", "account_class", "fund"]).sort_index()
+        want = groups.set_index(["program", "account_class", "fund"]).sort_index()
+        assert got["actual"].to_numpy() == pytest.approx(want["actual"].to_numpy())
+        assert got["projection"].to_numpy() == pytest.approx(want["projection"].to_numpy())
+        assert [f if isinstance(f, str) else None for f in got["flag"]] == [
+            f if isinstance(f, str) else None for f in want["flag"]]
+        assert all(row["flag"] in ("over", "under", None) for row in mine)
+        for row in (x for x in page.rows if x["kind"] == "program"):
+            prog = rv.programs.loc[(page.name, row["program"])]
+            assert [row["budget"], row["variance"]] == pytest.approx([prog["budget"], prog["variance"]])
+            assert row["flag"] == prog["flag"]
+        assert page.explanation == department_explanation(rv, page.name)
+
+
 def test_workbook_totals_are_formulas_with_the_figures_cached(r, ds, tmp_path):
     import openpyxl
 

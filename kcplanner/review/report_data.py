@@ -16,13 +16,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..city import city_name
 from ..dataset import Dataset
 from .burnup import burn_up
 from .core import Review
-from .report_text import (department_explanation, program_explanation, revenue_explanation, summary_lines)
+from .report_text import explanations, revenue_explanation, summary_lines
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 FLAG_WORDS = {"over": "Over budget", "under": "Under-spent", "short": "Short", None: ""}
@@ -45,17 +46,6 @@ def _num(x: Any) -> float | None:
 
 def _ratio(a: float, b: float) -> float | None:
     return a / b if b > 0 and math.isfinite(a) else None
-
-
-def figures(frame: pd.DataFrame, flag: str | None) -> dict[str, Any]:
-    """budget, actual, pct_spent, pct_expected, projection, variance, flag of a set of groups."""
-    b = float(frame["budget"].astype(float).fillna(0).sum())
-    a = float(frame["actual"].astype(float).fillna(0).sum())
-    expected = float((frame["share"].astype(float).fillna(0) * frame["budget"].astype(float).fillna(0)).sum())
-    p = float(frame["projection"].astype(float).fillna(0).sum())
-    v = float(frame["variance"].astype(float).fillna(0).sum())
-    return {"budget": b, "actual": a, "pct_spent": _ratio(a, b), "pct_expected": _ratio(expected, b),
-            "projection": p, "variance": v, "flag": flag}
 
 
 @dataclass
@@ -115,22 +105,70 @@ def _kpi_rows(r: Review, dataset: Dataset, department: str | None) -> list[dict[
     return out
 
 
-def _page(r: Review, dataset: Dataset, department: str) -> DepartmentPage:
-    s = r.spending[r.spending["department"] == department]
-    rows = []
-    for program, groups in s.groupby("program", sort=True, dropna=False):
-        for _, g in groups.sort_values(["account_class", "fund"], na_position="last").iterrows():
-            rows.append({"kind": "group", "program": program, "account_class": g["account_class"], "fund": g["fund"],
-                         **figures(g.to_frame().T, g["flag"]),
-                         "basis": "too early to tell" if g["too_early"] else BASIS_WORDS.get(g["share_from"], "")})
-        flag = r.programs.loc[(department, program), "flag"] if (department, program) in r.programs.index else None
-        rows.append({"kind": "program", "program": program, "account_class": None, "fund": None,
-                     **figures(groups, flag), "basis": ""})
-    notes = [program_explanation(r, department, prog) for (dep, prog), flag in r.programs["flag"].items()
-             if dep == department and flag is not None]
-    return DepartmentPage(department, department_explanation(r, department),
-                          figures(s, r.departments.loc[department, "flag"]), rows,
-                          burn_up(r, department=department), _kpi_rows(r, dataset, department), notes)
+def group_rows(frame: pd.DataFrame, names: list[str]) -> list[dict[str, Any]]:
+    """One row of figures per group of `frame` (a slice of r.spending or r.revenue), vectorized."""
+    b = frame["budget"].to_numpy(dtype=np.float64, na_value=np.nan)
+    b = np.where(np.isnan(b), 0.0, b)
+    a = np.nan_to_num(frame["actual"].to_numpy(dtype=np.float64, na_value=np.nan))
+    share = frame["share"].to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spent = np.where(b > 0, a / np.where(b > 0, b, 1.0), np.nan)
+    expected = np.where(b > 0, np.nan_to_num(share), np.nan)
+    early = frame["too_early"].to_numpy(dtype=bool)
+    basis = np.where(early, "too early to tell", frame["share_from"].map(BASIS_WORDS).fillna("").to_numpy(dtype=object))
+    cols = {**{n: frame[n].to_numpy(dtype=object) for n in names}, "budget": b, "actual": a,
+            "pct_spent": [_num(x) for x in spent], "pct_expected": [_num(x) for x in expected],
+            "projection": np.nan_to_num(frame["projection"].to_numpy(dtype=np.float64, na_value=np.nan)),
+            "variance": np.nan_to_num(frame["variance"].to_numpy(dtype=np.float64, na_value=np.nan)),
+            "flag": frame["flag"].to_numpy(dtype=object), "basis": basis}
+    out = pd.DataFrame(cols).to_dict("records")
+    for row in out:
+        for k in ("budget", "actual", "projection", "variance"):
+            row[k] = float(row[k])
+        row["flag"] = row["flag"] if isinstance(row["flag"], str) else None
+        row["basis"] = str(row["basis"])
+    return out
+
+
+def totals(frame: pd.DataFrame, keys: list[str], flags: pd.Series) -> dict[Any, dict[str, Any]]:
+    """`figures` of every group of `frame` by `keys` at once (flag from `flags`, indexed the same)."""
+    b = frame["budget"].astype(float).fillna(0.0)
+    t = pd.DataFrame({**{k: frame[k].to_numpy(dtype=object) for k in keys}, "budget": b,
+                      "actual": frame["actual"].astype(float).fillna(0.0),
+                      "expected": frame["share"].astype(float).fillna(0.0) * b,
+                      "projection": frame["projection"].astype(float).fillna(0.0),
+                      "variance": frame["variance"].astype(float).fillna(0.0)})
+    sums = t.groupby(keys, sort=False, dropna=False).sum()
+    out = {}
+    for key, (bb, a, e, p, v) in zip(sums.index, sums[["budget", "actual", "expected", "projection", "variance"]]
+                                     .itertuples(index=False, name=None)):
+        flag = flags.get(key) if key in flags.index else None
+        out[key] = {"budget": float(bb), "actual": float(a), "pct_spent": _ratio(a, bb), "pct_expected": _ratio(e, bb),
+                    "projection": float(p), "variance": float(v), "flag": flag if isinstance(flag, str) else None}
+    return out
+
+
+def _pages(r: Review, dataset: Dataset, texts: dict[str, str], notes: dict[tuple[str, str], str],
+           dep_figures: dict[str, dict[str, Any]]) -> list[DepartmentPage]:
+    names = ["department", "program", "account_class", "fund"]
+    s = r.spending.sort_values(names, na_position="last", kind="stable")
+    rows = group_rows(s, names)
+    progs = totals(s, ["department", "program"], r.programs["flag"])
+    by_dep: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_dep.setdefault(row["department"], []).append(row)
+    pages = []
+    for d in r.departments.index:
+        out: list[dict[str, Any]] = []
+        mine = by_dep.get(d, [])
+        for i, row in enumerate(mine):
+            out.append({"kind": "group", **{k: v for k, v in row.items() if k != "department"}})
+            if i + 1 == len(mine) or mine[i + 1]["program"] != row["program"]:
+                out.append({"kind": "program", "program": row["program"], "account_class": None, "fund": None,
+                            **progs[(d, row["program"])], "basis": ""})
+        pages.append(DepartmentPage(str(d), texts[d], dep_figures[d], out, burn_up(r, department=d),
+                                    _kpi_rows(r, dataset, d), [t for (dd, _p), t in notes.items() if dd == d]))
+    return pages
 
 
 def report_data(r: Review, dataset: Dataset) -> ReportData:
@@ -138,22 +176,22 @@ def report_data(r: Review, dataset: Dataset) -> ReportData:
     settings = dataset.plan.settings
     data = ReportData(city_name(dataset)[0], r.fiscal_year, r.through_label, r.through,
                       month_labels(getattr(settings, "fiscal_year_start_month", 1) or 1), summary_lines(r))
+    texts, notes = explanations(r)
+    deps = totals(r.spending, ["department"], r.departments["flag"]) if len(r.spending) else {}
+    deps = {k[0] if isinstance(k, tuple) else k: v for k, v in deps.items()}
     for d in r.departments.index:
-        fig = figures(r.spending[r.spending["department"] == d], r.departments.loc[d, "flag"])
-        data.departments.append({"name": str(d), **fig, "explanation": department_explanation(r, d)})
+        data.departments.append({"name": str(d), **deps[d], "explanation": texts[d]})
     for f, row in r.funds.iterrows():
         data.funds.append({"fund": str(f), **{c: (_num(v) if not c.endswith("flag") else v)
                                               for c, v in row.items()}})
-    for _, row in r.revenue.sort_values(["fund", "source"]).iterrows():
-        data.revenue.append({"fund": row["fund"], "source": row["source"], **figures(row.to_frame().T, row["flag"]),
-                             "basis": ("too early to tell" if row["too_early"]
-                                       else BASIS_WORDS.get(row["share_from"], "")),
-                             "explanation": revenue_explanation(row, r)})
+    rev = r.revenue.sort_values(["fund", "source"], kind="stable")
+    for row, (_, full) in zip(group_rows(rev, ["fund", "source"]), rev.iterrows()):
+        data.revenue.append({**row, "explanation": revenue_explanation(full, r)})
     data.kpis = _kpi_rows(r, dataset, None)
     if len(r.spending):
         data.city_burn_up = burn_up(r)
-        data.pages = [_page(r, dataset, str(d)) for d in r.departments.index]
+        data.pages = _pages(r, dataset, texts, notes, deps)
     return data
 
 
-__all__ = ["ReportData", "DepartmentPage", "report_data", "figures", "month_labels", "FLAG_WORDS"]
+__all__ = ["ReportData", "DepartmentPage", "report_data", "group_rows", "totals", "month_labels", "FLAG_WORDS"]

@@ -100,30 +100,53 @@ def explain(name: str, budget: float, projection: float, variance: float, flag: 
             f"({money_short(variance)} {more}, within the tolerance), {how}.")
 
 
-def _dominant(frame: pd.DataFrame) -> tuple[str | None, bool]:
-    """(the share_from that carries most of the budget, whether every group is too early)."""
-    if not len(frame):
-        return None, False
+def bases(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Indexed by `keys`: share_from (the one carrying most of the groups' budget + actual; of equal
+    ones the first by name) and too_early (every group too early), in a few vectorized passes."""
     weight = frame["budget"].astype(float).abs().fillna(0.0) + frame["actual"].astype(float).abs().fillna(0.0)
-    by = weight.groupby(frame["share_from"].astype(str)).sum()
-    return str(by.idxmax()), bool(frame["too_early"].astype(bool).all())
+    t = pd.DataFrame({**{k: frame[k].to_numpy(dtype=object) for k in keys},
+                      "share_from": frame["share_from"].astype(str).to_numpy(), "_w": weight.to_numpy()})
+    sums = t.groupby(keys + ["share_from"], sort=True, dropna=False)["_w"].sum().reset_index()
+    sums = sums.iloc[np.lexsort([-sums["_w"].to_numpy()] + [pd.factorize(sums[k], sort=True)[0] for k in keys[::-1]])]
+    top = sums.drop_duplicates(keys, keep="first").set_index(keys)["share_from"]
+    early = frame.groupby(keys, sort=True, dropna=False)["too_early"].all().astype(bool)
+    return pd.DataFrame({"share_from": top, "too_early": early})
+
+
+def _explain_row(name: str, row: pd.Series, basis_row: pd.Series | None, r: Review, years: int | None) -> str:
+    share_from, early = (None, False) if basis_row is None else (basis_row["share_from"], bool(basis_row["too_early"]))
+    return explain(str(name), row["budget"], row["projection"], row["variance"], row["flag"], early, share_from,
+                   years, r.through)
 
 
 def department_explanation(r: Review, department: str) -> str:
     """The sentence for a department of the review (its row of `r.departments`)."""
-    row = r.departments.loc[department]
-    groups = r.spending[r.spending["department"] == department]
-    share_from, early = _dominant(groups)
-    return explain(str(department), row["budget"], row["projection"], row["variance"], row["flag"], early,
-                   share_from, prior_years(r), r.through)
+    b = bases(r.spending[r.spending["department"] == department], ["department"])
+    return _explain_row(department, r.departments.loc[department], b.iloc[0] if len(b) else None, r, prior_years(r))
 
 
 def program_explanation(r: Review, department: str, program: str) -> str:
-    row = r.programs.loc[(department, program)]
+    """The sentence for a program of a department (its row of `r.programs`)."""
     s = r.spending
-    share_from, early = _dominant(s[(s["department"] == department) & (s["program"] == program)])
-    return explain(str(program), row["budget"], row["projection"], row["variance"], row["flag"], early,
-                   share_from, prior_years(r), r.through)
+    b = bases(s[(s["department"] == department) & (s["program"] == program)], ["department", "program"])
+    return _explain_row(program, r.programs.loc[(department, program)], b.iloc[0] if len(b) else None, r,
+                        prior_years(r))
+
+
+def explanations(r: Review) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """Every department's sentence, and every flagged program's, at once (the report's bulk path:
+    the same words as department_explanation and program_explanation)."""
+    years = prior_years(r)
+    if not len(r.spending):
+        return {}, {}
+    bd = bases(r.spending, ["department"])
+    deps = {d: _explain_row(d, row, bd.loc[d] if d in bd.index else None, r, years)
+            for d, row in r.departments.iterrows()}
+    flagged = r.programs[r.programs["flag"].notna()]
+    bp = bases(r.spending, ["department", "program"])
+    progs = {(d, p): _explain_row(p, row, bp.loc[(d, p)] if (d, p) in bp.index else None, r, years)
+             for (d, p), row in flagged.iterrows()}
+    return deps, progs
 
 
 def revenue_explanation(row: pd.Series, r: Review) -> str:
@@ -179,5 +202,5 @@ def _listing(names: list[str], one: str, many: str, what_one: str, what_many: st
     return f"{text} {many} {what_many}."
 
 
-__all__ = ["money_short", "explain", "basis", "department_explanation", "program_explanation",
-           "revenue_explanation", "summary_lines", "prior_years"]
+__all__ = ["money_short", "explain", "basis", "bases", "department_explanation", "program_explanation",
+           "explanations", "revenue_explanation", "summary_lines", "prior_years"]
