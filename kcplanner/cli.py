@@ -111,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     from .cli_suggest import add_parser as add_suggest_mapping
     add_suggest_mapping(sub)  # suggest-mapping FILE --out MAPPING.json
     from .cli_review import add_parser as add_review
-    add_review(sub)  # review … [--actuals PATH …] [--through PERIOD] --json OUT
+    add_review(sub)  # review … [--through PERIOD] [--json OUT] [--out XLSX] [--pdf PDF]
     return parser
 
 

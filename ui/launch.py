@@ -1,6 +1,7 @@
 """The `kcplanner` command: a subcommand goes to the CLI, no arguments opens the desktop app.
 
-Qt is imported only when the app opens, so `kcplanner run …` starts as fast as plain Python.
+Qt is imported only when the app opens (or `kcplanner review … --pdf` draws the report: routed
+through ui/review/report_cli.py), so `kcplanner run …` starts as fast as plain Python.
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv:
+        if argv[0] == "review" and any(a == "--pdf" or a.startswith("--pdf=") for a in argv[1:]):
+            # the report's PDF is drawn with Qt, which kcplanner never imports
+            from ui.review.report_cli import main as review_pdf_main
+
+            return review_pdf_main(argv)
         from kcplanner.cli import main as cli_main
 
         return cli_main(argv)

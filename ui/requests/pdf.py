@@ -37,9 +37,13 @@ ALIGN = {"left": Qt.AlignmentFlag.AlignLeft, "right": Qt.AlignmentFlag.AlignRigh
 
 
 def _ensure_app() -> None:
+    """A QGuiApplication for painting (one is created if none exists, e.g. on the command line)."""
     global _app_ref
     if QGuiApplication.instance() is None:
         _app_ref = QGuiApplication([])
+
+
+ensure_app = _ensure_app
 
 
 HUGE = 1e15   # figures this large are shown in scientific notation (never 300 digits)
@@ -208,24 +212,21 @@ def _paint_page(p: QPainter, flow: Flow, page, number_: int, total: int, footer:
     p.drawText(QRectF(MARGIN, y, w, FOOTER), Qt.AlignmentFlag.AlignRight | flags, f"Page {number_} of {total}")
 
 
-def write_justification_pdf(data: Mapping[str, Any], out_path, charts: bool = True,
-                            progress: Callable[[float, str], None] | None = None,
-                            cancelled: Callable[[], bool] | None = None) -> Flow:
-    """Write the justification PDF (US Letter) atomically to `out_path`; returns its layout.
-
-    `cancelled()` is polled between pages: when it turns True, kcplanner.exports.ExportCancelled
-    is raised and the target is left as it was."""
+def write_flow_pdf(flow: Flow, out_path, title: str, footer: str,
+                   progress: Callable[[float, str], None] | None = None,
+                   cancelled: Callable[[], bool] | None = None) -> Flow:
+    """Paint a laid-out Flow (US Letter pages, each in its orientation, with the footer and page
+    numbers) into a PDF written atomically to `out_path`.  `cancelled()` is polled between pages:
+    when it turns True, kcplanner.exports.ExportCancelled is raised and the target is left as it was."""
     from kcplanner.exports import ExportCancelled
 
     _ensure_app()
-    flow = layout_justification(data, charts)
-    footer = f"{_title(data)} · Scenario: {data.get('scenario', '')}"
     total = len(flow.pages)
     with atomic_path(Path(out_path), suffix=".pdf") as tmp:
         writer = QPdfWriter(str(tmp))
         writer.setResolution(72)
         writer.setPageLayout(_page_layout(flow.pages[0].orientation))
-        writer.setTitle(_title(data))
+        writer.setTitle(title)
         writer.setCreator("kcplanner")
         p = QPainter(writer)
         try:
@@ -248,5 +249,19 @@ def write_justification_pdf(data: Mapping[str, Any], out_path, charts: bool = Tr
     return flow
 
 
-__all__ = ["write_justification_pdf", "layout_justification", "summary_table", "money", "number", "pct",
+def write_justification_pdf(data: Mapping[str, Any], out_path, charts: bool = True,
+                            progress: Callable[[float, str], None] | None = None,
+                            cancelled: Callable[[], bool] | None = None) -> Flow:
+    """Write the justification PDF (US Letter) atomically to `out_path`; returns its layout.
+
+    `cancelled()` is polled between pages: when it turns True, kcplanner.exports.ExportCancelled
+    is raised and the target is left as it was."""
+    _ensure_app()
+    flow = layout_justification(data, charts)
+    footer = f"{_title(data)} · Scenario: {data.get('scenario', '')}"
+    return write_flow_pdf(flow, out_path, _title(data), footer, progress, cancelled)
+
+
+__all__ = ["write_justification_pdf", "write_flow_pdf", "ensure_app", "layout_justification", "summary_table",
+           "money", "number", "pct",
            "column_widths"]

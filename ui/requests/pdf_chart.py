@@ -1,5 +1,7 @@
 """The KPI chart of the justification PDF: one KPI over the plan years — without the request, with
 it, and the target (dashed) — drawn with QPainter straight into the PDF (vector lines and text).
+A Chart may name other series, a title and an axis format (the quarterly report's burn-up chart,
+ui.review.report_pdf); `dashed` is True, False or "dot".
 
 `chart_geometry` is the pure part (axis range, ticks, each series' points in page coordinates);
 `draw_chart` paints it.  The tests read the geometry back to check the points are the KPI's values.
@@ -27,7 +29,7 @@ class Series:
     name: str
     key: str
     color: str
-    dashed: bool
+    dashed: bool | str
     points: list          # (x, y, value) per plan year, None where the year has no value
 
 
@@ -87,18 +89,21 @@ def kpi_title(k) -> str:
 
 def chart_geometry(chart: Chart, fonts: Fonts) -> ChartGeometry:
     kpi, labels = chart.kpi, list(chart.labels)
-    title = kpi_title(kpi)
-    values = [v for _, key, _, _ in SERIES for v in kpi.get(key) or [] if _finite(v)]
+    specs = chart.series or SERIES
+    title = chart.title if chart.title is not None else kpi_title(kpi)
+    values = [v for _, key, _, _ in specs for v in kpi.get(key) or [] if _finite(v)]
     if values:      # a little room above and below, so no line runs along the frame
         pad = (max(values) / 2 - min(values) / 2) * 0.08
         low, high = min(values) - pad, max(values) + pad
+        if chart.floor is not None and min(values) >= chart.floor:
+            low = max(low, chart.floor)
         lo, hi, step = nice_ticks(low if math.isfinite(low) else min(values),
                                   high if math.isfinite(high) else max(values))
     else:
         lo, hi, step = 0.0, 1.0, 0.25
     n_ticks = max(1, min(int(round(hi / step - lo / step)), 12))
     ticks_v = [lo * (1 - i / n_ticks) + hi * (i / n_ticks) for i in range(n_ticks + 1)]   # no overflow
-    texts = [_tick_text(v, step) for v in ticks_v]
+    texts = [chart.tick_text(v) if chart.tick_text else _tick_text(v, step) for v in ticks_v]
     left = max(fonts.width(AXIS_FONT, t) for t in texts) + 8
     top = fonts.line(TITLE_FONT) + 12
     bottom = fonts.line(AXIS_FONT) * 2 + 12      # year labels, then the legend
@@ -112,12 +117,19 @@ def chart_geometry(chart: Chart, fonts: Fonts) -> ChartGeometry:
 
     ticks = [(v, y_of(v), t) for v, t in zip(ticks_v, texts)]
     series = []
-    for name, key, color, dashed in SERIES:
+    for name, key, color, dashed in specs:
         vals = list(kpi.get(key) or [])
         pts = [(xs[i], y_of(v), v) if i < n and _finite(v) else None for i, v in enumerate(vals)]
         if any(p is not None for p in pts):
             series.append(Series(name, key, color, dashed, pts))
     return ChartGeometry(title, (px, py, pw, ph), lo, hi, ticks, xs, labels, series)
+
+
+def _pen_style(dashed) -> Qt.PenStyle:
+    """True: dashed; "dot": dotted; False: solid."""
+    if dashed == "dot":
+        return Qt.PenStyle.DotLine
+    return Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
 
 
 def draw_chart(p: QPainter, chart: Chart, fonts: Fonts) -> ChartGeometry:
@@ -147,7 +159,7 @@ def draw_chart(p: QPainter, chart: Chart, fonts: Fonts) -> ChartGeometry:
     for x, lab in zip(g.xs, g.labels):
         p.drawText(QRectF(x - slot / 2, py + ph + 2, slot, lh), Qt.AlignmentFlag.AlignHCenter, str(lab))
     for s in g.series:
-        p.setPen(QPen(QColor(s.color), 1.3, Qt.PenStyle.DashLine if s.dashed else Qt.PenStyle.SolidLine))
+        p.setPen(QPen(QColor(s.color), 1.3, _pen_style(s.dashed)))
         pts = [QPointF(x, y) for x, y, _ in (q for q in s.points if q is not None)]
         for a, b in zip(pts, pts[1:]):
             p.drawLine(a, b)
@@ -159,7 +171,7 @@ def draw_chart(p: QPainter, chart: Chart, fonts: Fonts) -> ChartGeometry:
     # legend, under the year labels
     x, y = px, py + ph + lh + 8
     for s in g.series:
-        p.setPen(QPen(QColor(s.color), 1.6, Qt.PenStyle.DashLine if s.dashed else Qt.PenStyle.SolidLine))
+        p.setPen(QPen(QColor(s.color), 1.6, _pen_style(s.dashed)))
         p.drawLine(QPointF(x, y + lh / 2), QPointF(x + 16, y + lh / 2))
         p.setPen(QColor("#000000"))
         w = fonts.width(AXIS_FONT, s.name)

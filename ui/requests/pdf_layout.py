@@ -164,9 +164,13 @@ class Chart:
     y: float
     w: float
     h: float
-    kpi: dict
+    kpi: dict                # the values by series key (a KPI's "without", "with", "target" by default)
     labels: list
     request_id: str
+    series: tuple | None = None          # (legend, key, colour, dashed) each; None: the KPI chart's
+    title: str | None = None             # None: the KPI's title
+    tick_text: Any = None                # value → axis text; None: as many decimals as the step needs
+    floor: float | None = None           # the axis never starts below this when no value is below it
 
 
 @dataclass
@@ -376,9 +380,10 @@ class Flow:
         self.y += h
 
     # -- charts ------------------------------------------------------------------------------------
-    def chart(self, kpi: dict[str, Any], labels: list, request_id: str, w: float, h: float) -> Chart:
+    def chart(self, kpi: dict[str, Any], labels: list, request_id: str, w: float, h: float, **options) -> Chart:
+        """A chart (`options`: Chart's series, title, tick_text, floor) at the current position."""
         self.ensure(h)
-        ch = Chart(self.left, self.y, min(w, self.width), h, kpi, list(labels), request_id)
+        ch = Chart(self.left, self.y, min(w, self.width), h, kpi, list(labels), request_id, **options)
         self.page.items.append(ch)
         self.charts.append(ch)
         self.y += h + 6

@@ -1,1 +1,1 @@
-"""The Review panel: the quarterly review of the year in execution (issue 13)."""
+"""The Review panel, the carry-over checkbox and the quarterly report's PDF (issue 13)."""
