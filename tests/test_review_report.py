@@ -387,3 +387,23 @@ def test_names_that_look_like_formulas_stay_text(tmp_path):
     with zipfile.ZipFile(out) as z:
         xml = " ".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart"))
     assert '<a:t>=HYPERLINK("x")!A1: spending through the year</a:t>' in xml   # text, not a <c:f> reference
+
+
+def test_the_pdf_from_the_command_line_needs_no_display(tmp_path):
+    """`kcplanner review … --pdf` on a machine with no display (a server, a scheduled job): the real
+    command in a child process with no QT_QPA_PLATFORM and no DISPLAY writes the PDF (it aborted in
+    Qt's platform plugin before)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "resources" / "sample"
+    pdf = tmp_path / "q.pdf"
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    done = subprocess.run([sys.executable, "-c", "import sys; from ui.launch import main; sys.exit(main(sys.argv[1:]))",
+                           "review", "--plan", str(sample / "plan.xlsx"), "--budget", str(sample), "--pdf", str(pdf)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"Wrote {pdf}" in done.stdout and pdf.read_bytes().startswith(b"%PDF")
+    assert "Police is on course to spend" in " ".join(_pdf_lines(pdf))

@@ -8,8 +8,13 @@ messages; the QGuiApplication the drawing needs is created offscreen-capable on 
 
 from __future__ import annotations
 
+import os
+
 
 def main(argv: list[str]) -> int:
+    # A PDF drawn for the command line never shows a window: without this, a machine with no display
+    # (a server, a scheduled job, CI) aborts in Qt's platform plugin before a line is drawn.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from kcplanner import cli_review
     from kcplanner.cli import main as cli_main
 
