@@ -1,0 +1,1 @@
+"""The Review tab: the quarterly review of the year in execution (kcplanner.review)."""
