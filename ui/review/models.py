@@ -91,13 +91,14 @@ class ReviewFilter(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
 
     def set_filters(self, text: str | None = None, department: str | None = "", flagged_only: bool | None = None):
+        self.beginFilterChange()
         if text is not None:
             self.text = text.strip().casefold()
         if department != "":
             self.department = None if department is None else name_key(department)
         if flagged_only is not None:
             self.flagged_only = flagged_only
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row, parent):  # noqa: N802 - Qt's name
         m = self.sourceModel()
