@@ -75,6 +75,10 @@ def test_the_review_tab_is_registered_before_history(window):
     texts = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert texts[-2:] == ["Review", "History"] and texts.index("Review") == texts.index("Compare") + 1
     assert isinstance(window.review, ReviewPanel)
+    view = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "View")
+    keys = {a.text(): a.shortcut().toString() for a in view.actions()}
+    assert keys["Review"] == "Ctrl+9" and keys["Compare"] == "Ctrl+8"
+    assert window.project_controller.history_action.shortcut().toString() == "Ctrl+H"  # Ctrl+9 was taken
     assert window.review.stack.currentIndex() == 0  # nothing loaded: a message, not a table
     window.tabs.setCurrentWidget(window.review)
     assert "Open a budget" in window.review.empty.text()

@@ -189,9 +189,10 @@ def kpi_model() -> ReviewTableModel:
 
 def kpi_names(dataset) -> dict[str, str]:
     k = dataset.plan.kpis
-    if k.empty:
+    if k.empty or "kpi_id" not in k:
         return {}
-    return {str(i): (str(n) if isinstance(n, str) and n else str(i)) for i, n in zip(k["kpi_id"], k["name"])}
+    names = k["name"] if "name" in k else [None] * len(k)
+    return {str(i): (str(n) if isinstance(n, str) and n else str(i)) for i, n in zip(k["kpi_id"], names)}
 
 
 def kpi_rows(r, dataset):
@@ -235,7 +236,8 @@ def bought_rows(r, dataset):
     drivers = dataset.plan.drivers
     by_prog: dict[tuple[str, str], list[str]] = {}
     by_dept: dict[str, list[str]] = {}
-    for kid, dept, prog in zip(drivers["kpi_id"], drivers["department"], drivers["program"]):
+    columns = [drivers[c] if c in drivers else [None] * len(drivers) for c in ("kpi_id", "department", "program")]
+    for kid, dept, prog in zip(*columns):
         target = by_dept.setdefault(name_key(dept), []) if not isinstance(prog, str) or not prog \
             else by_prog.setdefault((name_key(dept), name_key(prog)), [])
         if str(kid) not in target:
