@@ -282,3 +282,18 @@ def test_the_carry_over_slot(panel):
     panel.add_carry_widget(box)
     assert box.parent() is not None and panel.isAncestorOf(box)
     assert panel.carry_slot.indexOf(box) == 0
+
+
+def test_a_big_ledger_is_reviewed_on_the_thread_pool_from_the_start(window, review_dataset, monkeypatch, qtbot):
+    monkeypatch.setattr(review_view, "BIG_ROWS", 0)
+    p = window.review
+    window.tabs.setCurrentWidget(p)
+    with qtbot.waitSignal(p.reviewShown, timeout=30_000) as blocker:
+        window.session.set_data(prepare(review_dataset))
+        assert p.current is None and p.stack.currentIndex() == 0 and "Reviewing" in p.empty.text()
+    assert blocker.args[0].through == 6 and p.stack.currentIndex() == 1 and p.period.count() >= 6
+    check_departments(p, review(review_dataset))
+    qtbot.waitUntil(lambda: p.prefetch is None, timeout=30_000)
+    assert (2026, 2) in p._cache
+    window.session.edit_scenario(window.session.scenario.with_funded_requests(()), "nothing")  # no recompute
+    assert p.job is None

@@ -18,6 +18,7 @@ reviewed in the background, so choosing one later only fills the tables (docs/ui
 
 from __future__ import annotations
 
+import math
 import time
 from html import escape
 
@@ -37,6 +38,7 @@ NO_ACTUALS_HINT = ("The review compares the year in execution with its budget. A
                    "department workbooks (and Revenue Actuals, KPI Actuals to the plan) — or load actuals with an "
                    "import mapping — to see how the money is being spent.")
 FAST_MS = 50.0  # a review this fast runs on the GUI thread
+BIG_ROWS = 1_000_000  # actual rows beyond which even the first review goes to the thread pool (~60 ns a row)
 VIEW_TEXT = {"department": "Department", "program": "Program", "fund": "Fund"}
 
 
@@ -64,6 +66,10 @@ def actual_years(dataset) -> list[int]:
         if len(frame):
             years.update(int(y) for y in np.unique(frame["fiscal_year"].to_numpy(dtype=np.int64)))
     return sorted(years, reverse=True)
+
+
+def actual_rows(dataset) -> int:
+    return len(dataset.budget.actuals) + len(dataset.budget.revenue_actuals)
 
 
 def period_choices(latest, dataset) -> list[tuple[str, int, int]]:
@@ -104,6 +110,8 @@ class ReviewPanel(QWidget):
         self._latest = None  # the default review (latest period with actuals)
         self._stale = True
         self._filling = False
+        self._refreshed_for = None  # the dataset of the last refresh
+        self._chosen = None  # the period chosen before a reload, while the first review is computed
         self._sized = None
         self.review_ms = 0.0  # the last review computed on the GUI thread
         self.job: JobTask | None = None  # the review of the chosen period, when slow
@@ -199,6 +207,8 @@ class ReviewPanel(QWidget):
 
     # -- when it runs ---------------------------------------------------------------------------------
     def _dataset_changed(self) -> None:
+        if self.session.dataset is self._refreshed_for and self.session.dataset is not None:
+            return  # a load says so twice (dataReplaced, then datasetChanged)
         self._stale = True
         self._cancel_jobs()
         if self.isVisible():
@@ -257,11 +267,19 @@ class ReviewPanel(QWidget):
         """Rebuild the period list for the dataset and show the latest period with actuals (or the
         period that was chosen, when the new dataset still has it)."""
         self._stale = False
-        ds = self.session.dataset
+        ds = self._refreshed_for = self.session.dataset
         if ds is None:
             self._show_empty(NO_DATA)
             return
         chosen = self.period.currentData()
+        if (None, None) not in self._cache_for(ds) and actual_rows(ds) > BIG_ROWS:
+            # a big ledger: even the first review would stall the window; the thread pool does it
+            self._start_job((None, None), first=True)
+            self._show_empty("Reviewing the year in execution…")
+            self._chosen = chosen
+            return
+        chosen = chosen if chosen is not None else self._chosen
+        self._chosen = None
         latest = self._latest = self.review_for(None, None)
         if latest.fiscal_year is None or latest.through is None:
             self._fill_periods([])
@@ -294,20 +312,27 @@ class ReviewPanel(QWidget):
             self.show_review(self.review_for(*key))
             return
         # slow and not reviewed yet: on the thread pool; the tables keep the previous period meanwhile
+        self._start_job(key)
+        self.messages.setText(f"Reviewing {escape(self.period.currentText())}…")
+        self.messages.show()
+
+    def _start_job(self, key, first: bool = False) -> None:
         ds, cache, burns = self.session.dataset, self._cache, self._burns
         if self.job is not None:
             self.job.cancel()
         job = self.job = JobTask(lambda _progress, _cancelled: _store(cache, key, review(ds, *key), burns))
-        job.signals.finished.connect(lambda r, job=job: self._job_done(job, r))
+        job.signals.finished.connect(lambda r, job=job: self._job_done(job, r, first))
         job.signals.failed.connect(lambda exc, job=job: self._job_failed(job, exc))
-        self.messages.setText(f"Reviewing {escape(self.period.currentText())}…")
-        self.messages.show()
         QThreadPool.globalInstance().start(job)
 
-    def _job_done(self, job, r) -> None:
+    def _job_done(self, job, r, first: bool = False) -> None:
         if job is not self.job:
             return
         self.job = None
+        if first:  # the default review is cached now: build the picker and show it, then the others
+            self.review_ms = math.inf
+            self.refresh()
+            return
         if self.period.currentData() is not None and tuple(self.period.currentData()) == (r.fiscal_year, r.through):
             self.show_review(r)
 
@@ -316,6 +341,8 @@ class ReviewPanel(QWidget):
             self.job = None
             self.messages.setText(escape(f"The review failed: {exc}"))
             self.messages.show()
+            if self.current is None:
+                self.empty.setText(f"The review failed: {exc}")
 
     def _start_prefetch(self) -> None:
         """Slow reviews: review the picker's other periods in the background (the nearest first)."""
