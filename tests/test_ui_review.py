@@ -63,7 +63,7 @@ def check_departments(panel, r) -> None:
     rows = {row[0]: row for row in panel.summary.rows}
     assert set(rows) == {str(d) for d in r.departments.index} == {str(d) for d in g.index}
     for dept, x in g.iterrows():
-        name, budget, actual, spent, share, projection, variance, flag = rows[str(dept)]
+        name, flag, budget, actual, spent, share, projection, variance = rows[str(dept)]
         assert budget == pytest.approx(x["budget"]) and actual == pytest.approx(x["actual"])
         assert projection == pytest.approx(x["projection"]) and variance == pytest.approx(x["variance"])
         assert spent == pytest.approx(x["actual"] / x["budget"])
@@ -95,11 +95,13 @@ def test_the_table_shows_the_review_and_flags_in_words(panel, review_dataset, qt
     assert flags.get("Police") == "over" and flags.get("Parks and Recreation") == "under"  # the sample's story
     m = panel.summary
     row = [x[0] for x in m.rows].index("Police")
-    assert m.data(m.index(row, 7)) == "over budget" and m.data(m.index(row, 7), Qt.ItemDataRole.ForegroundRole).color() == RED
-    assert m.data(m.index(row, 1)) == "${:,.0f}".format(r.departments.loc["Police", "budget"])
+    assert m.headerData(1, Qt.Orientation.Horizontal) == "Flag"
+    assert m.data(m.index(row, 1)) == "over budget" and m.data(m.index(row, 1), Qt.ItemDataRole.ForegroundRole).color() == RED
+    assert m.data(m.index(row, 2)) == "${:,.0f}".format(r.departments.loc["Police", "budget"])
+    assert m.data(m.index(row, 2), Qt.ItemDataRole.ForegroundRole) is None  # only the flag is coloured
     row = [x[0] for x in m.rows].index("Parks and Recreation")
-    assert m.data(m.index(row, 7)) == "under-spent"
-    assert m.data(m.index(row, 7), Qt.ItemDataRole.ForegroundRole).color() == AMBER
+    assert m.data(m.index(row, 1)) == "under-spent"
+    assert m.data(m.index(row, 1), Qt.ItemDataRole.ForegroundRole).color() == AMBER
     for model in (panel.summary, panel.revenue, panel.kpi, panel.bought):
         qtmodeltester.check(model)
     for view in ("program", "fund"):
@@ -114,8 +116,8 @@ def test_by_program_and_by_fund(panel, review_dataset):
     assert len(got) == len(r.programs)
     for (dept, prog), x in r.programs.iterrows():
         row = got[(str(dept), str(prog))]
-        assert row[2] == pytest.approx(x["budget"]) and row[6] == pytest.approx(x["projection"])
-        assert row[8] == FLAG_WORDS[x["flag"]]
+        assert row[3] == pytest.approx(x["budget"]) and row[7] == pytest.approx(x["projection"])
+        assert row[2] == FLAG_WORDS[x["flag"]]
     panel.set_view("fund")
     got = {x[0]: x for x in panel.summary.rows}
     for fund, x in r.funds.iterrows():
@@ -123,13 +125,13 @@ def test_by_program_and_by_fund(panel, review_dataset):
             assert str(fund) not in got
             continue
         row = got[str(fund)]
-        assert row[1] == pytest.approx(x["expenditure_budget"]) and row[2] == pytest.approx(x["expenditure_actual"])
-        assert row[6] == pytest.approx(x["expenditure_variance"]) and row[7] == FLAG_WORDS[x["expenditure_flag"]]
+        assert row[2] == pytest.approx(x["expenditure_budget"]) and row[3] == pytest.approx(x["expenditure_actual"])
+        assert row[7] == pytest.approx(x["expenditure_variance"]) and row[1] == FLAG_WORDS[x["expenditure_flag"]]
     assert panel.selected() == (None, None)
 
 
 def test_changing_the_period_changes_the_figures_and_is_cached(panel, review_dataset, monkeypatch):
-    before = [x[2] for x in panel.summary.rows]
+    before = [x[3] for x in panel.summary.rows]
     calls = []
     real = review_view.review
     monkeypatch.setattr(review_view, "review", lambda *a, **k: calls.append(a[1:] + tuple(k.values())) or real(*a, **k))
@@ -139,8 +141,8 @@ def test_changing_the_period_changes_the_figures_and_is_cached(panel, review_dat
     r3 = review(review_dataset, fiscal_year=2026, through=3)
     assert panel.current.through == 3 and with_signal[-1] is panel.current
     check_departments(panel, r3)
-    assert [x[2] for x in panel.summary.rows] != before
-    assert "P03" in panel.chart.plot.titleLabel.text
+    assert [x[3] for x in panel.summary.rows] != before
+    assert "P03" in panel.chart.title.text()
     panel.set_period(2026, 6)  # the default: cached on show
     panel.set_period(2026, 3)  # cached now
     assert len(calls) == 1
@@ -156,10 +158,10 @@ def test_changing_the_period_changes_the_figures_and_is_cached(panel, review_dat
 def test_sorting_and_filtering(panel, review_dataset, qtbot):
     r = review(review_dataset)
     t, proxy = panel.summary_table, panel.summary_proxy
-    t.sortByColumn(6, Qt.SortOrder.DescendingOrder)  # variance, largest first
+    t.sortByColumn(7, Qt.SortOrder.DescendingOrder)  # variance, largest first
     shown = [x[0] for x in rows_of(panel.summary, proxy)]
     assert shown == [str(d) for d in r.departments["variance"].sort_values(ascending=False).index]
-    assert proxy.index(0, 6).data(SORT_ROLE) == pytest.approx(r.departments["variance"].max())
+    assert proxy.index(0, 7).data(SORT_ROLE) == pytest.approx(r.departments["variance"].max())
     panel.filter.setText("pol")
     assert [x[0] for x in rows_of(panel.summary, proxy)] == ["Police"]
     panel.filter.clear()
@@ -196,7 +198,7 @@ def test_the_burn_up_chart_holds_burn_up(panel, review_dataset):
     assert np.allclose(panel.chart.expected.getData()[1], b["expected"].to_numpy())
     assert np.allclose(panel.chart.budget.getData()[1], r.departments.loc["Police", "budget"])
     assert np.allclose(panel.chart.projection.getData()[1], r.departments.loc["Police", "projection"])
-    assert "Police" in panel.chart.plot.titleLabel.text
+    assert "Police" in panel.chart.title.text()
     panel.set_view("program")
     proxy = panel.summary_proxy
     panel.summary_table.selectRow(0)

@@ -7,24 +7,38 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ..common import charts
 
 MONTHS = np.arange(1, 13, dtype=float)
 
 
-class BurnUpChart(pg.GraphicsLayoutWidget):
-    """`set_burn_up(frame, title)` draws a frame of burn_up; `data` keeps the frame drawn."""
+class BurnUpChart(QWidget):
+    """`set_burn_up(frame, title)` draws a frame of burn_up; `data` keeps the frame drawn.  The title
+    is a word-wrapped label above the plot (a long program name never widens the chart)."""
 
     def __init__(self, parent=None):
         charts.configure()
         super().__init__(parent)
-        self.plot = self.addPlot(axisItems={"left": charts.MoneyAxis("left")})
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title.setStyleSheet("font-size: 13px; background: white; padding: 4px;")
+        self.view = pg.GraphicsLayoutWidget()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.title)
+        lay.addWidget(self.view, 1)
+        self.plot = self.view.addPlot(axisItems={"left": charts.MoneyAxis("left")})
         charts.static_plot(self.plot)
         self.plot.getAxis("left").setWidth(64)
-        self.plot.getAxis("bottom").setTicks([[(float(m), f"P{m:02d}") for m in range(1, 13)]])
+        # quarter ends labelled (P03 … P12), every month ticked
+        self.plot.getAxis("bottom").setTicks([[(float(m), f"P{m:02d}") for m in (3, 6, 9, 12)],
+                                              [(float(m), "") for m in range(1, 13) if m % 3]])
         self.plot.enableAutoRange(x=False)
-        self.plot.setXRange(0.5, 12.5, padding=0)
+        self.plot.setXRange(0.5, 12.8, padding=0)  # room for the P12 label
         self.plot.addLegend(offset=(-8, -8))  # bottom right: the burn-up rises away from it
         self.budget = self.plot.plot(pen=charts.pen(charts.GREY, 1.5, Qt.PenStyle.DotLine), name="budget")
         self.projection = self.plot.plot(pen=charts.pen(charts.AMBER, 1.5, Qt.PenStyle.DashLine),
@@ -37,7 +51,7 @@ class BurnUpChart(pg.GraphicsLayoutWidget):
 
     def set_burn_up(self, frame, title: str) -> None:
         self.data = frame
-        self.plot.setTitle(title)
+        self.title.setText(title)
         if frame is None or frame.empty:
             for item in (self.budget, self.projection, self.expected, self.actual):
                 item.setData([], [])
@@ -49,3 +63,6 @@ class BurnUpChart(pg.GraphicsLayoutWidget):
         self.expected.setData(x, frame["expected"].to_numpy(dtype=float))
         self.budget.setData(x, frame["budget"].to_numpy(dtype=float))
         self.projection.setData(x, frame["projection"].to_numpy(dtype=float))
+        values = frame[["actual", "expected", "budget", "projection"]].to_numpy(dtype=float)
+        top = np.nanmax(values) if np.isfinite(values).any() else 0.0
+        self.plot.setYRange(min(0.0, np.nanmin(values)), top * 1.05 if top > 0 else 1.0)  # from $0: a burn-up

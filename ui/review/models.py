@@ -30,7 +30,16 @@ FLAG_TIPS = {"over": "The year-end projection exceeds the budget by more than th
              "too early": "Less than 5% of the year is usually spent by now: the projection is the budget itself"}
 
 VIEWS = ("department", "program", "fund")
-SUMMARY_HEADERS = ["Budget", "Spent to date", "% spent", "% expected", "Year-end projection", "Variance", "Flag"]
+#: the flag right after the names: the first thing read, and never scrolled out of sight
+SUMMARY_HEADERS = ["Flag", "Budget", "Spent to date", "% spent", "% expected", "Projection", "Variance"]
+HEADER_TIPS = {"% spent": "Spent to date ÷ budget",
+               "% collected": "Collected to date ÷ estimate",
+               "% expected": "The share of the year usually spent (collected) by the end of this period in the prior "
+                             "years",
+               "Projection": "Year-end projection: to date ÷ the share usually reached by now (the budget itself when "
+                             "it is too early to tell)",
+               "Variance": "Projection − budget",
+               "Same period last year": "The KPI's value for the same period one year earlier"}
 
 
 def flag_key(flag, too_early: bool = False) -> str | None:
@@ -66,6 +75,12 @@ class ReviewTableModel(TableModel):
     def set_review_rows(self, rows, keys, tooltips=None) -> None:
         self.keys = list(keys)
         self.set_rows(rows, tooltips=tooltips, colors=[FLAG_COLOR.get(k) for _d, k in keys])
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt's name
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self.headers):
+            return HEADER_TIPS.get(self.headers[section])
+        return super().headerData(section, orientation, role)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -116,8 +131,8 @@ def summary_model(view: str) -> ReviewTableModel:
     names = {"department": ["Department"], "program": ["Department", "Program"], "fund": ["Fund"]}[view]
     n = len(names)
     return ReviewTableModel(names + SUMMARY_HEADERS,
-                            [None] * n + [fmt.money, fmt.money, _pct, _pct, fmt.money, fmt.signed_money, None],
-                            [False] * n + [True] * 6 + [False], color_column=n + 6)
+                            [None] * n + [None, fmt.money, fmt.money, _pct, _pct, fmt.money, fmt.signed_money],
+                            [False] * (n + 1) + [True] * 6, color_column=n)
 
 
 def expected_to_date(r, keys: list[str]) -> pd.Series:
@@ -155,7 +170,7 @@ def summary_rows(r, view: str):
         spent = np.where(budget != 0, actual / budget, np.nan)
         share = np.where(budget != 0, ex / budget, np.nan)
     flags = [flag_key(f) for f in frame["flag"].to_numpy(dtype=object)]
-    rows = [name + (float(b), float(a), float(s), float(e), float(p), float(v), flag_text(k))
+    rows = [name + (flag_text(k), float(b), float(a), float(s), float(e), float(p), float(v))
             for name, b, a, s, e, p, v, k in zip(names, budget, actual, spent, share,
                                                   frame["projection"].to_numpy(dtype=float),
                                                   frame["variance"].to_numpy(dtype=float), flags)]
@@ -165,7 +180,7 @@ def summary_rows(r, view: str):
 
 def revenue_model() -> ReviewTableModel:
     return ReviewTableModel(["Fund", "Source", "Estimate", "Collected to date", "% collected", "% expected",
-                             "Year-end projection", "Variance", "Flag"],
+                             "Projection", "Variance", "Flag"],
                             [None, None, fmt.money, fmt.money, _pct, _pct, fmt.money, fmt.signed_money, None],
                             [False, False] + [True] * 6 + [False], color_column=8)
 
@@ -210,7 +225,7 @@ def kpi_rows(r, dataset):
 
 
 def bought_model() -> ReviewTableModel:
-    return ReviewTableModel(["Department", "Program", "Budget", "Spent to date", "Year-end projection", "Spending",
+    return ReviewTableModel(["Department", "Program", "Budget", "Spent to date", "Projection", "Spending",
                              "KPIs it drives: latest result"],
                             [None, None, fmt.money, fmt.money, fmt.money, None, None],
                             [False, False, True, True, True, False, False], color_column=5)

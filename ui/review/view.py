@@ -55,7 +55,7 @@ def _table(model, text_columns) -> tuple[QTableView, M.ReviewFilter]:
     table.verticalHeader().hide()
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setMaximumSectionSize(240)  # long names elide: the flag stays in sight
+    table.horizontalHeader().setMaximumSectionSize(210)  # long names elide: the flag stays in sight
     return table, proxy
 
 
@@ -112,7 +112,7 @@ class ReviewPanel(QWidget):
         self._filling = False
         self._refreshed_for = None  # the dataset of the last refresh
         self._chosen = None  # the period chosen before a reload, while the first review is computed
-        self._sized = None
+        self._sized: dict[int, object] = {}  # table → the shape its columns were fitted to
         self.review_ms = 0.0  # the last review computed on the GUI thread
         self.job: JobTask | None = None  # the review of the chosen period, when slow
         self.prefetch: JobTask | None = None  # the picker's other periods, when slow
@@ -156,8 +156,9 @@ class ReviewPanel(QWidget):
         self.summary = M.summary_model("department")
         self.summary_table, self.summary_proxy = _table(self.summary, (0,))
         self.summary_table.selectionModel().currentRowChanged.connect(lambda *_: self._draw_chart())
+        self.summary_table.setMinimumWidth(320)  # its wide columns scroll; the splitter never overflows
         self.chart = BurnUpChart()
-        self.chart.setMinimumWidth(380)
+        self.chart.setMinimumWidth(340)
         self.revenue = M.revenue_model()
         self.revenue_table, self.revenue_proxy = _table(self.revenue, (0, 1))
         self.kpi = M.kpi_model()
@@ -170,7 +171,7 @@ class ReviewPanel(QWidget):
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.summary_table)
         top.addWidget(self.chart)
-        top.setSizes([1000, 380])
+        top.setSizes([1040, 340])
         self.details = QTabWidget()
         self.details.addTab(self.revenue_table, "Revenue against estimate")
         self.details.addTab(self.kpi_table, "KPIs against target")
@@ -405,6 +406,8 @@ class ReviewPanel(QWidget):
         self.kpi.set_review_rows(*M.kpi_rows(r, ds))
         rows, keys, tips = M.bought_rows(r, ds)
         self.bought.set_review_rows(rows, keys, tips)
+        for table, model in ((self.revenue_table, self.revenue), (self.kpi_table, self.kpi)):
+            self._size_columns(table, model.rowCount())
         self._draw_chart()
         self.reviewShown.emit(r)
 
@@ -440,9 +443,16 @@ class ReviewPanel(QWidget):
             return
         rows, keys = M.summary_rows(self.current, self.view)
         self.summary.set_review_rows(rows, keys)
-        if self._sized != (self.view, len(rows)):  # once per view and row set, not every period
-            self._sized = (self.view, len(rows))
-            self.summary_table.resizeColumnsToContents()
+        if self._size_columns(self.summary_table, (self.view, len(rows))) and self.view == "program":
+            self.summary_table.setColumnWidth(0, min(self.summary_table.columnWidth(0), 150))  # the flag in sight
+
+    def _size_columns(self, table, shape) -> bool:
+        """Fit the columns to their contents once per table shape (not every period): True if done."""
+        if self._sized.get(id(table)) == shape:
+            return False
+        self._sized[id(table)] = shape
+        table.resizeColumnsToContents()
+        return True
 
     def _filters_changed(self, *_args) -> None:
         for proxy in self.proxies:
@@ -464,5 +474,5 @@ class ReviewPanel(QWidget):
             return
         department, program = self.selected()
         what = program and f"{department} — {program}" or department or "The whole city"
-        title = f"{escape(what)} — through {escape(r.through_label or '')}"
+        title = f"<b>{escape(what)}</b> — spending through {escape(r.through_label or '')}"
         self.chart.set_burn_up(self.burn_up_for(r, department, program), title)
