@@ -299,3 +299,19 @@ def test_a_big_ledger_is_reviewed_on_the_thread_pool_from_the_start(window, revi
     assert (2026, 2) in p._cache
     window.session.edit_scenario(window.session.scenario.with_funded_requests(()), "nothing")  # no recompute
     assert p.job is None
+
+
+def test_earlier_years_are_in_the_picker_whole_when_they_have_a_budget(panel, review_dataset):
+    from types import SimpleNamespace
+
+    from ui.review.view import period_choices
+
+    texts = [panel.period.itemText(i) for i in range(panel.period.count())]
+    assert texts == ["FY2026 P01", "FY2026 P02", "FY2026 Q1 (through P03)", "FY2026 P04", "FY2026 P05",
+                     "FY2026 Q2 (through P06)"]  # the sample's earlier years have actuals but no Adopted budget
+    amounts = pd.DataFrame(columns=pd.MultiIndex.from_tuples([(2024, "Adopted"), (2025, "Actual"), (2026, "Adopted")]))
+    budget = SimpleNamespace(amounts=amounts, actuals=pd.DataFrame({"fiscal_year": [2023, 2024, 2025, 2026]}),
+                             revenue_actuals=pd.DataFrame({"fiscal_year": [2022]}))
+    latest = SimpleNamespace(fiscal_year=2026, through=2)
+    assert period_choices(latest, SimpleNamespace(budget=budget)) == [
+        ("FY2026 P01", 2026, 1), ("FY2026 P02", 2026, 2), ("FY2024 Q4 (whole year)", 2024, 12)]

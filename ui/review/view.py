@@ -74,12 +74,14 @@ def actual_rows(dataset) -> int:
 
 def period_choices(latest, dataset) -> list[tuple[str, int, int]]:
     """(text, fiscal year, through month) of the picker: every month of the year under review up to the
-    latest with actuals (a quarter end named as its quarter), then each earlier year with actuals
-    whole (through Q4)."""
+    latest with actuals (a quarter end named as its quarter), then each earlier year with actuals and
+    an Adopted budget whole (through Q4)."""
     year, p = latest.fiscal_year, latest.through
     out = [(f"FY{year} Q{m // 3} (through P{m:02d})" if m % 3 == 0 else f"FY{year} P{m:02d}", year, m)
            for m in range(1, p + 1)]
-    out += [(f"FY{y} Q4 (whole year)", y, 12) for y in actual_years(dataset) if y < year]
+    adopted = {int(y) for y, phase in dataset.budget.amounts.columns if phase == "Adopted"}
+    # an earlier year only with its Adopted budget: against a budget of 0 every department would be "over"
+    out += [(f"FY{y} Q4 (whole year)", y, 12) for y in actual_years(dataset) if y < year and y in adopted]
     return out
 
 
