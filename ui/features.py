@@ -27,6 +27,7 @@ from .lineitems.view import LineItemsPanel
 from .overview.view import OverviewPanel
 from .project.controller import install_project_support
 from .requests.view import RequestsPanel, add_requests_menu
+from .review.view import ReviewPanel
 from .rules.view import RulesPanel
 from .scenarios.files import ScenarioFiles
 from .scenarios.view import ComparePanel
@@ -68,7 +69,7 @@ def project_support(window):
 
 
 FEATURES: tuple[Feature, ...] = (
-    # the tabs, left to right (View > Ctrl+1 … Ctrl+8)
+    # the tabs, left to right (View > Ctrl+1 … Ctrl+9)
     Feature("overview", lambda w: OverviewPanel(w.session), tab="Overview"),
     Feature("allocations", lambda w: AllocationPanel(w.session), tab="Allocations"),
     Feature("kpis", kpi_panel, tab="KPIs"),
@@ -77,6 +78,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("requests", lambda w: RequestsPanel(w.session, w), tab="Requests"),
     Feature("rules", lambda w: RulesPanel(w.session), tab="Rules"),
     Feature("compare", lambda w: ComparePanel(w.session), tab="Compare"),
+    # the year in execution against its budget (not the plan): after the plan's tabs, before History
+    Feature("review", lambda w: ReviewPanel(w.session), tab="Review"),
     # then, once the skeleton is built
     Feature("requests_menu", requests_menu),
     Feature("workbooks", WorkbooksController,

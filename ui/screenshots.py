@@ -157,6 +157,17 @@ def main(argv: list[str] | None = None) -> int:
     _settle(app, 8)
     w.grab().save(str(out / "compare.png"))
 
+    # the quarterly review: Police (running hot in the sample) selected, its burn-up beside the table
+    w.tabs.setCurrentWidget(w.review)
+    _settle(app, 8)
+    rv = w.review
+    rows = [rv.summary_proxy.index(i, 0).data() for i in range(rv.summary_proxy.rowCount())]
+    if "Police" in rows:
+        rv.summary_table.selectRow(rows.index("Police"))
+    rv.details.setCurrentIndex(0)
+    _settle(app, 8)
+    w.grab().save(str(out / "review.png"))
+
     w.show_kpi(moved[0] if moved else 0)
     _settle(app, 8)
     w.kpi_detail.grab().save(str(out / "kpi-detail.png"))

@@ -1,1 +1,2 @@
-"""The Review panel, the carry-over checkbox and the quarterly report's PDF (issue 13)."""
+"""The Review tab (the quarterly review of the year in execution), the carry-over checkbox and the
+quarterly report's PDF (issue 13)."""
