@@ -240,10 +240,14 @@ def test_revenue_kpis_and_what_the_money_bought(panel, review_dataset):
 
 
 def test_a_review_without_actuals_says_so(window, sample_loaded):
+    from kcplanner.dataset import Budget
+
     _project, prepared, _report = sample_loaded
-    assert prepared.dataset.budget.actuals.empty  # the readers of Actuals are not in this dataset
+    ds = prepared.dataset  # the sample without its Actuals sheets: a budget with nothing spent yet
+    empty = Budget()
+    budget = dataclasses.replace(ds.budget, actuals=empty.actuals, revenue_actuals=empty.revenue_actuals)
     window.tabs.setCurrentWidget(window.review)
-    window.session.set_data(prepared)
+    window.session.set_data(prepare(dataclasses.replace(ds, budget=budget)))
     p = window.review
     assert p.stack.currentIndex() == 0 and p.stack.currentWidget() is p.empty
     assert "No spending or revenue actuals: nothing to review" in p.empty.text()
@@ -279,11 +283,24 @@ def test_a_slow_review_runs_on_the_thread_pool(window, review_dataset, monkeypat
     check_departments(p, review(review_dataset, fiscal_year=2026, through=4))
 
 
-def test_the_carry_over_slot(panel):
-    box = QCheckBox("Carry")
-    panel.add_carry_widget(box)
-    assert box.parent() is not None and panel.isAncestorOf(box)
-    assert panel.carry_slot.indexOf(box) == 0
+def test_the_carry_over_checkbox_follows_the_period_and_is_one_undo_step(panel, qtbot):
+    """The panel's checkbox carries the period shown into the scenario (review_carry); the Funds
+    figures move by the review's balance change; undo takes it back exactly."""
+    session = panel.session
+    assert panel.carry_slot.indexOf(panel.carry) == 0 and panel.isAncestorOf(panel.carry)
+    r = panel.current
+    assert r.through_label in panel.carry.text() and panel.carry.isEnabled() and not panel.carry.isChecked()
+    before = session.results.funds.balance.copy()
+    qtbot.mouseClick(panel.carry, Qt.MouseButton.LeftButton)
+    session.flush()
+    assert session.scenario.review_carry == r.through_label and panel.carry.isChecked()
+    delta = r.funds["balance_change"].reindex(session.results.funds.names).fillna(0.0).to_numpy()
+    moved = session.results.funds.balance - before
+    assert np.allclose(moved, delta[:, None], equal_nan=True) and np.nanmax(np.abs(delta)) > 0
+    session.undo_stack.undo()
+    session.flush()
+    assert session.scenario.review_carry is None and not panel.carry.isChecked()
+    assert np.array_equal(session.results.funds.balance, before, equal_nan=True)
 
 
 def test_a_big_ledger_is_reviewed_on_the_thread_pool_from_the_start(window, review_dataset, monkeypatch, qtbot):

@@ -31,6 +31,7 @@ from kcplanner.review import burn_up, review
 
 from ..common.workers import JobTask
 from . import models as M
+from .carry import CarryCheckBox
 from .chart import BurnUpChart
 
 NO_DATA = "Open a budget to review the year in execution."
@@ -141,9 +142,11 @@ class ReviewPanel(QWidget):
             if label:
                 bar.addWidget(QLabel(label))
             bar.addWidget(w)
-        #: the lead's slot: the carry-over checkbox (ui/review/carry.py) goes here — add_carry_widget()
+        #: the carry-over checkbox (ui/review/carry.py) follows the period shown — add_carry_widget()
         self.carry_slot = QHBoxLayout()
         bar.addLayout(self.carry_slot)
+        self.carry = CarryCheckBox(session)
+        self.add_carry_widget(self.carry)
         bar.addStretch(1)
 
         self.messages = QLabel()
@@ -385,6 +388,7 @@ class ReviewPanel(QWidget):
 
     def _show_empty(self, text: str) -> None:
         self.current = None
+        self.carry.set_period(None)
         self.empty.setText(text)
         self.stack.setCurrentIndex(0)
         for m in (self.summary, self.revenue, self.kpi, self.bought):
@@ -396,6 +400,7 @@ class ReviewPanel(QWidget):
     # -- what it shows --------------------------------------------------------------------------------
     def show_review(self, r) -> None:
         self.current = r
+        self.carry.set_period(r.through_label)
         self.stack.setCurrentIndex(1)
         for w in (self.period, self.by, self.department, self.filter, self.flagged):
             w.setEnabled(True)
