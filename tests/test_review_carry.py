@@ -309,7 +309,7 @@ def test_the_checkbox_is_one_undo_step_and_undo_restores_the_balances_exactly(qt
     qtbot.addWidget(box)
     box.set_period("FY2027 Q2")
     assert box.isEnabled() and not box.isChecked()
-    assert box.text() == "Carry the year-end balance change (review through FY2027 Q2) into FY2027-28 beginning balances"
+    assert box.text() == "Carry the year-end change (review through FY2027 Q2) into FY2027-28 balances"
     before = s.results.funds.balance.copy()
     depth = s.undo_stack.count()
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton)

@@ -27,7 +27,7 @@ def _normal(label: str | None) -> str | None:
 
 
 class CarryCheckBox(QCheckBox):
-    """"Carry the year-end balance change (review through FY… P…) into FY… beginning balances"."""
+    """"Carry the year-end change (review through FY… P…) into FY… balances": the beginning balances."""
 
     def __init__(self, session, parent=None):
         super().__init__(parent)
@@ -52,7 +52,7 @@ class CarryCheckBox(QCheckBox):
         carried = self.session.scenario.review_carry if self.session.loaded else None
         shown = carried or self.period
         through = f" (review through {shown})" if shown else ""
-        self.setText(f"Carry the year-end balance change{through} into {self._y1_text()} beginning balances")
+        self.setText(f"Carry the year-end change{through} into {self._y1_text()} balances")
         self.setChecked(carried is not None)
         if carried is not None:
             self.setEnabled(True)

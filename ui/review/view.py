@@ -134,6 +134,7 @@ class ReviewPanel(QWidget):
         self.filter.setPlaceholderText("Filter by name…")
         self.filter.setClearButtonEnabled(True)
         self.filter.setMaximumWidth(220)
+        self.filter.setMinimumWidth(120)
         self.flagged = QCheckBox("Flagged only")
         self.flagged.setToolTip("Only rows flagged over budget, under-spent or revenue short (KPIs: not met)")
         bar = QHBoxLayout()
