@@ -413,11 +413,12 @@ def test_actuals_csv_among_the_budgets(tmp_path):
 
     plan = write_xlsx(tmp_path / "plan.xlsx", PLAN_SHEETS)
     budget = write_xlsx(tmp_path / "police.xlsx", BUDGET_SHEETS)
-    spend = write_csv(tmp_path / "spend.csv", [ACT_HEAD, ["General", "Police", "Patrol", "A", "Commodities",
-                                                          "FY2027 P13", 4]])
+    spend = write_csv(tmp_path / "spend.csv", [ACT_HEAD,
+                                               ["General", "Police", "Patrol", "A", "Commodities", "FY2027 P11", 3],
+                                               ["General", "Police", "Patrol", "A", "Commodities", "FY2027 P13", 4]])
     res = read_dataset(plan, [budget, spend])
     errs = _errors(res)
-    assert [(e.file, e.sheet, e.cell) for e in errs] == [("spend.csv", "spend", "F2")], res.report.to_text()
+    assert [(e.file, e.sheet, e.cell) for e in errs] == [("spend.csv", "spend", "F3")], res.report.to_text()
     write_csv(spend, [ACT_HEAD, ["General", "Police", "Patrol", "A", "Commodities", "FY2027 P12", 4]])
     assert not needs_mapping(spend)
     res = read_dataset(plan, [budget, spend])
@@ -443,3 +444,17 @@ def test_revenue_actuals_without_a_plan_are_kept_with_one_warning(tmp_path):
     assert ra["amount"].tolist() == [250.0, 300.0] and ra["last_month"].tolist() == [3, 6]
     warnings = [p.message for p in result.report.warnings]
     assert any("2 revenue actuals rows were read without checking their funds and sources" in w for w in warnings)
+
+
+def test_a_budget_export_whose_period_is_the_fiscal_year_is_not_taken_for_actuals(tmp_path):
+    """Among the budget files, the columns alone do not make actuals: a Period column holding only fiscal
+    years (`FY2025`) is a budget export's year, so the file asks for a mapping as before; one monthly
+    period makes it a ledger."""
+    from kcplanner.readers import needs_mapping
+
+    rows = [["General", "Police", "Patrol", "A", "Commodities", "FY2025", 4],
+            ["General", "Police", "Patrol", "B", "Commodities", "FY2025", 5]]
+    export = write_csv(tmp_path / "gl_export.csv", [ACT_HEAD] + rows)
+    assert needs_mapping(export)
+    write_csv(export, [ACT_HEAD] + rows + [["General", "Police", "Patrol", "C", "Commodities", "2024-09-30", 6]])
+    assert not needs_mapping(export)

@@ -291,7 +291,7 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
                     sheet = wb.sheet(n)
                     if sheet.grid().size:
                         empty = False
-                    spec = _actuals_layout(sheet.grid()) if actuals is not None else None
+                    spec = _actuals_layout(sheet.grid(), calendar) if actuals is not None else None
                     if spec is not None:  # an actuals CSV or sheet given among the budgets (a re-import, File > Open)
                         actual_names[n] = spec
                         read_actual_sheets(report, file, wb, {n: spec}, calendar or FiscalCalendar(), actuals)
@@ -318,15 +318,31 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
         wb.close()
 
 
-def _actuals_layout(grid):
-    """Actuals or Revenue Actuals recognised by their columns (a Period, no line-item amounts), else None."""
+def _actuals_layout(grid, calendar=None):
+    """Actuals or Revenue Actuals recognised by their columns (a Period, no line-item amounts), else None.
+
+    Among the budget files (File > Open, a re-import) the columns alone are not enough: a budget export
+    whose Period column holds only fiscal years (`FY2025`) is a budget in another layout (the mapping
+    dialog reads its Period as the fiscal year), so a sheet is taken as actuals there only when some
+    Period cell is a quarter, a month or a date.  A file given with --actuals is actuals whatever it holds."""
+    from ..fiscal import FiscalCalendar
+    from ..periods import PeriodError, parse_period
     from .actuals import recognise
     from .table import locate_header
 
     spec = recognise(grid)
     if spec is None or locate_header(grid, LINE_ITEMS, _has_amounts) is not None:
         return None
-    return spec
+    row, found = locate_header(grid, spec)
+    cal = calendar or FiscalCalendar()
+    for col in found.get("period", [])[:1]:
+        for value in dict.fromkeys(grid[row + 1:, col].tolist()):  # each distinct cell once
+            try:
+                if parse_period(value, cal).kind != "year":
+                    return spec
+            except PeriodError:
+                continue
+    return None
 
 
 def _first_hint(wb: Workbook, names: list[str]) -> str:

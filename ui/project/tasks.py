@@ -4,13 +4,15 @@ through signals on the GUI thread while the controller counts itself busy."""
 
 from __future__ import annotations
 
-import threading
 import traceback
 from typing import Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from shiboken6 import isValid
 
 from kcplanner.project import ProjectError
+
+from ..common.workers import CancellableTask
 
 
 class TaskSignals(QObject):
@@ -19,15 +21,15 @@ class TaskSignals(QObject):
     progress = Signal(float, str)
 
 
-class FunctionTask(QRunnable):
-    """Run a plain function on the thread pool; results come back through signals (GUI thread)."""
+class FunctionTask(CancellableTask):
+    """Run a plain function on the thread pool; results come back through signals (GUI thread).
+    Like every task it stays referenced (CancellableTask): freed while its thread is still returning
+    from run(), it would emit from a deleted object (a window closed during an open or a save)."""
 
     def __init__(self, fn: Callable):
-        super().__init__()
-        self.setAutoDelete(False)
+        super().__init__(TaskSignals())
         self.fn = fn
-        self.signals = TaskSignals()
-        self.cancel_flag = threading.Event()
+        self.cancel_flag = self._cancel  # re-import's progress dialog sets it
 
     def run(self) -> None:
         try:
@@ -62,6 +64,8 @@ class TasksMixin:
             self.status(busy_text, 0)
 
         def finish(handler, value):
+            if not isValid(self):  # the window closed while the task ran: nobody is left to tell
+                return
             self._tasks.discard(task)
             self._set_busy(-1)
             handler(value)

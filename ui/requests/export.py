@@ -3,16 +3,17 @@ that writes each department's justification workbook (and PDF) off the GUI threa
 
 from __future__ import annotations
 
-import threading
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QVBoxLayout)
 
 from kcplanner.engine import Prepared
 from kcplanner.justification import JustificationNarrative, justification_data, write_justification_workbook
+
+from ..common.workers import CancellableTask
 
 
 def safe_file_name(text: str) -> str:
@@ -27,26 +28,20 @@ class ExportSignals(QObject):
     cancelled = Signal()
 
 
-class JustificationExportTask(QRunnable):
+class JustificationExportTask(CancellableTask):
     """Write each department's justification workbook (.xlsx) and PDF into a folder.  Runs the
     plain kcplanner functions; never touches a widget; reports through `signals`."""
 
     def __init__(self, prepared: Prepared, scenario, departments: list[str], folder: str | Path,
                  narratives: dict[str, JustificationNarrative] | None = None, pdf: bool = True):
-        super().__init__()
-        self.setAutoDelete(False)
+        super().__init__(ExportSignals())
         self.prepared = prepared
         self.scenario = scenario
         self.departments = list(departments)
         self.folder = Path(folder)
         self.narratives = dict(narratives or {})
         self.pdf = pdf
-        self.signals = ExportSignals()
-        self._cancel = threading.Event()
         self.written: list[str] = []
-
-    def cancel(self) -> None:
-        self._cancel.set()
 
     def run(self) -> None:
         try:
