@@ -119,3 +119,34 @@ def test_review_of_workbooks_without_actuals_says_so(tmp_path, capsys):
     assert "No spending or revenue actuals: nothing to review" in capsys.readouterr().out
     assert json.loads(out.read_text()) == {"fiscal_year": None, "through": None, "departments": {}, "funds": {},
                                            "kpis": {}}
+
+
+def test_the_tolerances_come_from_the_plans_settings(tmp_path):
+    """Settings keys Overspend / Underspend / Revenue tolerance (SPEC): read as rates, bad ones located;
+    with a 10% overspend tolerance Police (+7.6% in the sample) is no longer flagged."""
+    import shutil
+
+    from kcplanner.readers import read_dataset
+    from kcplanner.review import review
+
+    from .conftest import PLAN_SHEETS, write_xlsx
+
+    sheets = dict(PLAN_SHEETS)
+    sheets["Settings"] = PLAN_SHEETS["Settings"] + [["Overspend tolerance", "10%"], ["Underspend tolerance", 0.2],
+                                                    ["Revenue tolerance", "150%"]]
+    result = read_dataset(write_xlsx(tmp_path / "plan.xlsx", sheets), [])
+    bad = [p for p in result.report.errors if p.sheet == "Settings"]
+    assert [(p.cell, "expected a tolerance from 0% to 100%" in p.message) for p in bad] == [("B7", True)]
+
+    sample = tmp_path / "sample"
+    shutil.copytree(ROOT / "resources" / "sample", sample)
+    import openpyxl
+
+    wb = openpyxl.load_workbook(sample / "plan.xlsx")
+    wb["Settings"].append(["Overspend tolerance", "10%"])
+    wb.save(sample / "plan.xlsx")
+    ds = read_dataset(sample / "plan.xlsx", [sample]).dataset
+    assert (ds.plan.settings.overspend_tolerance, ds.plan.settings.underspend_tolerance) == (0.10, 0.05)
+    flags = review(ds).departments["flag"]
+    assert flags.get("Police") is None and flags.get("Health") is None  # both about +7.7%: within 10%
+    assert flags["Parks and Recreation"] == "under"

@@ -238,6 +238,10 @@ SETTINGS_KEYS = {
     "first_plan_year": ("First plan year", "First year", "Plan start year", "Y1"),
     "fiscal_year_start_month": ("Fiscal year start month", "FY start month", "Start month"),
     "default_cost_per_fte": ("Default cost per FTE", "Cost per FTE", "Default FTE cost"),
+    # the quarterly review's flags (SPEC): rates, `0.5%` or a fraction
+    "overspend_tolerance": ("Overspend tolerance", "Overspending tolerance", "Over budget tolerance"),
+    "underspend_tolerance": ("Underspend tolerance", "Underspending tolerance", "Under budget tolerance"),
+    "revenue_tolerance": ("Revenue tolerance", "Revenue shortfall tolerance"),
 }
 
 

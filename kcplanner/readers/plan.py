@@ -157,7 +157,8 @@ def _settings(report, file, name, grid) -> PlanSettings:
         field = SETTINGS_LOOKUP.get(norm(key))
         if field is None:
             report.warning(file, name, t.cell(int(i), jk), f"unknown setting {str(key).strip()!r} ignored; expected one "
-                           "of City, First plan year, Fiscal year start month, Default cost per FTE")
+                           "of City, First plan year, Fiscal year start month, Default cost per FTE, Overspend "
+                           "tolerance, Underspend tolerance, Revenue tolerance")
             t.exclude(np.arange(len(t.live)) == i, "unknown setting")
             continue
         blank = value is None or (isinstance(value, str) and not value.strip())
@@ -184,6 +185,13 @@ def _settings(report, file, name, grid) -> PlanSettings:
                 t.cell_error(int(i), jv, f"expected a cost per FTE {B.describe((0.0, B.MAX_AMOUNT))}, found {value!r}")
             else:
                 st.default_cost_per_fte = float(v[0])
+        elif field in ("overspend_tolerance", "underspend_tolerance", "revenue_tolerance"):
+            v, bad = V.parse_rates([value], header_has_percent=False)
+            if bad[0] or not 0.0 <= v[0] <= 1.0:
+                t.cell_error(int(i), jv, f"expected a tolerance from 0% to 100% (such as 0.5% or 0.005), "
+                                         f"found {value!r}")
+            else:
+                setattr(st, field, float(v[0]))
     t.close()
     return st
 
