@@ -92,3 +92,32 @@ def kcplanner_data_dir(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "appdata"
     monkeypatch.setenv("KCPLANNER_DATA_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _collect_garbage_between_tests_only():
+    """Known crash, not yet fixed (see docs/ui.md, "Known issues"): the interpreter's automatic garbage
+    collection on the GUI thread, while a worker thread is inside python-calamine reading a workbook,
+    can end the process with a segmentation fault (seen about once in ten full runs, always with a
+    load on the thread pool).  The test run collects garbage itself, only between tests and after the
+    thread pool is idle, so a run's result says what the tests found, not when the collector ran."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    yield
+    if was:
+        gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test():
+    yield
+    import gc
+    import sys
+
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QThreadPool
+
+        QThreadPool.globalInstance().waitForDone(60_000)
+    gc.collect()

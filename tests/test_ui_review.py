@@ -332,3 +332,28 @@ def test_earlier_years_are_in_the_picker_whole_when_they_have_a_budget(panel, re
     latest = SimpleNamespace(fiscal_year=2026, through=2)
     assert period_choices(latest, SimpleNamespace(budget=budget)) == [
         ("FY2026 P01", 2026, 1), ("FY2026 P02", 2026, 2), ("FY2024 Q4 (whole year)", 2024, 12)]
+
+
+def test_the_quarterly_report_from_the_app(panel, qtbot, tmp_path, monkeypatch):
+    """Quarterly report…: the period shown, to the file chosen, on the thread pool; the workbook holds the
+    review's figures (read back) and the PDF is written too; the button is off while it writes."""
+    from python_calamine import CalamineWorkbook
+
+    r = panel.current
+    action = panel.report
+    assert action.button.isEnabled() and panel.isAncestorOf(action.button)
+    out = tmp_path / "q.xlsx"
+    monkeypatch.setattr("ui.review.report_action.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), ""))
+    action.button.click()
+    assert not action.button.isEnabled() and action.task is not None  # written on the thread pool
+    qtbot.waitUntil(lambda: action.task is None, timeout=60_000)
+    assert action.button.isEnabled() and f"Wrote the quarterly report {out}" in panel.window().statusBar().currentMessage()
+    book = CalamineWorkbook.from_path(str(out))
+    police = book.get_sheet_by_name("Police").to_python()
+    total = next(row for row in police if row and row[0] == "Police total")
+    assert total[3] == pytest.approx(r.departments.loc["Police", "budget"])
+    pdf = tmp_path / "q.pdf"
+    task = action.write(str(pdf))
+    assert task is not None and action.write(str(pdf)) is None  # one at a time
+    qtbot.waitUntil(lambda: action.task is None, timeout=60_000)
+    assert pdf.read_bytes().startswith(b"%PDF")

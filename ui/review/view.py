@@ -33,6 +33,7 @@ from ..common.workers import JobTask
 from . import models as M
 from .carry import CarryCheckBox
 from .chart import BurnUpChart
+from .report_action import ReportAction
 
 NO_DATA = "Open a budget to review the year in execution."
 NO_ACTUALS_HINT = ("The review compares the year in execution with its budget. Add an Actuals sheet to the "
@@ -148,6 +149,8 @@ class ReviewPanel(QWidget):
         bar.addLayout(self.carry_slot)
         self.carry = CarryCheckBox(session)
         self.add_carry_widget(self.carry)
+        self.report = ReportAction(self)  # Quarterly report…: the period shown, as .xlsx or .pdf
+        self.carry_slot.addWidget(self.report.button)
         bar.addStretch(1)
 
         self.messages = QLabel()
@@ -395,7 +398,7 @@ class ReviewPanel(QWidget):
         for m in (self.summary, self.revenue, self.kpi, self.bought):
             m.set_review_rows([], [])
         self.chart.set_burn_up(None, "")
-        for w in (self.period, self.by, self.department, self.filter, self.flagged):
+        for w in (self.period, self.by, self.department, self.filter, self.flagged, self.report.button):
             w.setEnabled(False)
 
     # -- what it shows --------------------------------------------------------------------------------
@@ -405,6 +408,7 @@ class ReviewPanel(QWidget):
         self.stack.setCurrentIndex(1)
         for w in (self.period, self.by, self.department, self.filter, self.flagged):
             w.setEnabled(True)
+        self.report.button.setEnabled(self.report.task is None)
         self.messages.setVisible(bool(r.messages))
         self.messages.setText("<br>".join(escape(m) for m in r.messages))
         self._fill_departments(r)
