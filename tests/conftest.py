@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 
-def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
-    """Write rows per sheet with xlsxwriter; None cells are left empty."""
+def write_xlsx(path: Path, sheets: dict[str, list[list]], **options) -> Path:
+    """Write rows per sheet with xlsxwriter; None cells are left empty; `options` go to the Workbook."""
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path))
+    wb = xlsxwriter.Workbook(str(path), options or None)
     for name, rows in sheets.items():
         ws = wb.add_worksheet(name)
         for r, row in enumerate(rows):

@@ -14,6 +14,7 @@ import pytest
 
 from kcplanner.readers import read_dataset
 
+from . import conftest
 from .conftest import BUDGET_SHEETS, PLAN_SHEETS, write_csv
 
 ACT_HEAD = ["Fund", "Department", "Program", "Account", "Account class", "Period", "Amount"]
@@ -22,17 +23,7 @@ REV_HEAD = ["Fund", "Source", "Period", "Amount"]
 
 def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
     """Like conftest.write_xlsx, with date cells formatted as dates (as Excel stores a typed date)."""
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path), {"default_date_format": "yyyy-mm-dd"})
-    for name, rows in sheets.items():
-        ws = wb.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, v in enumerate(row):
-                if v is not None:
-                    ws.write(r, c, v)
-    wb.close()
-    return path
+    return conftest.write_xlsx(path, sheets, default_date_format="yyyy-mm-dd")
 
 
 def _hash(paths) -> dict:

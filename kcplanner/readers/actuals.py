@@ -235,16 +235,11 @@ def read_actual_sheets(report, file, wb, names: dict[str, SheetSpec], calendar, 
 def read_actuals_file(path, report: ValidationReport, calendar: FiscalCalendar, part: ActualsPart) -> None:
     """A workbook or CSV given with `--actuals`: its sheets named after the tables, else recognised by columns."""
     from .unreadable import UnreadableFile
-    from .workbook import Workbook
+    from .workbook import open_or_report
 
     file = path.name
-    try:
-        wb = Workbook(path)
-    except UnreadableFile as exc:
-        report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
-        return
-    except OSError as exc:
-        report.error(file, "", "", f"{file} cannot be opened: {exc.strerror or exc}")
+    wb = open_or_report(path, report)
+    if wb is None:
         return
     try:
         names = wb.sheet_names

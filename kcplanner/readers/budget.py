@@ -16,7 +16,7 @@ from . import common as K
 from .columns import LINE_ITEMS, POSITIONS, REQUEST_TYPE_ALIASES, REQUEST_TYPE_LOOKUP, REQUESTS
 from .table import find_sheet, open_table
 from .unreadable import UnreadableFile
-from .workbook import Sheet, Workbook
+from .workbook import Sheet, Workbook, open_or_report
 
 
 @dataclass
@@ -261,13 +261,8 @@ def read_budget_file(path, report: ValidationReport, part: BudgetPart, cancelled
     from .actuals import actual_sheet_names, read_actual_sheets
 
     file = path.name
-    try:
-        wb = Workbook(path)
-    except UnreadableFile as exc:
-        report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
-        return
-    except OSError as exc:
-        report.error(file, "", "", f"{file} cannot be opened: {exc.strerror or exc}")
+    wb = open_or_report(path, report)
+    if wb is None:
         return
     try:
         names = wb.sheet_names

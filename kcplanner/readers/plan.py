@@ -22,7 +22,7 @@ from .columns import (ASSUMPTIONS, DIRECTION_ALIASES, DIRECTION_LOOKUP, DRIVERS,
                       REVENUE, SETTINGS, SETTINGS_LOOKUP, norm)
 from .table import Table, find_sheet, open_table
 from .unreadable import UnreadableFile
-from .workbook import Workbook
+from .workbook import open_or_report
 
 MISSING_SHEET_NOTES = {
     "Drivers": "no KPI responds to spending",
@@ -66,13 +66,8 @@ def read_plan(path, report: ValidationReport, refs: PlanRefs | None = None) -> P
     """Read the plan workbook; None when it cannot be opened (the report says why)."""
     refs = refs or PlanRefs()
     file = path.name
-    try:
-        wb = Workbook(path)
-    except UnreadableFile as exc:
-        report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
-        return None
-    except OSError as exc:
-        report.error(file, "", "", f"{file} cannot be opened: {exc.strerror or exc}")
+    wb = open_or_report(path, report)
+    if wb is None:
         return None
     plan = Plan()
     try:

@@ -464,3 +464,17 @@ def expand_paths(paths) -> list[Path]:
         else:
             out.append(p)
     return out
+
+
+def open_or_report(path: Path, report) -> "Workbook | None":
+    """The workbook at `path`, or None after adding to `report` (a ValidationReport) why it cannot be
+    opened: the one message every reader gives for a file it cannot use at all."""
+    file = path.name
+    try:
+        return Workbook(path)
+    except UnreadableFile as exc:
+        report.error(file, getattr(exc, "sheet", ""), getattr(exc, "cell", ""), f"{file} {exc}")
+    except OSError as exc:
+        report.error(file, "", "", f"{file} cannot be opened: {exc.strerror or exc}")
+    return None
+
