@@ -79,3 +79,16 @@ def open_and_wait(qtbot, window, paths, timeout=60_000) -> bool:
     with qtbot.waitSignal(window.loadFinished, timeout=timeout) as blocker:
         window.open_paths([str(p) for p in paths])
     return blocker.args[0]
+
+
+def open_accepting_warnings(qtbot, window, paths) -> None:
+    """Open `paths` as a user would when the report has warnings only (no plan, say): the report
+    shows, the user continues, and the data is in the window."""
+    window.open_paths([str(p) for p in paths])
+    qtbot.waitUntil(lambda: window.session.prepared is not None or
+                    (window.report_dialog is not None and window.report_dialog.isVisible()), timeout=30_000)
+    if window.session.prepared is None:  # a warning-only report (no plan): the user continues
+        assert not window.report_dialog.report.errors
+        window.report_dialog.accept()
+        qtbot.waitUntil(lambda: window.session.prepared is not None)
+

@@ -15,6 +15,7 @@ from kcplanner.engine.fund_data import MISSING_TEXT
 from kcplanner.scenario import Rule, Scenario, Target
 from tests.conftest import write_xlsx
 from tests.conftest_ui import *  # noqa: F401,F403 - fixtures
+from tests.conftest_ui import open_accepting_warnings
 from tests.engine_data import build_dataset
 from tests.test_engine_model import kpi, line
 from tests.test_trust_engine import LINE_ITEMS, REQUESTS
@@ -41,13 +42,7 @@ def budget_only_window(qtbot, window, tmp_path):
     """The Grand Rapids-like export (FY2017 Adopted, no plan) opened as a user would."""
     path = write_xlsx(tmp_path / "Grand_Rapids_FY17_Adopted.xlsx", {"Line Items": LINE_ITEMS, "Requests": REQUESTS})
     before = hashlib.sha256(path.read_bytes()).hexdigest()
-    window.open_paths([str(path)])
-    qtbot.waitUntil(lambda: window.session.prepared is not None or
-                    (window.report_dialog is not None and window.report_dialog.isVisible()), timeout=30_000)
-    if window.session.prepared is None:  # a warning-only report (no plan): the user continues
-        assert not window.report_dialog.report.errors
-        window.report_dialog.accept()
-        qtbot.waitUntil(lambda: window.session.prepared is not None)
+    open_accepting_warnings(qtbot, window, [path])
     yield window
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 

@@ -14,7 +14,7 @@ from kcplanner.readers import expand_paths
 from kcplanner.scenario import Rule, Scenario, Target, load_scenario
 from tests.conftest import BUDGET_SHEETS, PLAN_SHEETS, write_xlsx
 from tests.conftest_ui import *  # noqa: F401,F403 - fixtures
-from tests.conftest_ui import open_and_wait
+from tests.conftest_ui import open_accepting_warnings, open_and_wait
 from ui.common import settings as st
 
 
@@ -365,13 +365,7 @@ def test_year_selector_updates_overview_cards(qtbot, loaded):
 
 def test_budget_without_a_plan_opens(qtbot, window, tmp_path):
     budget = write_xlsx(tmp_path / "police.xlsx", BUDGET_SHEETS)
-    window.open_paths([str(budget)])
-    qtbot.waitUntil(lambda: window.session.prepared is not None or
-                    (window.report_dialog is not None and window.report_dialog.isVisible()), timeout=30_000)
-    if window.session.prepared is None:  # a warning-only report (no plan): the user continues
-        assert not window.report_dialog.report.errors
-        window.report_dialog.accept()
-        qtbot.waitUntil(lambda: window.session.prepared is not None)
+    open_accepting_warnings(qtbot, window, [budget])
     s = window.session
     assert s.project.plan is None and s.results.kpis.ids == []
     assert window.kpis.cells == []
