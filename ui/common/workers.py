@@ -28,10 +28,11 @@ def _norm(text: str) -> str:
     return "".join(ch for ch in str(text).casefold() if ch.isalnum())
 
 
-def looks_like_plan(path: Path) -> bool:
-    """A plan workbook holds at least two of the plan's sheets (Goals, KPIs, Drivers, Funds, …)."""
+def sheet_names(path: Path) -> set[str] | None:
+    """The workbook's sheet names, normalised; None for a CSV or a file that cannot be opened (the
+    readers report that one)."""
     if path.suffix.lower() == ".csv":
-        return False
+        return None
     try:
         from kcplanner.readers.workbook import Workbook
 
@@ -42,8 +43,14 @@ def looks_like_plan(path: Path) -> bool:
         except Exception:  # noqa: BLE001 - best effort
             pass
     except Exception:  # noqa: BLE001 - an unreadable file is left to the readers to report
-        return False
-    return len(names & set(PLAN_SHEETS)) >= 2
+        return None
+    return names
+
+
+def looks_like_plan(path: Path) -> bool:
+    """A plan workbook holds at least two of the plan's sheets (Goals, KPIs, Drivers, Funds, …)."""
+    names = sheet_names(path)
+    return names is not None and len(names & set(PLAN_SHEETS)) >= 2
 
 
 def classify(paths: list[str | Path]) -> Project:
@@ -80,20 +87,11 @@ def files_needing_mapping(project: Project, mappings=()) -> list[str]:
     for f in expand_paths([Path(b) for b in project.budgets]):
         if _mapped(f, mappings):
             continue
-        if f.suffix.lower() != ".csv":
-            try:
-                from kcplanner.readers.workbook import Workbook
-
-                book = Workbook(f)
-                names = {_norm(n) for n in book.sheet_names}
-                try:
-                    book.close()
-                except Exception:  # noqa: BLE001 - best effort
-                    pass
-                if names & STANDARD_SHEETS:
-                    continue
-            except Exception:  # noqa: BLE001 - an unreadable file is left to the readers to report
-                continue
+        names = sheet_names(f)
+        if names is None and f.suffix.lower() != ".csv":
+            continue  # an unreadable file is left to the readers to report
+        if names and names & STANDARD_SHEETS:
+            continue
         try:
             if needs_mapping(f):
                 out.append(str(f))
