@@ -187,9 +187,10 @@ class Dataset:
                 for col, vocab in VOCABULARY.items():
                     if vocab != kind or col not in frame.columns:
                         continue
-                    values = frame[col].astype(object)
                     if isinstance(frame[col].dtype, pd.CategoricalDtype):
                         values = frame[col].cat.categories.to_series().astype(object)
+                    else:
+                        values = frame[col].astype(object)
                     for v in pd.unique(values.dropna()):
                         spellings.setdefault(_key(v), str(v).strip())
             categories = list(dict.fromkeys(spellings.values()))

@@ -58,14 +58,25 @@ class ActualsPart:
         (self.actuals if kind == "actuals" else self.revenue).append(frame)
 
 
-def letters(t: Table, keep: np.ndarray, wanted: dict[str, str]) -> dict[str, np.ndarray]:
+def constant(n: int, value) -> pd.Categorical:
+    """One value on every row of a sheet, as a one-category Categorical (a byte a row, not an object)."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([value], dtype=object))
+
+
+def letters(t: Table, keep: np.ndarray, wanted: dict[str, str]) -> dict[str, pd.Categorical]:
     """The column letter of each field, per row (the cell is the letter and `source_row`, built only
     for a row with a problem: millions of A1 texts would cost more than reading the sheet)."""
     from ..report import column_letter
 
     n = int(keep.sum())
-    return {name: np.full(n, column_letter(t.fields[f]) if f in t.fields else "", dtype=object)
-            for name, f in wanted.items()}
+    return {name: constant(n, column_letter(t.fields[f]) if f in t.fields else "") for name, f in wanted.items()}
+
+
+def sources(t: Table, keep: np.ndarray) -> dict:
+    """`K.sources` with the file and sheet names as one-category Categoricals."""
+    rows = (t.header_row + 2 + np.flatnonzero(keep)).astype(np.int64)
+    return {"source_file": constant(len(rows), t.file), "source_sheet": constant(len(rows), t.sheet),
+            "source_row": rows}
 
 
 def periods(t: Table, calendar: FiscalCalendar) -> dict[str, np.ndarray]:
@@ -130,17 +141,17 @@ def read_actuals_sheet(report: ValidationReport, file: str, sheet, calendar: Fis
     t, _used = _open(report, file, sheet, ACTUALS, ["fund", "department", "program", "account"], "amount")
     if t is None:
         return
-    fund = K.text(t, "fund", "a fund name", True)
-    dept = K.text(t, "department", "a department name", True)
-    prog = K.text(t, "program", "a program name", True)
-    acls = K.account_class(t, default=None)  # not given: the line item's class (actuals_check)
-    acct = K.text(t, "account", "an account")
+    fund = K.text(t, "fund", "a fund name", True, categorical=True)
+    dept = K.text(t, "department", "a department name", True, categorical=True)
+    prog = K.text(t, "program", "a program name", True, categorical=True)
+    acls = K.account_class(t, default=None, categorical=True)  # not given: the line item's class (actuals_check)
+    acct = K.text(t, "account", "an account", categorical=True)
     per = periods(t, calendar)
     amt = K.amount(t, "amount", "an amount", required=True)
     keep = t.close()
     frame = pd.DataFrame({"fund": fund[keep], "department": dept[keep], "program": prog[keep],
                           "account": acct[keep], "account_class": acls[keep],
-                          **{c: v[keep] for c, v in per.items()}, "amount": amt[keep], **K.sources(t, keep),
+                          **{c: v[keep] for c, v in per.items()}, "amount": amt[keep], **sources(t, keep),
                           **letters(t, keep, {"_fund_cell": "fund", "_dept_cell": "department",
                                               "_prog_cell": "program", "_period_cell": "period"})})
     part.add("actuals", frame, t.count)
@@ -152,13 +163,13 @@ def read_revenue_actuals_sheet(report: ValidationReport, file: str, sheet, calen
     t, _used = _open(report, file, sheet, REVENUE_ACTUALS, ["fund", "source"], "amount")
     if t is None:
         return
-    fund = K.text(t, "fund", "a fund name", True)
-    src = K.text(t, "source", "a revenue source", True)
+    fund = K.text(t, "fund", "a fund name", True, categorical=True)
+    src = K.text(t, "source", "a revenue source", True, categorical=True)
     per = periods(t, calendar)
     amt = K.amount(t, "amount", "an amount", required=True)
     keep = t.close()
     frame = pd.DataFrame({"fund": fund[keep], "source": src[keep], **{c: v[keep] for c, v in per.items()},
-                          "amount": amt[keep], **K.sources(t, keep),
+                          "amount": amt[keep], **sources(t, keep),
                           **letters(t, keep, {"_fund_cell": "fund", "_source_cell": "source",
                                               "_period_cell": "period"})})
     part.add("revenue", frame, t.count)

@@ -22,9 +22,37 @@ from .actuals import ActualsPart
 MAX_MESSAGES = 50
 
 
+def _codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a name column: a Categorical's own, else factorized."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy().astype(np.int64), np.asarray(s.cat.categories, dtype=object)
+    codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The sheets' rows as one table; a column that is a Categorical in every sheet stays one (its
+    categories united), so millions of rows never become Python strings."""
+    from pandas.api.types import union_categoricals
+
+    columns = list(frames[0].columns)
+    if len(frames) == 1 or any(list(f.columns) != columns for f in frames):
+        return pd.concat([f.astype({c: object for c in f.columns if isinstance(f[c].dtype, pd.CategoricalDtype)})
+                          for f in frames] if len(frames) > 1 else frames, ignore_index=True)
+    out = {}
+    for c in columns:
+        parts = [f[c] for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            out[c] = union_categoricals(parts, ignore_order=True)
+        else:
+            out[c] = pd.concat([p.astype(object) if isinstance(p.dtype, pd.CategoricalDtype) else p for p in parts],
+                               ignore_index=True)
+    return pd.DataFrame(out)
+
+
 def _keys(s: pd.Series) -> pd.Series:
     """name_key per distinct value (millions of rows, few names), spread back by code."""
-    codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+    codes, uniques = _codes(s)
     keys = name_key(pd.Series(uniques, dtype=object)).astype(object).to_numpy()
     out = np.append(keys, None)[codes]
     return pd.Series(out, index=s.index, dtype=object)
@@ -57,16 +85,17 @@ class _Coded:
     """A name column factorized once: codes (−1 = blank), its distinct values and their keys."""
 
     def __init__(self, s: pd.Series):
-        self.codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
-        self.uniques = np.asarray(uniques, dtype=object)
+        self.codes, self.uniques = _codes(s)
         self.keys = name_key(pd.Series(self.uniques, dtype=object)).astype(object).to_numpy()
 
     def isin(self, known: set) -> np.ndarray:
         return np.append(np.array([k in known for k in self.keys], dtype=bool), False)[self.codes]
 
-    def respelt(self, spelled: dict) -> np.ndarray:
-        out = np.array([spelled.get(k, u) for k, u in zip(self.keys, self.uniques)] + [None], dtype=object)
-        return out[self.codes]
+    def respelt(self, spelled: dict) -> pd.Categorical:
+        from .table import spread_categorical
+
+        names = np.array([spelled.get(k, u) for k, u in zip(self.keys, self.uniques)] + [None], dtype=object)
+        return spread_categorical(self.codes, names)
 
     def key_codes(self) -> np.ndarray:
         """One int code per key (two spellings of a name share it)."""
@@ -138,7 +167,7 @@ def _line_codes(frame: pd.DataFrame, cols: list[str]) -> np.ndarray:
     """One int64 code per distinct combination of the key columns (vectorized, no groupby)."""
     code = np.zeros(len(frame), dtype=np.int64)
     for c in cols:
-        k, u = pd.factorize(frame[c].to_numpy(dtype=object), use_na_sentinel=True)
+        k, u = pd.factorize(frame[c].to_numpy(), use_na_sentinel=True)
         code = pd.factorize(code * (len(u) + 1) + (k + 1))[0].astype(np.int64)
     return code
 
@@ -157,7 +186,7 @@ def check_actuals(report: ValidationReport, budget: Budget, part: ActualsPart) -
     """Cross-check the Actuals rows against the line items; set `budget.actuals`."""
     if not part.actuals:
         return
-    frame = pd.concat(part.actuals, ignore_index=True)
+    frame = _concat(part.actuals)
     li = budget.line_items
     err = _Errors(report, frame)
     coded = {c: _Coded(frame[c]) for c in ("fund", "department", "program")}
@@ -184,7 +213,9 @@ def check_actuals(report: ValidationReport, budget: Budget, part: ActualsPart) -
         frame[col] = c.respelt(_spelling(lk[col], li[col].astype(object)))
         frame[{"fund": "_fk", "department": "_dk", "program": "_pk"}[col]] = c.key_codes()
     _classes_from_line_items(frame, li)
-    frame["account"] = frame["account"].where(frame["account"].notna(), frame["account_class"])
+    if frame["account"].isna().any():  # no account given: the line is its class
+        frame["account"] = frame["account"].astype(object).where(frame["account"].notna(),
+                                                                 frame["account_class"].astype(object))
     frame["_acct"] = _Coded(frame["account"]).key_codes()
     frame["_cls"] = _Coded(frame["account_class"]).key_codes()
     _twice(err, frame, ["_fk", "_dk", "_pk", "_acct", "_cls"],
@@ -221,7 +252,7 @@ def check_revenue_actuals(report: ValidationReport, budget: Budget, plan: Plan, 
     """Cross-check the Revenue Actuals rows against the plan's Revenue lines; set `budget.revenue_actuals`."""
     if not part.revenue:
         return
-    frame = pd.concat(part.revenue, ignore_index=True)
+    frame = _concat(part.revenue)
     rev = plan.revenue
     err = _Errors(report, frame)
     fk, sk = _keys(frame["fund"]), _keys(frame["source"])

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .. import values as V
 from . import bounds as B
 from ..fiscal import parse_fiscal_year
 from .columns import CLASS_ALIASES, CLASS_LOOKUP, describe_choices, norm
-from .table import Table, is_blank
+from .table import Table, is_blank, spread_categorical
 from .typos import class_suggestion
 
 
-def text(t: Table, f: str, what: str, required: bool = False) -> np.ndarray:
-    """Cleaned text (None where blank); a blank required cell is an error."""
+def text(t: Table, f: str, what: str, required: bool = False, categorical: bool = False):
+    """Cleaned text (None where blank); a blank required cell is an error.  `categorical` gives a pandas
+    Categorical (NA where blank): the actuals' millions of rows hold a few hundred names."""
     col = t.column(f)
     if col is None:
-        return np.full(t.data.shape[0], None, dtype=object)
+        blank = np.full(t.data.shape[0], None, dtype=object)
+        return pd.Categorical(blank, categories=pd.Index([], dtype=object)) if categorical else blank
     if required:
         t.require(f, what)
-    return t.per_unique(t.fields[f], V._clean_one)
+    return t.per_unique(t.fields[f], V._clean_one, categorical=categorical)
 
 
 def amount(t: Table, f: str | int, what: str = "an amount", required: bool = False,
@@ -87,10 +90,12 @@ def year(t: Table, f: str, what: str = "a fiscal year such as FY2027 or 2027") -
     return parsed[codes]
 
 
-def account_class(t: Table, f: str = "account_class", default: str | None = "Other") -> np.ndarray:
+def account_class(t: Table, f: str = "account_class", default: str | None = "Other", categorical: bool = False):
     j = t.fields.get(f)
     n = t.data.shape[0]
     if j is None:
+        if categorical:
+            return spread_categorical(np.full(n, -1, dtype=np.intp), np.array([default], dtype=object))
         return np.full(n, default, dtype=object)
     codes, uniques = t.factorized(j)
     mapped = np.empty(len(uniques) + 1, dtype=object)
@@ -119,7 +124,7 @@ def account_class(t: Table, f: str = "account_class", default: str | None = "Oth
         t.cell_error(int(i), j, f"the account class {str(t.data[i, j]).strip()!r} is not a standard class but "
                      f"within two edits of one: did you mean {meant}? (a city's own class must differ more from "
                      f"the standard ones: {', '.join(CLASS_ALIASES)})", kind="class")
-    return mapped[codes]
+    return spread_categorical(codes, mapped) if categorical else mapped[codes]
 
 
 def choice(t: Table, f: str, lookup: dict, table: dict, what: str, default=None) -> np.ndarray:

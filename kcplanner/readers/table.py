@@ -142,14 +142,15 @@ class Table:
             cache[col] = (codes, np.asarray(uniques, dtype=object))
         return cache[col]
 
-    def per_unique(self, col: int, fn, dtype=object, na=None) -> np.ndarray:
-        """fn applied to each distinct value of a column, spread back over its rows (NA → `na`)."""
+    def per_unique(self, col: int, fn, dtype=object, na=None, categorical: bool = False):
+        """fn applied to each distinct value of a column, spread back over its rows (NA → `na`); with
+        `categorical`, as a pandas Categorical (no million-row object array for a few names)."""
         codes, uniques = self.factorized(col)
         out = np.empty(len(uniques) + 1, dtype=dtype)
         for k, u in enumerate(uniques):
             out[k] = fn(u)
         out[-1] = na
-        return out[codes]
+        return spread_categorical(codes, out) if categorical else out[codes]
 
     def column(self, f: str) -> np.ndarray | None:
         j = self.fields.get(f)
@@ -372,3 +373,10 @@ def open_table(report: ValidationReport, file: str, sheet_name: str, grid, spec:
     t.error_positions = positions  # type: ignore[attr-defined]
     t.formula_failures = sheet.formula_failures if sheet is not None else {}  # type: ignore[attr-defined]
     return t
+
+
+def spread_categorical(codes: np.ndarray, per_unique: np.ndarray) -> pd.Categorical:
+    """Rows as a Categorical from their factorize codes (−1 = NA) and one value per distinct value, the
+    value for NA last: values that clean to the same text share a category; None is NA."""
+    cat_codes, categories = pd.factorize(per_unique, use_na_sentinel=True)
+    return pd.Categorical.from_codes(cat_codes[codes], categories=pd.Index(categories, dtype=object))
