@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-TABLES = ("line_items", "revenue", "kpis")
+TABLES = ("line_items", "revenue", "kpis", "actuals", "revenue_actuals", "kpi_actuals")
 
 
 def add_parser(sub) -> None:
@@ -23,7 +23,9 @@ def add_parser(sub) -> None:
                                    "each amount candidate's total over the whole sheet (running totals and "
                                    "subtotals are marked and never proposed), then the totals it imports.")
     p.add_argument("file", type=Path, metavar="FILE", help="the workbook or CSV to map")
-    p.add_argument("--table", metavar="T", help="what it holds: line_items, revenue or kpis (default: guessed)")
+    p.add_argument("--table", metavar="T", help="what it holds: line_items, revenue or kpis (default: guessed), or "
+                                                "actuals, revenue_actuals or kpi_actuals (an ERP's export of the "
+                                                "year in execution; never guessed)")
     p.add_argument("--sheet", metavar="S", help="the sheet to map (default: the first with data)")
     p.add_argument("--out", type=Path, required=True, metavar="MAPPING.json", help="where to write the mapping")
 
@@ -38,9 +40,8 @@ def _table(rows: list[list[str]], right: set[int]) -> str:
 
 
 def cmd_suggest_mapping(args) -> int:
-    from .atomic import OutputError
     from .readers.amount_checks import amount_candidates, money, total_warning
-    from .readers.mapping import MappingError, save_mapping
+    from .readers.mapping import ACTUAL_TABLES, MappingError
     from .readers.mapping_apply import apply_mapping
     from .readers.mapping_sheet import open_sheet
     from .readers.suggest import suggest_mapping
@@ -87,6 +88,9 @@ def cmd_suggest_mapping(args) -> int:
         if not chosen:
             print("No amount column suggested: choose one in the mapping before use.")
     report = ValidationReport()
+    if m.table in ACTUAL_TABLES:
+        _print_actuals(sheet, m, report, path.name)
+        return _finish(m, args, path, report, total_warning(chosen, cands))
     try:
         part = apply_mapping(sheet, m, report, path.name, sheet.name)
     except (MappingError, ValueError) as exc:  # an incomplete suggestion: still written, for the person to finish
@@ -103,10 +107,42 @@ def cmd_suggest_mapping(args) -> int:
                          for r in tot.itertuples()]
                 print("Imported totals:")
                 print(_table(rows, {1, 3, 4}))
+    return _finish(m, args, path, report, total_warning(chosen, cands) if m.table != "kpis" else None)
+
+
+def _print_actuals(sheet, m, report, file: str) -> None:
+    """What an actuals mapping imports: rows, and the total by fiscal year (KPI actuals: values counted)."""
+    from .fiscal import FiscalCalendar
+    from .readers.actuals import ActualsPart
+    from .readers.mapping_actuals import apply_actuals_mapping
+
+    part, kpi_rows = ActualsPart(), []
+    apply_actuals_mapping(sheet, m, report, file, sheet.name, FiscalCalendar(), part, kpi_rows)
+    if not part.counts:
+        return
+    c = part.counts[-1]
+    print(f"Rows: {c.read:,} read, {c.imported:,} imported, {c.read - c.imported:,} excluded "
+          "(periods read with the fiscal year starting in May; the plan's Settings may say otherwise)")
+    frames = part.actuals + part.revenue
+    if frames:
+        from .readers.amount_checks import money
+
+        rows = [["fiscal year", "total (imported)", "rows"]]
+        for f in frames:
+            for year, g in f.groupby("fiscal_year", sort=True)["amount"]:
+                rows.append([f"FY{int(year)}", money(float(g.sum())), f"{len(g):,}"])
+        print("Imported totals:")
+        print(_table(rows, {1, 2}))
+
+
+def _finish(m, args, path: Path, report, warning: str | None) -> int:
+    """Report an incomplete suggestion, warn about the totals, write the mapping."""
+    from .atomic import OutputError
+    from .readers.mapping import MappingError, save_mapping
+
     if report.errors:
         print(f"{path}: the suggestion is not complete: {report.errors[0].message} (written anyway: finish it, "
               "e.g. in the app's mapping dialog, before use)", file=sys.stderr)
-    warning = total_warning(chosen, cands) if m.table != "kpis" else None
     if warning:
         print("WARNING: " + warning)
     try:

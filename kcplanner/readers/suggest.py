@@ -37,7 +37,7 @@ from .. import values as V
 from ..fiscal import LINE_ITEM_PHASES, REVENUE_PHASES, parse_fiscal_year
 from .amount_checks import derived_columns, numeric_columns
 from .columns import CLASS_LOOKUP, norm
-from .mapping import Mapping, Split
+from .mapping import ACTUAL_TABLES, Mapping, Split
 from .mapping_sheet import header_text, key, open_sheet
 from .table import HEADER_SEARCH_ROWS
 from .workbook import ERROR_TEXTS
@@ -201,7 +201,8 @@ def _pick(profiles: list[Profile], keys: tuple[str, ...], taken: set[int], prefe
 
 def suggest_mapping(path, sheet: str | None = None, table: str | None = None) -> Mapping:
     """A proposed mapping for `path` (its `sheet`, else the first sheet with data); see the module doc.
-    `table` (line_items, revenue or kpis) fixes the table instead of guessing it."""
+    `table` (line_items, revenue, kpis, or actuals, revenue_actuals, kpi_actuals) fixes the table instead
+    of guessing it (the year in execution's tables are never guessed: say which)."""
     path = Path(path)
     s, _names = open_sheet(path, sheet)
     grid = s.grid()
@@ -235,6 +236,12 @@ def suggest_from_grid(grid: np.ndarray, file_name: str = "", sheet_name: str = "
         m.missing = sentinels
         why["missing"] = ("texts found among the numbers (or Excel error cells), read as not given: "
                           + ", ".join(sentinels[:10]))
+    if table in ACTUAL_TABLES:
+        from .suggest_actuals import suggest_actuals
+
+        suggest_actuals(m, profiles, len(data), table, why, {**FIELD_KEYS, "kpi_id": KPI_KEYS["kpi_id"]}, _pick)
+        m.explanations = why
+        return m
     kpi_like = any(k in hks for k in ("measureid", "kpiid", "indicatorid")) or \
         sum("measure" in p.hk for p in profiles) >= 2
     if table is not None:
