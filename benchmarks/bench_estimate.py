@@ -97,7 +97,7 @@ def main() -> None:
     print(f"{a.kpis} KPIs, {D} drivers ({est} estimated), {a.years} years of history, "
           f"{len(ds.budget.line_items)} line items")
     total = _median_ms(lambda: estimate_evidence(ds), a.runs)
-    d_kpi = ev._kpi_pos
+    d_kpi = ev.driver_kpi
     core = _median_ms(lambda: fit_drivers(ev.y, ev.x, d_kpi), a.runs)
     problems = []
     for k in range(len(ev.kpis)):
