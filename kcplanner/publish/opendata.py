@@ -72,7 +72,7 @@ def kpi_table(dataset: Dataset, results) -> pd.DataFrame:
         t = targets.stack().rename("target").reset_index()
         t.columns = ["kpi_id", "year", "target"]
         parts.append(t.assign(year=t["year"].astype(int)))
-    rows = pd.concat(parts, ignore_index=True)
+    rows = pd.concat(parts, ignore_index=True).reindex(columns=["kpi_id", "year", "actual", "target", "projected", "met"])
     rows["key"] = rows["kpi_id"].map(name_key)
     agg = rows.groupby(["key", "year"], sort=False).agg(
         actual=("actual", "first"), target=("target", "first"), projected=("projected", "first"),
