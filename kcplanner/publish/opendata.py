@@ -122,7 +122,8 @@ def _cents(values) -> np.ndarray:
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """UTF-8 CSV without a byte-order mark, "\\n" lines, numbers as plain decimals."""
+    """UTF-8 CSV without a byte-order mark, "\\n" lines; numbers in their shortest exact form (amounts
+    were rounded to the cent, so `1234.5`, never `1234.4999999`)."""
     buf = io.StringIO()
-    table.to_csv(buf, index=False, lineterminator="\n", float_format="%.15g")
+    table.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue().encode("utf-8")

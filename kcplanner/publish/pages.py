@@ -103,8 +103,7 @@ def department_page(ctx: SiteContext, department: str) -> dict:
     requests = [[f"{i}: {t}", pr, ty, F.money(c[0]), F.fte(_request_fte(ctx, i))]
                 for i, t, dep, pr, ty, c in zip(q.ids, q.titles, q.departments, q.programs, q.types, q.costs)
                 if dep == department]
-    pos = ctx.dataset.budget.positions
-    pos = pos[pos["department"].astype(object).map(name_key) == name_key(department)] if len(pos) else pos
+    pos = ctx.positions.get(name_key(department), ctx.dataset.budget.positions.iloc[:0])
     positions = [[str(a), str(b), F.fte(c)] for a, b, c in zip(pos.get("program", []), pos.get("position", []),
                                                               pos.get("fte", []))]
     fte_total = float(pos["fte"].sum()) if len(pos) else 0.0
