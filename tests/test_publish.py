@@ -352,3 +352,32 @@ def test_the_publish_command(tmp_path, plan_book, budget_book, capsys):
     assert "did not write" in capsys.readouterr().err
     assert main(["publish", "--budget", str(budget_book), "--project", str(tmp_path / "none.kcplan"),
                  "--out", str(out)]) == 2
+
+
+def test_the_publish_command_takes_the_projects_stories(tmp_path, plan_book, budget_book, monkeypatch):
+    """--project: the stories the app keeps in the project (objects with to_dict(), no chart list)."""
+    from dataclasses import dataclass
+
+    from kcplanner.cli import main
+    from kcplanner.project import Project
+    from kcplanner.readers import read_dataset
+
+    @dataclass(frozen=True)
+    class Kept:  # the shape of kcplanner.project's Story
+        slug: str
+        title: str
+        markdown: str
+
+        def to_dict(self):
+            return {"slug": self.slug, "title": self.title, "markdown": self.markdown}
+
+    path = tmp_path / "city.kcplan"
+    Project.create(path, read_dataset(plan_book, [budget_book]).dataset).close()
+    monkeypatch.setattr(Project, "stories", lambda self: [Kept("budget-basics", "Budget basics",
+                                                               "Where it goes:\n\n{{chart: city-spending}}")],
+                        raising=False)
+    out = tmp_path / "site"
+    assert main(["publish", "--plan", str(plan_book), "--budget", str(budget_book), "--project", str(path),
+                 "--out", str(out)]) == 0
+    page = (out / "stories" / "budget-basics.html").read_text(encoding="utf-8")
+    assert "<h1>Budget basics</h1>" in page and 'id="city-spending"' in page

@@ -44,7 +44,7 @@
     var valueAxes = axes.map(function (a, i) {
       return {type: "value", name: a.name || "", position: horizontal ? "bottom" : (i ? "right" : "left"),
               min: a.min, max: a.max, scale: a.format === "number", splitLine: {show: i === 0},
-              axisLabel: {formatter: AXIS_FORMATS[a.format] || number, color: "#333"}};
+              axisLabel: {formatter: AXIS_FORMATS[a.format] || number, color: "#333", hideOverlap: true}};
     });
     var category = {type: "category", data: spec.x, inverse: horizontal,
                     axisLabel: {color: "#333", width: horizontal ? 160 : undefined, overflow: "truncate", hideOverlap: true}};
