@@ -119,14 +119,14 @@ DEPARTMENT_SHEETS: dict[str, list[tuple[str, bool, int, str, str]]] = {
         ("Account class", O, 22, "The expenditure class; blank = Other.", ", ".join(ACCOUNT_CLASSES)),
         ("Recurring", O, 10, "Y for an ongoing cost, N for a one-time cost (it exists in the first plan year only); blank = Y.",
          "Y / N"),
-        ("Goal", O, 12, "Optional: the council goal the line serves (a Goal ID or name of the plan's Goals sheet); the "
-                        "open budget site (kcplanner publish) counts the line under it.", "a Goal ID"),
         (f"FY{Y1 - 3} Actual", O, 16, "Amount columns: one per year and phase (`FY2025 Actual`, `FY 2025-26 Adopted`, "
                                       "`2027 Requested`), or the long layout Fiscal Year, Phase, Amount.", PHASES),
         (f"FY{Y1 - 2} Actual", O, 16, "What was spent in that year.", "an amount"),
         (f"FY{Y1 - 1} Adopted", O, 16, "The adopted budget of the current year.", "an amount"),
         (f"FY{Y1} Requested", O, 16, "The department's request for the first plan year; blank = Adopted grown by the "
                                      "class's rate.", "an amount"),
+        ("Goal", O, 12, "Optional: the council goal the line serves (a Goal ID or name of the plan's Goals sheet); the "
+                        "open budget site (kcplanner publish) counts the line under it.", "a Goal ID"),
     ],
     "Positions": [
         ("Department", R, 26, "The department.", ""),
