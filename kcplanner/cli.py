@@ -1,4 +1,5 @@
-"""The command line: `kcplanner validate | run | export | optimize | sample | template | suggest-mapping | review | estimate`.
+"""The command line: `kcplanner validate | run | export | optimize | sample | template | suggest-mapping | review
+| estimate | publish`.
 
 `kcplanner` with no arguments opens the desktop app; that dispatch lives in `ui/launch.py`,
 since this package never imports Qt.
@@ -114,6 +115,8 @@ def _parser() -> argparse.ArgumentParser:
     add_review(sub)  # review … [--through PERIOD] [--json OUT] [--out XLSX] [--pdf PDF]
     from .cli_estimate import add_parser as add_estimate
     add_estimate(sub)  # estimate … [--pool goal] [--json OUT] [--out XLSX]
+    from .cli_publish import add_parser as add_publish
+    add_publish(sub)  # publish … [--scenario FILE] [--project FILE.kcplan] --out DIR
     return parser
 
 
@@ -368,6 +371,12 @@ def cmd_estimate(args) -> int:
 
 
 COMMANDS["estimate"] = cmd_estimate
+def cmd_publish(args) -> int:
+    from .cli_publish import cmd_publish as run
+    return run(args)
+
+
+COMMANDS["publish"] = cmd_publish
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -377,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    if args.command in ("validate", "run", "export", "optimize", "review", "estimate"):
+    if args.command in ("validate", "run", "export", "optimize", "review", "estimate", "publish"):
         missing = missing_inputs(args)
         if missing:
             print("No such file or folder: " + ", ".join(missing), file=sys.stderr)
