@@ -197,7 +197,7 @@ def test_cli_table_option(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["--table", "expenses"], "--table: expected one of line_items, revenue, kpis, found 'expenses'"),
+    (["--table", "expenses"], "--table: expected one of line_items, revenue, kpis, actuals, revenue_actuals, kpi_actuals, found 'expenses'"),
     (["--sheet", "Nope"], "has no sheet 'Nope'"),
 ])
 def test_cli_bad_usage_exits_2(tmp_path, capsys, argv, words):
