@@ -40,6 +40,7 @@ class MilpOutcome:
     gap: float
     seconds: float
     message: str = ""
+    reported: float = math.nan    # the objective HiGHS reported for its solution
 
 
 def _gap(best: float, bound: float) -> float:
@@ -53,6 +54,38 @@ def solve_milp(c: np.ndarray, A: sp.csr_array, row_lb: np.ndarray, row_ub: np.nd
                start: Mapping[int, float] | None = None, progress: Callable[[SolverProgress], None] | None = None,
                cancelled: Callable[[], bool] | None = None, every: float = 0.25,
                offset: float = 0.0) -> MilpOutcome:
+    """Minimise c·x over lb ≤ x ≤ ub, row_lb ≤ A·x ≤ row_ub, x integer where `integer`.
+
+    The caller maximises offset − c·x: `progress(SolverProgress)` reports in those terms, at most
+    every `every` seconds and at each better set, and the gap is relative to that objective.
+    `start`: values of some columns HiGHS starts from (completed to a whole solution first).
+    When `cancelled()` turns True the solve stops and keeps the best set so far ("stopped").
+
+    HiGHS 1.16 sometimes scores a starting solution wrongly (better than any set) and then calls
+    it optimal; its reported objective then differs from the value of the set it returns.  That is
+    checked, and the solve is run again without the start in the time that is left."""
+    args = (c, A, row_lb, row_ub, lb, ub, integer)
+    out = _solve_once(*args, time_limit, gap, start, progress, cancelled, every, offset)
+    if start and out.x is not None and out.status != "stopped" and not _consistent(out):
+        left = None if time_limit is None else max(time_limit - out.seconds, 0.5)
+        again = _solve_once(*args, left, gap, None, progress, cancelled, every, offset)
+        again.seconds += out.seconds
+        if again.x is not None or again.status == "stopped":
+            return again
+    if out.x is not None and not _consistent(out):     # stopped: the set holds, its bound does not
+        out.bound, out.gap = -math.inf, math.nan
+    return out
+
+
+def _consistent(out: MilpOutcome) -> bool:
+    told = out.reported
+    return not math.isfinite(told) or abs(told - out.objective) <= 1e-7 * max(1.0, abs(told))
+
+
+def _solve_once(c: np.ndarray, A: sp.csr_array, row_lb: np.ndarray, row_ub: np.ndarray, lb: np.ndarray,
+                ub: np.ndarray, integer: np.ndarray, time_limit: float | None, gap: float,
+                start: Mapping[int, float] | None, progress: Callable[[SolverProgress], None] | None,
+                cancelled: Callable[[], bool] | None, every: float, offset: float) -> MilpOutcome:
     """Minimise c·x over lb ≤ x ≤ ub, row_lb ≤ A·x ≤ row_ub, x integer where `integer`.
 
     The caller maximises offset − c·x: `progress(SolverProgress)` reports in those terms, at most
@@ -90,10 +123,12 @@ def solve_milp(c: np.ndarray, A: sp.csr_array, row_lb: np.ndarray, row_ub: np.nd
     h.setOptionValue("mip_heuristic_effort", 0.7)
     if time_limit is not None:
         h.setOptionValue("time_limit", max(float(time_limit), 0.05))
-    if start:
-        # a partial solution (the decisions): HiGHS completes it when it can
-        idx = np.array(sorted(start), dtype=np.int32)
-        h.setSolution(len(idx), idx, np.array([start[i] for i in idx], dtype=float))
+    full = _complete(h, lb, ub, start, time_limit) if start else None
+    if full is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = full
+        sol.value_valid = True
+        h.setSolution(sol)
 
     t0 = time.perf_counter()
     state = {"last": -math.inf, "best_x": None, "best": math.inf, "stopped": False}
@@ -103,28 +138,33 @@ def solve_milp(c: np.ndarray, A: sp.csr_array, row_lb: np.ndarray, row_ub: np.nd
         """HiGHS minimises c·x − offset: the caller's objective is its negative."""
         if progress is None:
             return
-        best = -primal if math.isfinite(primal) else math.nan
-        bound = -dual if math.isfinite(dual) else math.nan
+        best = -float(primal) if math.isfinite(primal) else math.nan
+        bound = -float(dual) if math.isfinite(dual) else math.nan
         progress(SolverProgress(time.perf_counter() - t0, best, bound, _gap(primal, dual)))
 
     def on_interrupt(e) -> None:
         out = e.data_out
-        if cancelled is not None and cancelled():
-            state["stopped"] = True
-            e.interrupt()
         now = time.perf_counter()
         if now - state["last"] >= every:
             state["last"] = now
-            report(_finite(out.mip_primal_bound), _finite(out.mip_dual_bound))
+            report(state["best"], _finite(out.mip_dual_bound))
+        if cancelled is not None and cancelled():
+            state["stopped"] = True
+            e.interrupt()
 
     def on_better(e) -> None:
+        """Keep the set itself: its value is computed from the vector, because early in the solve
+        HiGHS may announce a better value than the vector it hands over (and returns on a stop)."""
         out = e.data_out
-        value = _finite(out.objective_function_value)
+        x = np.array(out.mip_solution, dtype=float)
+        if len(x) != n:
+            return
+        value = float(c @ x) - offset
         with lock:
             if value < state["best"]:
                 state["best"] = value
-                state["best_x"] = np.array(out.mip_solution, dtype=float)
-        report(value, _finite(out.mip_dual_bound))
+                state["best_x"] = x
+        report(state["best"], _finite(out.mip_dual_bound))
 
     h.cbMipInterrupt.subscribe(on_interrupt)
     h.cbMipImprovingSolution.subscribe(on_better)
@@ -134,8 +174,12 @@ def solve_milp(c: np.ndarray, A: sp.csr_array, row_lb: np.ndarray, row_ub: np.nd
     info = h.getInfo()
     sol = h.getSolution()
     x = np.array(sol.col_value, dtype=float) if info.primal_solution_status >= 1 and sol.value_valid else None
-    if x is None and state["best_x"] is not None:
-        x = state["best_x"]
+    if x is not None and len(x) != n:
+        x = None
+    # after an interrupt the reported solution may lag the best set the callback saw: keep the better
+    kept = state["best_x"]
+    if kept is not None and len(kept) == n and (x is None or float(c @ kept) < float(c @ x)):
+        x = kept
     best = float(c @ x) - offset if x is not None and len(x) == n else math.inf
     bound = _finite(info.mip_dual_bound)
     if x is not None and bound > best:
@@ -152,8 +196,36 @@ def solve_milp(c: np.ndarray, A: sp.csr_array, row_lb: np.ndarray, row_ub: np.nd
         kind = "no_solution" if x is None else "time_limit"
     if x is None and kind != "infeasible":
         kind = "stopped" if state["stopped"] else "no_solution"
+    reported = _finite(info.objective_function_value) if info.primal_solution_status >= 1 else math.nan
     return MilpOutcome(kind, x if x is not None and len(x) == n else None, best, bound,
-                       _gap(best, bound) if x is not None else math.nan, seconds, status)
+                       _gap(best, bound) if x is not None else math.nan, seconds, status, reported)
+
+
+def _complete(h, lb, ub, start: Mapping[int, float], time_limit: float | None) -> np.ndarray | None:
+    """A whole solution from the values of some columns: the same model with those columns fixed.
+
+    HiGHS 1.16 takes a partial solution too, but then may report an objective that no set has
+    and call it optimal (seen on a 7-item knapsack); a complete feasible solution is safe."""
+    import highspy
+
+    lo, hi = np.array(lb, dtype=float), np.array(ub, dtype=float)
+    idx = np.array(sorted(start), dtype=np.int32)
+    vals = np.array([start[i] for i in idx], dtype=float)
+    h.setOptionValue("time_limit", float(min(5.0, time_limit or 5.0)))
+    h.changeColsBounds(len(idx), idx, vals, vals)
+    try:
+        h.run()
+        info = h.getInfo()
+        sol = h.getSolution()
+        ok = info.primal_solution_status >= 1 and sol.value_valid
+        return np.array(sol.col_value, dtype=float) if ok else None
+    finally:
+        h.changeColsBounds(len(idx), idx, lo[idx], hi[idx])
+        h.clearSolver()
+        if time_limit is not None:
+            h.setOptionValue("time_limit", max(float(time_limit), 0.05))
+        else:
+            h.setOptionValue("time_limit", highspy.kHighsInf)
 
 
 def _finite(v: float) -> float:

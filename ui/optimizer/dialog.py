@@ -406,10 +406,13 @@ class OptimizerDialog(QDialog):
             self.name.setText(f"{result.base_scenario.name} (optimized)")
         self.status.setText(("Stopped: the best set found so far." if result.status == "stopped" else "Done.")
                             if result.feasible else "No proposal: see the message.")
-        if result.feasible and math.isfinite(result.mip_gap):
-            self.gap_label.setText("Proven best set (linear model)" if result.status == "optimal" else
-                                   f"Within {result.mip_gap * 100:.2f}% of the best possible "
+        if result.feasible and result.status == "optimal":
+            self.gap_label.setText("Proven best set (linear model)")
+        elif result.feasible and math.isfinite(result.mip_gap):
+            self.gap_label.setText(f"Within {result.mip_gap * 100:.2f}% of the best possible "
                                    f"(bound {_objective_text(obj, result.bound)})")
+        elif result.feasible:
+            self.gap_label.setText("Stopped before the solver had a bound: the gap is unknown")
 
     def accept_proposal(self):
         """Add the proposal as a new scenario (one undo step) and close."""
