@@ -8,6 +8,8 @@ both (`setSolution`, the MIP callbacks, an interrupt), so the dialog can show th
 from __future__ import annotations
 
 import math
+import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -94,8 +96,7 @@ def _solve_once(c: np.ndarray, A: sp.csr_array, row_lb: np.ndarray, row_ub: np.n
     the solve stops and keeps the best set found so far (status "stopped")."""
     import highspy
 
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _quiet_highs()
     inf = highspy.kHighsInf
     n, m = len(lb), len(row_lb)
 
@@ -199,6 +200,28 @@ def _solve_once(c: np.ndarray, A: sp.csr_array, row_lb: np.ndarray, row_ub: np.n
     reported = _finite(info.objective_function_value) if info.primal_solution_status >= 1 else math.nan
     return MilpOutcome(kind, x if x is not None and len(x) == n else None, best, bound,
                        _gap(best, bound) if x is not None else math.nan, seconds, status, reported)
+
+
+def _quiet_highs():
+    """A silent highspy.Highs: the first one of a process prints HiGHS's banner on the C stdout
+    before any option can be set, which would land in the command line's output."""
+    import highspy
+
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):       # no real stdout (a GUI without a console)
+        h = highspy.Highs()
+    else:
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+    h.setOptionValue("output_flag", False)
+    return h
 
 
 def _complete(h, lb, ub, start: Mapping[int, float], time_limit: float | None) -> np.ndarray | None:
