@@ -425,12 +425,14 @@ class OptimizerDialog(QDialog):
         return self.session.scenario
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        self._tick.stop()
         if self.task is not None:
             self.task.cancel()
             self.task = None
         super().closeEvent(event)
 
     def reject(self) -> None:
+        self._tick.stop()
         if self.task is not None:
             self.task.cancel()
             self.task = None
