@@ -1,17 +1,25 @@
-"""Benchmark of the optimizer: the bundled sample city with 100 requests and 20 departments.
+"""Benchmark of the optimizer: the bundled sample city with 100 to 2,000 requests.
 
     .venv/bin/python benchmarks/bench_optimize.py [--requests 100] [--seed 1] [--time-limit 30]
+                                                  [--sizes 100 300 1000 2000]
 
 The sample (resources/sample) has fewer requests; extra ones are generated deterministically on
 top of it (programs that drive KPIs, costs of 0.5–4% of the program's spending, a mix of
 Enhancements, New programs, Capital and Reductions, ranks 1..n per department).  For each
 configuration it prints the time to a proposal, its exact mean plan score, and the score of a
 greedy rank-order fill under the same constraints, in the same run.  Goal: a proposal in ≤ 5 s.
+
+Then, for each size in --sizes (score objective, no tie-break): the time (wall and CPU) to a set
+within 0.1% of the bound and to the proven best, the gap at the time limit, beside the floor —
+the greedy fill's time and its gap to the best bound — and the original formulation (scipy's
+milp on the plain model) in the same process, with the ratio of the two gaps.  Goal (issue 17):
+1,000 requests proven best or within 0.1% in ≤ 30 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -23,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from kcplanner.engine import evaluate, prepare  # noqa: E402
 from kcplanner.optimize import OptimizeOptions, greedy_fill, mean_score, optimize  # noqa: E402
+from kcplanner.optimize.highs import SolverProgress  # noqa: E402
 from kcplanner.readers import read_dataset  # noqa: E402
 from kcplanner.requests import Request, add_request, request_records  # noqa: E402
 from kcplanner.scenario import EMPTY_SCENARIO  # noqa: E402
@@ -88,7 +97,61 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--time-limit", type=float, default=30.0)
+    ap.add_argument("--sizes", type=int, nargs="*", default=[100, 300, 1000, 2000])
     args = ap.parse_args()
+    configurations(args)
+    for n in args.sizes:
+        scaling(n, args.seed, args.time_limit)
+
+
+def timed(P, opts):
+    """optimize() with the solver's progress: (result, wall s, CPU s, wall and CPU s to a 0.1% gap)."""
+    first = {}
+    t, c = time.perf_counter(), time.process_time()
+
+    def seen(p: SolverProgress) -> None:
+        if "gap" not in first and p.gap == p.gap and p.gap <= 1e-3:
+            first["gap"] = (p.elapsed, time.process_time() - c)
+
+    res = optimize(P, EMPTY_SCENARIO, opts, solver_progress=seen)
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    if "gap" not in first and res.status == "optimal":
+        first["gap"] = (res.solve_seconds, cpu)
+    return res, wall, cpu, first.get("gap")
+
+
+def scaling(n: int, seed: int, limit: float) -> None:
+    t = time.perf_counter()
+    ds = with_requests(load_sample(), n, seed)
+    P = prepare(ds)
+    print(f"\n{len(P.request_ids)} requests (setup {time.perf_counter() - t:.1f} s), score, time limit {limit:g} s, "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    rows = []
+    for name, formulation in (("tight (highspy)", "tight"), ("plain (scipy milp)", "plain")):
+        opts = OptimizeOptions(objective="score", time_limit=limit, tie_break=False, formulation=formulation)
+        res, wall, cpu, to_gap = timed(P, opts)
+        rows.append((name, res, wall, cpu, to_gap))
+    bound = min(r[1].bound for r in rows if r[1].feasible)
+    t, c = time.perf_counter(), time.process_time()
+    g = greedy_fill(P, EMPTY_SCENARIO, OptimizeOptions(objective="score"))
+    g_wall, g_cpu = time.perf_counter() - t, time.process_time() - c
+    print(f"  {'formulation':20s} {'status':>10s} {'wall s':>7s} {'CPU s':>6s} {'to 0.1% (wall/CPU s)':>21s} "
+          f"{'gap at end':>10s} {'best':>8s} {'bound':>8s}")
+    for name, res, wall, cpu, to_gap in rows:
+        reach = f"{to_gap[0]:.1f} / {to_gap[1]:.1f}" if to_gap else "not reached"
+        print(f"  {name:20s} {res.status:>10s} {wall:7.1f} {cpu:6.1f} {reach:>21s} {res.mip_gap * 100:9.3f}% "
+              f"{res.linear_objective * 100:7.3f}% {res.bound * 100:7.3f}%")
+    print(f"  {'floor: greedy fill':20s} {'':>10s} {g_wall:7.1f} {g_cpu:6.1f} {'':>21s} "
+          f"{(bound - g.exact_objective) / abs(bound) * 100:9.3f}% {g.exact_objective * 100:7.3f}%  (gap to the best bound)")
+    tight, plain = rows[0][1], rows[1][1]
+    if tight.mip_gap > 0:
+        print(f"  gap ratio plain / tight at the end: {plain.mip_gap / tight.mip_gap:.1f}×")
+    else:
+        print(f"  tight proven best; plain ends {plain.mip_gap * 100:.3f}% from its bound; "
+              f"best set tight {tight.linear_objective * 100:.3f}% vs plain {plain.linear_objective * 100:.3f}%")
+
+
+def configurations(args) -> None:
     t = time.perf_counter()
     ds = with_requests(load_sample(), args.requests, args.seed)
     P = prepare(ds)

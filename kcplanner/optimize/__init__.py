@@ -4,7 +4,8 @@
                       department_bounds={"Police": (-3, 3)}, must_fund=("REQ-POL-001",)))
     print(summary_text(result)); scenario = result.to_scenario("Optimizer proposal")
 
-A mixed-integer linear program (scipy.optimize.milp, HiGHS) on a linearised model of the engine;
+A mixed-integer linear program (HiGHS through highspy; the original model through scipy's milp as
+`formulation="plain"`) on a linearised model of the engine;
 the proposal is then evaluated with the exact engine and both objectives are returned.  The
 formulation, the linearisation and every choice SPEC leaves open are in
 docs/requests-and-optimizer.md.  In short:
@@ -28,8 +29,13 @@ The package, one job a module:
 - options.py      OptimizeOptions, OptimizationResult and the solver's constants
 - objectives.py   the mean plan score and the weighted KPI gain of exact results
 - constraints.py  PolicyConstraints: reserve floors and structural balance, row by row
-- lp.py           a small sparse MILP builder and the HiGHS call
+- lp.py           a small sparse MILP builder (and scipy's milp, for the plain formulation)
 - model.py        the linearised model: each decision measured with the engine, then the MILP
+- kpi_rows.py     the KPI part of the MILP: met rows (plain big-M or tight thresholds), gain rows
+- dominance.py    requests never needed, and z_j ≤ z_i for a request never better than another
+- start.py        the rank-order fill on the linear model: the solver's starting set
+- highs.py        HiGHS through highspy: start, progress (SolverProgress), stop with the best set
+- run.py          run a built MILP with highspy (tight) or scipy's milp (plain)
 - solve.py        optimize(): build, solve, tie-break; diagnose_infeasible()
 - proposal.py     the proposal evaluated with the exact engine, its percent rounding and result
 - greedy.py       the rank-order fill the optimiser is compared with
@@ -37,11 +43,12 @@ The package, one job a module:
 """
 
 from .constraints import PolicyConstraints
+from .highs import SolverProgress
 from .greedy import greedy_fill, rank_order
 from .objectives import kpi_gain, mean_score, objective_value
 from .options import OBJECTIVES, OptimizationCancelled, OptimizationResult, OptimizeOptions
 from .solve import diagnose_infeasible, optimize
 from .summary import summary_text
 
-__all__ = ["OBJECTIVES", "OptimizeOptions", "OptimizationResult", "OptimizationCancelled", "PolicyConstraints", "optimize", "greedy_fill",
+__all__ = ["OBJECTIVES", "SolverProgress", "OptimizeOptions", "OptimizationResult", "OptimizationCancelled", "PolicyConstraints", "optimize", "greedy_fill",
            "rank_order", "summary_text", "mean_score", "kpi_gain", "objective_value", "diagnose_infeasible"]

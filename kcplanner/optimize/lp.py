@@ -1,4 +1,5 @@
-"""A small sparse MILP builder and the one call to scipy's HiGHS (milp) that solves it."""
+"""A small sparse MILP builder, and the call to scipy's milp that the plain formulation uses
+(the tight one goes through highs.py)."""
 
 from __future__ import annotations
 

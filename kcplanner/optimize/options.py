@@ -13,6 +13,7 @@ from ..engine import Results
 from ..scenario import Rule, Scenario, Target
 
 OBJECTIVES = ("score", "kpi_gain")
+FORMULATIONS = ("tight", "plain")
 RULE_LABEL = "Optimizer"
 #: Strict fiscal rows must hold with this relative margin (of the fund's expenditure), so that
 #: the solver's feasibility tolerance cannot produce a proposal the engine flags.
@@ -48,6 +49,10 @@ class OptimizeOptions:
       gain and then the smallest spending change; (kpi_gain) the smallest spending change
     - percent_step: department changes are rounded down to this many percent points when that keeps
       the exact result at least as good (0 = no rounding)
+    - mip_rel_gap: stop when the best set is proven within this fraction of the best possible
+    - formulation: "tight" (threshold rows, dominance rows, a rank-order start, HiGHS through
+      highspy with progress and stop) or "plain" (the original model through scipy's milp: no
+      progress, no stop during the solve; kept as the baseline the benchmark compares with)
     """
 
     objective: str = "score"
@@ -62,10 +67,13 @@ class OptimizeOptions:
     mip_rel_gap: float = 1e-6
     tie_break: bool = True
     percent_step: float = 0.01
+    formulation: str = "tight"
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
             raise ValueError(f"objective: '{self.objective}' is not one of {', '.join(OBJECTIVES)}")
+        if self.formulation not in FORMULATIONS:
+            raise ValueError(f"formulation: '{self.formulation}' is not one of {', '.join(FORMULATIONS)}")
         if self.baseline_violations not in ("no_worse", "strict"):
             raise ValueError("baseline_violations: expected 'no_worse' or 'strict'")
         object.__setattr__(self, "must_fund", tuple(str(r) for r in self.must_fund))
@@ -87,7 +95,7 @@ class OptimizeOptions:
 class OptimizationResult:
     """A proposal (or why there is none) with its linear and exact objectives."""
 
-    status: str                       # "optimal", "time_limit", "infeasible", "no_solution"
+    status: str                       # "optimal", "time_limit", "stopped", "infeasible", "no_solution"
     feasible: bool                    # a proposal exists (and its exact check is in `violations`)
     message: str
     objective: str
@@ -104,11 +112,17 @@ class OptimizationResult:
     relaxed: list[str] = field(default_factory=list)      # constraints relaxed to "no worse"
     binding: list[str] = field(default_factory=list)      # infeasible: what cannot be met
     violations: list[str] = field(default_factory=list)   # exact check of the proposal (should be empty)
-    mip_gap: float = math.nan
+    mip_gap: float = math.nan                 # (bound − linear objective) / |linear objective|
+    bound: float = math.nan                   # no set does better than this in the linear model
     solve_seconds: float = 0.0
     total_seconds: float = 0.0
     method: str = "milp"
     total_cost: np.ndarray | None = None      # (5,) cost of the funded requests by year
+
+    @property
+    def proven(self) -> bool:
+        """The linear model's best set, proven (within `mip_rel_gap`)."""
+        return self.status == "optimal"
 
     def to_scenario(self, name: str | None = None) -> Scenario:
         """The proposal as a scenario: the base rules, a percent rule per changed department,

@@ -16,10 +16,11 @@ from .objectives import kpi_gain, objective_value
 from .options import OptimizationResult
 
 
-def exact_proposal(model: _Model, x: np.ndarray, status: str, primary: float, gap: float, solve_s: float,
-                   t_start: float, common: dict[str, Any],
+def exact_proposal(model: _Model, x: np.ndarray, status: str, primary: float, figures: dict[str, float],
+                   solve_s: float, t_start: float, common: dict[str, Any],
                    progress: Callable[[float, str], None] | None = None) -> OptimizationResult:
-    """The result of the MILP solution `x` (decisions first): evaluated with the exact engine."""
+    """The result of the MILP solution `x` (decisions first): evaluated with the exact engine.
+    `figures`: the solver's "gap" and "bound" when it stopped."""
     P, opt = model.P, model.options
     # the proposal, evaluated exactly
     nr = len(model.req_ids)
@@ -57,8 +58,11 @@ def exact_proposal(model: _Model, x: np.ndarray, status: str, primary: float, ga
                     break
     _, r, viol, val = best
     cost = np.asarray(r.requests.costs).sum(axis=0) if len(r.requests.ids) else np.zeros(len(r.plan_years))
-    msg = (f"{'Optimal' if status == 'optimal' else 'Best found within the time limit'}: "
-           f"fund {len(funded)} of {nr} request(s)")
+    gap = figures.get("gap", math.nan)
+    within = f" (within {gap * 100:.2f}% of the best possible)" if math.isfinite(gap) else ""
+    lead = {"optimal": "Optimal", "stopped": f"Stopped: the best set so far{within}"}.get(
+        status, f"Best found within the time limit{within}")
+    msg = f"{lead}: fund {len(funded)} of {nr} request(s)"
     if any(v != 0 for v in changes.values()):
         msg += ", change " + ", ".join(f"{d} {v:+g}%" for d, v in changes.items() if v != 0)
     if viol:
@@ -68,5 +72,5 @@ def exact_proposal(model: _Model, x: np.ndarray, status: str, primary: float, ga
     return OptimizationResult(
         status=status, feasible=True, message=msg, funded=funded, department_changes=changes,
         linear_objective=primary, exact_objective=val, exact_score=r.kpis.score, exact_gain=kpi_gain(r),
-        results=r, violations=viol, mip_gap=gap, solve_seconds=solve_s,
+        results=r, violations=viol, mip_gap=gap, bound=figures.get("bound", math.nan), solve_seconds=solve_s,
         total_seconds=time.perf_counter() - t_start, total_cost=cost, **common)

@@ -3,7 +3,9 @@
 Choose the objective (plan score or KPI gain), lock requests in or out, let some departments vary
 within percent bounds, and pick how constraints the base scenario already breaks are handled
 (no worse / strict).  Run solves kcplanner.optimize.optimize() and the rank-order baseline
-greedy_fill() on the thread pool with a busy indicator (the window stays usable); the proposal
+greedy_fill() on the thread pool with a busy indicator (the window stays usable).  While HiGHS
+solves, the gap line shows the best set so far, the bound and the gap (refreshed every second);
+Stop keeps the best set so far, which can be accepted like any proposal.  The proposal
 shows the funded requests, department changes, the linear model's and the exact engine's
 objective, the policy status (relaxed rows, violations, or — infeasible — the binding constraint
 in words) and the comparison with funding in rank order.  "Accept as new scenario" adds
@@ -15,7 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QThreadPool, Signal
+from PySide6.QtCore import QElapsedTimer, QSortFilterProxyModel, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QProgressBar,
                                QPushButton, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
@@ -115,9 +117,10 @@ class OptimizerDialog(QDialog):
         self.run_button = QPushButton("Run")
         self.run_button.setDefault(True)
         self.run_button.clicked.connect(self.run)
-        self.cancel_button = QPushButton("Cancel run")
+        self.cancel_button = QPushButton("Stop")
+        self.cancel_button.setToolTip("Stop the run; while it solves, keep the best set found so far")
         self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.clicked.connect(self.stop)
         self.busy = QProgressBar()
         self.busy.setRange(0, 1)
         self.busy.setValue(0)
@@ -125,6 +128,13 @@ class OptimizerDialog(QDialog):
         self.busy.setMaximumHeight(10)
         self.status = QLabel("Set the objective and limits, then Run.")
         self.status.setWordWrap(True)
+        self.gap_label = QLabel("")
+        self.gap_label.setWordWrap(True)
+        self.solver = None              # the last SolverProgress of the running solve
+        self._clock = QElapsedTimer()
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._show_gap)
         run_row = QHBoxLayout()
         run_row.addWidget(self.run_button)
         run_row.addWidget(self.cancel_button)
@@ -138,6 +148,7 @@ class OptimizerDialog(QDialog):
         lay.addWidget(setup_tabs, 1)
         lay.addLayout(run_row)
         lay.addWidget(self.status)
+        lay.addWidget(self.gap_label)
 
         # -- proposal --
         self.summary = QLabel("No proposal yet.")
@@ -239,7 +250,12 @@ class OptimizerDialog(QDialog):
         task.signals.finished.connect(lambda r, g, task=task: self._finished(task, r, g))
         task.signals.failed.connect(lambda text, task=task: self._failed(task, text))
         task.signals.cancelled.connect(lambda task=task: self._cancelled(task))
+        task.signals.solving.connect(lambda p, task=task: self._solving(task, p))
         self.task = task
+        self.solver = None
+        self.gap_label.setText("")
+        self._clock.start()
+        self._tick.start()
         self.busy.setRange(0, 0)   # busy indicator
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -247,6 +263,38 @@ class OptimizerDialog(QDialog):
         self.status.setText("Measuring each request with the engine…")
         QThreadPool.globalInstance().start(task)
         return task
+
+    def stop(self) -> None:
+        """Stop: while solving, keep the best set so far (it arrives as a result); before that,
+        cancel the run."""
+        if self.task is None:
+            return
+        if self.solver is None:
+            self.cancel()
+            return
+        self.task.cancel()
+        self.cancel_button.setEnabled(False)
+        self.status.setText("Stopping: keeping the best set found so far…")
+
+    def _solving(self, task, progress) -> None:
+        if task is not self.task:
+            return
+        self.solver = progress
+        self._show_gap()
+
+    def _show_gap(self) -> None:
+        """The solve's figures: the best set so far, the bound, the gap, the time (every second)."""
+        p = self.solver
+        if self.task is None or p is None:
+            return
+        obj = self.task.options.objective
+        seconds = self._clock.elapsed() / 1000.0
+        if not math.isfinite(p.best):
+            self.gap_label.setText(f"Solving: no set yet · {seconds:.0f} s")
+            return
+        gap = "proven best" if p.proven else (f"gap {p.gap * 100:.2f}%" if math.isfinite(p.gap) else "gap —")
+        self.gap_label.setText(f"Solving: best set so far {_objective_text(obj, p.best)} · bound "
+                               f"{_objective_text(obj, p.bound)} · {gap} · {seconds:.0f} s")
 
     def cancel(self) -> None:
         if self.task is not None:
@@ -257,6 +305,7 @@ class OptimizerDialog(QDialog):
             self.runFinished.emit(False)
 
     def _done(self) -> None:
+        self._tick.stop()
         self.busy.setRange(0, 1)
         self.busy.setValue(0)
         self.run_button.setEnabled(True)
@@ -316,8 +365,11 @@ class OptimizerDialog(QDialog):
         if result.binding:
             policy.append(f"<span style='color:#8c1d18'>Binding: {_esc(result.binding[0])}</span>")
         lines += policy
+        proof = ""
+        if result.feasible and result.status != "optimal" and math.isfinite(result.mip_gap):
+            proof = f", within {result.mip_gap * 100:.2f}% of the best possible"
         lines.append(f"<small>Solved in {result.total_seconds:.2f} s (solver {result.solve_seconds:.2f} s), "
-                     f"status {result.status}</small>")
+                     f"status {result.status}{proof}</small>")
         self.summary.setText("<br/>".join(lines))
 
         records = {_key(r.request_id): r for r in request_records(P.dataset)}
@@ -352,7 +404,15 @@ class OptimizerDialog(QDialog):
         self.accept_button.setEnabled(bool(result.feasible))
         if not self.name.text().strip():
             self.name.setText(f"{result.base_scenario.name} (optimized)")
-        self.status.setText("Done." if result.feasible else "No proposal: see the message.")
+        self.status.setText(("Stopped: the best set found so far." if result.status == "stopped" else "Done.")
+                            if result.feasible else "No proposal: see the message.")
+        if result.feasible and result.status == "optimal":
+            self.gap_label.setText("Proven best set (linear model)")
+        elif result.feasible and math.isfinite(result.mip_gap):
+            self.gap_label.setText(f"Within {result.mip_gap * 100:.2f}% of the best possible "
+                                   f"(bound {_objective_text(obj, result.bound)})")
+        elif result.feasible:
+            self.gap_label.setText("Stopped before the solver had a bound: the gap is unknown")
 
     def accept_proposal(self):
         """Add the proposal as a new scenario (one undo step) and close."""
@@ -365,12 +425,14 @@ class OptimizerDialog(QDialog):
         return self.session.scenario
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        self._tick.stop()
         if self.task is not None:
             self.task.cancel()
             self.task = None
         super().closeEvent(event)
 
     def reject(self) -> None:
+        self._tick.stop()
         if self.task is not None:
             self.task.cancel()
             self.task = None
