@@ -102,8 +102,8 @@ class StoriesMixin:
             raise ProjectError(f"{self.path}: cannot read the stories ({exc})") from exc
         return [Story(*row) for row in rows]
 
-    def add_story(self, title: str, markdown: str = "", *, slug: str | None = None,
-                  index: int | None = None) -> Story:
+    def add_story(self, title: str, markdown: str = "", *, slug: str | None = None, index: int | None = None,
+                  description: str | None = None) -> Story:
         """Add a story at `index` (None: last) and its audit row in ONE transaction.  `slug` None:
         made from the title (unique); a slug another story has is refused.  Returns the story."""
         with self._lock:
@@ -121,8 +121,9 @@ class StoriesMixin:
                 c.execute("INSERT INTO stories (slug, title, markdown, position, modified, user) VALUES "
                           "(?, ?, ?, 0, ?, ?)", (story.slug, story.title, story.markdown, now, self.user))
                 _write_positions(c, order)
-                _insert_edit(c, now, self.user, self.host, self.session, None, "data", f"Added story '{title}'",
-                             None, _json(story, position=order.index(story.slug) + 1), None)
+                _insert_edit(c, now, self.user, self.host, self.session, None, "data",
+                             description or f"Added story '{title}'", None,
+                             _json(story, position=order.index(story.slug) + 1), None)
             return story
 
     def update_story(self, slug: str, *, title: str | None = None, markdown: str | None = None,
@@ -138,13 +139,7 @@ class StoriesMixin:
                                     old.markdown if markdown is None else markdown))
             if new == old:
                 return None
-            if description is None:
-                parts = []
-                if new.title != old.title:
-                    parts.append(f"Renamed story '{old.title}' → '{new.title}'")
-                if new.markdown != old.markdown:
-                    parts.append(f"Edited the text of story '{new.title}'")
-                description = "; ".join(parts)
+            description = description or describe_story_change(old, new)
             now = utc_now()
             with self._tx() as c:
                 c.execute("UPDATE stories SET title = ?, markdown = ?, modified = ?, user = ? WHERE slug = ?",
@@ -155,7 +150,7 @@ class StoriesMixin:
                                        _json(old), _json(new), merge_key)
             return seq
 
-    def remove_story(self, slug: str) -> int:
+    def remove_story(self, slug: str, *, description: str | None = None) -> int:
         """Remove a story (its audit row keeps the text).  Returns the audit row's seq."""
         with self._lock:
             self._check_writable()
@@ -167,9 +162,9 @@ class StoriesMixin:
                 order.remove(slug)
                 _write_positions(c, order)
                 return _insert_edit(c, now, self.user, self.host, self.session, None, "data",
-                                    f"Removed story '{old.title}'", _json(old), None, None)
+                                    description or f"Removed story '{old.title}'", _json(old), None, None)
 
-    def reorder_stories(self, slugs: Iterable[str]) -> int | None:
+    def reorder_stories(self, slugs: Iterable[str], *, description: str | None = None) -> int | None:
         """Put the stories in this order (every story's slug, once).  Returns the audit row's seq,
         None when the order is the same."""
         slugs = list(slugs)
@@ -184,8 +179,9 @@ class StoriesMixin:
                 return None
             titles = {s.slug: s.title for s in current}
             moved = _moved_story(before, slugs)
-            description = (f"Moved story '{titles[moved]}' from position {before.index(moved) + 1} to "
-                           f"{slugs.index(moved) + 1}" if moved is not None else "Reordered the stories")
+            if description is None:
+                description = (f"Moved story '{titles[moved]}' from position {before.index(moved) + 1} to "
+                               f"{slugs.index(moved) + 1}" if moved is not None else "Reordered the stories")
             now = utc_now()
             with self._tx() as c:
                 _write_positions(c, slugs)
@@ -222,6 +218,16 @@ class StoriesMixin:
         return seq
 
 
+def describe_story_change(old: Story, new: Story) -> str:
+    """What changed in one story, in the words of the History tab."""
+    parts = []
+    if new.title != old.title:
+        parts.append(f"Renamed story '{old.title}' → '{new.title}'")
+    if new.markdown != old.markdown:
+        parts.append(f"Edited the text of story '{new.title}'")
+    return "; ".join(parts) or "No change"
+
+
 def _write_positions(c, order: list[str]) -> None:
     c.executemany("UPDATE stories SET position = ? WHERE slug = ?", [(i, s) for i, s in enumerate(order)])
 
@@ -236,4 +242,4 @@ def _moved_story(before: list[str], after: list[str]) -> str | None:
     return max(moves, key=lambda s: (abs(before.index(s) - after.index(s)), before.index(s) > after.index(s)))
 
 
-__all__ = ["Story", "StoriesMixin", "slugify", "unique_slug", "check_story"]
+__all__ = ["Story", "StoriesMixin", "slugify", "unique_slug", "check_story", "describe_story_change"]
