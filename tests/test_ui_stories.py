@@ -13,6 +13,7 @@ from kcplanner.project.stories import Story
 from kcplanner.publish import available_charts
 from tests.conftest_ui import *  # noqa: F401,F403 - fixtures
 from ui.stories.book import StoriesCommand
+from ui.stories.charts import headings_under_title
 from ui.stories.editor import PAUSE_MS, PREVIEW_DELAY_MS
 
 
@@ -44,6 +45,12 @@ def headings(document) -> list[tuple[int, str]]:
     return out
 
 
+def test_the_preview_sets_the_story_headings_under_its_title():
+    text = "# A\n## B\n    # code\n```\n# in a fence\n```\n###### six\nnot # a heading\n#tag"
+    assert headings_under_title(text) == ("## A\n### B\n    # code\n```\n# in a fence\n```\n###### six\n"
+                                          "not # a heading\n#tag")
+
+
 def test_the_stories_tab_and_publish_are_registered(window):
     texts = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert texts[-3:] == ["Review", "Stories", "History"]
@@ -69,9 +76,9 @@ def test_add_type_undo_redo_and_the_preview(qtbot, loaded):
     type_text(qtbot, panel, "# Police\n\nMore officers.")
     assert stack.index() == before + 1  # the whole burst of typing is one undo step
     assert panel.book.find(slug).markdown == "# Police\n\nMore officers."
-    qtbot.waitUntil(lambda: ("1", "Police") in [(str(lv), t) for lv, t in headings(panel.editor.preview.document())],
+    # the story's title heads the preview and its own headings sit one level under it, as on the site
+    qtbot.waitUntil(lambda: headings(panel.editor.preview.document()) == [(1, "Where the money goes"), (2, "Police")],
                     timeout=3000)
-    assert headings(panel.editor.preview.document()) == [(1, "Where the money goes"), (1, "Police")]
     assert "More officers." in panel.editor.preview.toPlainText()
     w.undo_action.trigger()
     assert panel.book.find(slug).markdown == "" and panel.editor.text.toPlainText() == ""

@@ -132,9 +132,8 @@ class PublishController(QObject):
     def _done(self, task: JobTask, report) -> None:
         if not self._end(task):
             return
-        size = report.bytes / 1e6
         text = (f"Published the open budget site: {report.pages:,} page{'s' * (report.pages != 1)} "
-                f"({report.files:,} files, {size:,.1f} MB) in {report.out_dir}.")
+                f"({report.files:,} files, {_size(report.bytes)}) in {report.out_dir}.")
         box = QMessageBox(QMessageBox.Icon.Information, "Published", text, QMessageBox.StandardButton.Close,
                           self.window)
         if report.messages:
@@ -177,6 +176,11 @@ class PublishController(QObject):
             return
         self._status("Publishing cancelled; an earlier site in the folder is as it was", 8000)
         self.publishFinished.emit(None)
+
+
+def _size(n: int) -> str:
+    """`3.2 MB`, `740 KB`."""
+    return f"{n / 1e6:,.1f} MB" if n >= 1e6 else f"{max(1, round(n / 1e3)):,} KB"
 
 
 __all__ = ["PublishController", "KEY_FOLDER"]

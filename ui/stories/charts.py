@@ -62,14 +62,29 @@ class ChartCatalogue:
             name = self.resolve(m.group(1))
             if name is None:
                 return f"\n\n> **⚠ No chart named “{_plain(m.group(1))}”** — fix the name or remove the line.\n\n"
-            return f"\n\n> 📊 **Chart: {_plain(self.title(name))}** (with its table, on the site)\n\n"
-        return TOKEN.sub(stand_in, markdown)
+            return f"\n\n> **Chart: {_plain(self.title(name))}** (shown here on the site, with its table)\n\n"
+        return headings_under_title(TOKEN.sub(stand_in, markdown))
 
     def for_site(self, story: Story) -> dict:
         """The story as `publish_site` takes it: the charts it names, by their canonical names."""
         names = [self.resolve(m.group(1)) or m.group(1) for m in TOKEN.finditer(story.markdown)]
         return {"slug": story.slug, "title": story.title, "markdown": story.markdown,
                 "charts": list(dict.fromkeys(names))}
+
+
+def headings_under_title(markdown: str) -> str:
+    """The story's headings one level down (`#` → `##`), as the site sets them under the story's
+    title; fenced code is left alone."""
+    out, fence = [], None
+    for line in markdown.split("\n"):
+        body = line.lstrip(" ")
+        indent = len(line) - len(body)
+        if indent <= 3 and body[:3] in ("```", "~~~"):
+            fence = None if fence == body[:3] else (fence or body[:3])
+        elif fence is None and indent <= 3 and re.match(r"#{1,5}(?:[ \t]|$)", body):
+            line = line[:indent] + "#" + body
+        out.append(line)
+    return "\n".join(out)
 
 
 def _plain(text: str) -> str:

@@ -106,6 +106,11 @@ class StoriesPanel(QWidget):
 
     def refresh(self) -> None:
         """The list follows the book (keeping the selection, else its neighbour)."""
+        shown = [(self.list.item(i).data(Qt.ItemDataRole.UserRole), self.list.item(i).text())
+                 for i in range(self.list.count())]
+        if shown == [(s.slug, s.title) for s in self.book.stories] and (shown or self.current_slug is None):
+            self._update_buttons()  # the text of a story changed: the list stays as it is
+            return
         current, row = self.current_slug, self.list.currentRow()
         self._filling = True
         try:
