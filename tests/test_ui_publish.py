@@ -96,15 +96,17 @@ def test_publish_writes_the_site_with_the_stories_and_opens_it(qtbot, loaded, tm
     monkeypatch.setattr("ui.publish.controller.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
     w.publisher.open_button.click()
     assert opened == [QUrl.fromLocalFile(str(index.resolve()))]
-    story_pages = [p for p in html_files if slug in p.name]
-    assert story_pages, f"no page of the story among {sorted(p.relative_to(out).as_posix() for p in html_files)}"
-    page = story_pages[0].read_text(encoding="utf-8")
-    assert "Safer streets" in page and "<strong>officers</strong>" in page
+    story_page = out / "stories" / f"{slug}.html"  # the address the Stories tab shows
+    assert panel.editor.address.text() == f"Page: stories/{slug}.html"
+    page = story_page.read_text(encoding="utf-8")
+    assert "<h1>Safer streets</h1>" in page and "Two more <strong>officers</strong> on every shift." in page
+    assert 'id="city-spending"' in page  # the chart the story names, in its place
+    assert "Safer streets" in (out / "stories" / "index.html").read_text(encoding="utf-8")
     w.publisher.box.close()
     # again into the same folder: the earlier site is replaced
     panel.rename(slug, "Safer streets, FY2027")
     report = publish_and_wait(qtbot, w, out)
-    assert report is not None and "Safer streets, FY2027" in story_pages[0].read_text(encoding="utf-8")
+    assert report is not None and "<h1>Safer streets, FY2027</h1>" in story_page.read_text(encoding="utf-8")
 
 
 def test_a_folder_of_other_files_is_refused_in_words(qtbot, loaded, tmp_path):
