@@ -141,9 +141,13 @@ def test_insert_chart_and_the_warning_for_a_chart_the_budget_lacks(qtbot, loaded
 
 def test_the_stories_go_into_the_project_file_and_come_back(qtbot, loaded, tmp_path):
     w, panel, c = loaded, loaded.stories, loaded.project_controller
-    panel.add("Made before the project")  # the new project receives what the tab holds
+    panel.add("Made before the project")  # the untitled session starts; the named project receives the story
+    qtbot.waitUntil(lambda: c.project is not None, timeout=30_000)
+    assert c.is_untitled and c.project.stories() == [Story("made-before-the-project", "Made before the project")]
     path = tmp_path / "city.kcplan"
-    project = create_project(qtbot, w, path)
+    c.new_project(path)  # names the untitled session (Save As)
+    qtbot.waitUntil(lambda: c.project is not None and c.project.path == path and not c.busy, timeout=30_000)
+    project = c.project
     assert project.stories() == [Story("made-before-the-project", "Made before the project")]
     slug = panel.add("Safer streets")
     type_text(qtbot, panel, "Two more officers.")
@@ -156,7 +160,6 @@ def test_the_stories_go_into_the_project_file_and_come_back(qtbot, loaded, tmp_p
     w.session.undo_stack.undo()
     assert [s.slug for s in project.stories()] == ["made-before-the-project", "safer-streets"]
     assert project.history()[-1].description.startswith("Undo “Move story 'Safer streets' up”")
-    qtbot.waitUntil(lambda: not c.busy)
     assert c.save_action.isEnabled()  # the stories are edits like any other
     c._detach()
     assert panel.book.stories  # closing the file leaves the tab as it was
@@ -165,6 +168,17 @@ def test_the_stories_go_into_the_project_file_and_come_back(qtbot, loaded, tmp_p
     assert panel.book.slugs == ["made-before-the-project", "safer-streets"]
     assert panel.book.find("safer-streets").markdown == "Two more officers."
     assert w.session.undo_stack.count() == 0
+
+
+def test_new_project_receives_the_stories_of_the_tab(qtbot, loaded, tmp_path):
+    w, panel, c = loaded, loaded.stories, loaded.project_controller
+    c.autosave_untitled = False  # no untitled session: New Project creates the file from the window
+    panel.add("Parks")
+    panel.editor.text.setPlainText("Trees.")
+    path = tmp_path / "parks.kcplan"
+    project = create_project(qtbot, w, path)
+    assert project.stories() == [Story("parks", "Parks", "Trees.")]
+    assert [h.description for h in project.history() if h.action == "data"] == ["Added story 'Parks'"]
 
 
 def test_other_workbooks_start_without_stories(qtbot, loaded, sample_loaded):
