@@ -125,6 +125,8 @@ DEPARTMENT_SHEETS: dict[str, list[tuple[str, bool, int, str, str]]] = {
         (f"FY{Y1 - 1} Adopted", O, 16, "The adopted budget of the current year.", "an amount"),
         (f"FY{Y1} Requested", O, 16, "The department's request for the first plan year; blank = Adopted grown by the "
                                      "class's rate.", "an amount"),
+        ("Goal", O, 12, "Optional: the council goal the line serves (a Goal ID or name of the plan's Goals sheet); the "
+                        "open budget site (kcplanner publish) counts the line under it.", "a Goal ID"),
     ],
     "Positions": [
         ("Department", R, 26, "The department.", ""),

@@ -12,7 +12,8 @@ ships inside it.
 
 - `dataset`: a `kcplanner.dataset.Dataset`; `scenario`: a `kcplanner.scenario.Scenario` (None = the
   baseline).  A scenario rule that matches nothing is skipped and said in `report.messages`.
-- `stories`: a list of dicts `{"slug", "title", "markdown", "charts": [chart names]}`.  The markdown
+- `stories`: a list of dicts `{"slug", "title", "markdown", "charts": [chart names]}` (or objects with
+  `to_dict()` giving them, such as the project's stories; "charts" may be left out).  The markdown
   places a chart with the token `{{chart: NAME}}` on a line of its own, NAME one of
   `available_charts(dataset)` (`{{chart: fund-outlook:General Fund}}`); a chart listed in "charts"
   that no token places is shown after the text.  Raw HTML in the markdown is shown as text.

@@ -5,6 +5,7 @@ Names are `KIND` or `KIND:WHAT`, matched ignoring case and repeated spaces:
     city-spending                     where the money goes, by goal (the first plan year)
     plan-score                        the plan score, year by year
     fund-outlook:<fund>               a fund's five-year revenue, expenditure, balance and reserve
+                                      (the fund, or its Fund name from the plan's Funds sheet)
     department-spending:<department>  a department's programs over the five plan years
     goal-spending:<goal>              the departments behind a goal (goal name or ID)
     kpi:<KPI ID>                      a KPI's history, targets and projection
@@ -48,6 +49,11 @@ def resolve(name: str, dataset: Dataset, catalogue: dict[str, str] | None = None
         for gid, goal in N.goals(dataset):
             if N.name_key(gid) == what.strip():
                 return f"goal-spending:{goal}"
+    if kind.strip() == "fund-outlook":  # a fund may also be named by its Funds sheet's Fund name
+        f = dataset.plan.funds
+        for fund, fund_name in zip(f["fund"], f["fund_name"]):
+            if isinstance(fund_name, str) and N.name_key(fund_name) == what.strip():
+                return catalogue.get(N.name_key(f"fund-outlook:{fund}"))
     return None
 
 

@@ -117,6 +117,30 @@ class SiteContext:
         k = self.results.kpis
         return [i for i, kid in enumerate(k.ids) if self.kpi_goal.get(name_key(kid)) == goal]
 
+    @cached_property
+    def kpi_history(self) -> dict[str, pd.Series]:
+        """KPI key → its history values by fiscal year."""
+        h = self.dataset.plan.kpi_history
+        if not len(h):
+            return {}
+        keys = h["kpi_id"].astype(object).map(name_key)
+        return {k: part.groupby("fiscal_year")["value"].first() for k, part in h.groupby(keys, sort=False)}
+
+    @cached_property
+    def kpi_targets(self) -> dict[str, pd.Series]:
+        """KPI key → its targets by fiscal year (years with a target only)."""
+        t = self.dataset.plan.kpi_targets
+        return {name_key(k): t.loc[k].dropna() for k in t.index} if t.shape[1] else {}
+
+    @cached_property
+    def positions(self) -> dict[str, pd.DataFrame]:
+        """Department key → its Positions rows."""
+        pos = self.dataset.budget.positions
+        if not len(pos):
+            return {}
+        keys = pos["department"].astype(object).map(name_key)
+        return {k: part for k, part in pos.groupby(keys, sort=False)}
+
     def department_index(self, department: str) -> int:
         return self.results.by_department.names.index(department)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from . import formats as F
 from .charts import split_name
@@ -112,12 +113,9 @@ def goal_spending(ctx: SiteContext, goal: str) -> Figure:
 def kpi_chart(ctx: SiteContext, kpi_id: str) -> Figure:
     k = ctx.results.kpis
     i = [name_key(x) for x in k.ids].index(name_key(kpi_id))
-    hist = ctx.dataset.plan.kpi_history
-    h = hist[hist["kpi_id"].astype(object).map(name_key) == name_key(k.ids[i])]
-    h = h.groupby("fiscal_year")["value"].first()
-    targets = ctx.dataset.plan.kpi_targets
-    trow = targets.loc[[x for x in targets.index if name_key(x) == name_key(k.ids[i])]]
-    tser = trow.iloc[0].dropna() if len(trow) else None
+    key = name_key(k.ids[i])
+    h = ctx.kpi_history.get(key, pd.Series(dtype=float))
+    tser = ctx.kpi_targets.get(key)
     years = sorted(set(int(y) for y in h.index) | set(ctx.years)
                    | (set(int(y) for y in tser.index) if tser is not None else set()))
     labels = [ctx.label(y) for y in years]

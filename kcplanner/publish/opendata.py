@@ -72,7 +72,7 @@ def kpi_table(dataset: Dataset, results) -> pd.DataFrame:
         t = targets.stack().rename("target").reset_index()
         t.columns = ["kpi_id", "year", "target"]
         parts.append(t.assign(year=t["year"].astype(int)))
-    rows = pd.concat(parts, ignore_index=True)
+    rows = pd.concat(parts, ignore_index=True).reindex(columns=["kpi_id", "year", "actual", "target", "projected", "met"])
     rows["key"] = rows["kpi_id"].map(name_key)
     agg = rows.groupby(["key", "year"], sort=False).agg(
         actual=("actual", "first"), target=("target", "first"), projected=("projected", "first"),
@@ -122,7 +122,8 @@ def _cents(values) -> np.ndarray:
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """UTF-8 CSV without a byte-order mark, "\\n" lines, numbers as plain decimals."""
+    """UTF-8 CSV without a byte-order mark, "\\n" lines; numbers in their shortest exact form (amounts
+    were rounded to the cent, so `1234.5`, never `1234.4999999`)."""
     buf = io.StringIO()
-    table.to_csv(buf, index=False, lineterminator="\n", float_format="%.15g")
+    table.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue().encode("utf-8")

@@ -50,9 +50,13 @@ def city_page(ctx: SiteContext) -> dict:
         if not (np.nan_to_num(f.expenditure[i]).any() or np.nan_to_num(f.revenue[i]).any()):
             continue
         findings = [x.message for x in r.findings if x.fund == name]
-        funds.append({"name": name, "figure": G.fund_outlook(ctx, name), "findings": findings})
+        note = f"{len(findings)} policy finding{'s' if len(findings) != 1 else ''}" if findings else "no policy finding"
+        funds.append({"name": name, "figure": G.fund_outlook(ctx, name), "findings": findings, "note": note,
+                      "order": -float(np.nan_to_num(f.expenditure[i, 0]))})
         fund_rows.append([name, F.money(f.revenue[i, 0]), F.money(f.expenditure[i, 0]), F.money(f.balance[i, -1]),
-                          F.percent(f.reserve_ratio[i, -1]), str(len(findings)) if findings else "none"])
+                          F.percent(f.reserve_ratio[i, -1]), note])
+    order = np.argsort([x["order"] for x in funds], kind="stable")
+    funds, fund_rows = [funds[j] for j in order], [fund_rows[j] for j in order]
     revenue = np.nansum(f.revenue[:, 0]) if np.isfinite(f.revenue[:, 0]).any() else np.nan
     return {"city": ctx.city, "y1_label": ctx.y1_label, "last_label": ctx.labels[-1], "scenario": ctx.scenario_name,
             "total_spending": F.short_money(r.by_department.scenario[:, 0].sum()),
@@ -99,8 +103,7 @@ def department_page(ctx: SiteContext, department: str) -> dict:
     requests = [[f"{i}: {t}", pr, ty, F.money(c[0]), F.fte(_request_fte(ctx, i))]
                 for i, t, dep, pr, ty, c in zip(q.ids, q.titles, q.departments, q.programs, q.types, q.costs)
                 if dep == department]
-    pos = ctx.dataset.budget.positions
-    pos = pos[pos["department"].astype(object).map(name_key) == name_key(department)] if len(pos) else pos
+    pos = ctx.positions.get(name_key(department), ctx.dataset.budget.positions.iloc[:0])
     positions = [[str(a), str(b), F.fte(c)] for a, b, c in zip(pos.get("program", []), pos.get("position", []),
                                                               pos.get("fte", []))]
     fte_total = float(pos["fte"].sum()) if len(pos) else 0.0

@@ -37,6 +37,8 @@ def check_stories(stories, dataset: Dataset) -> list[Story]:
     seen: set[str] = set()
     for n, s in enumerate(stories):
         where = f"stories[{n}]"
+        if not isinstance(s, Mapping) and callable(getattr(s, "to_dict", None)):
+            s = s.to_dict()  # a project's Story (kcplanner.project): slug, title, markdown
         if not isinstance(s, Mapping):
             raise PublishError(f"{where}: expected a dict with slug, title, markdown and charts")
         title = s.get("title")

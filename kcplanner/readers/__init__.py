@@ -259,6 +259,7 @@ def read_dataset(plan: Path | str | None, budgets: list[Path | str], mappings=No
     step(0.92, "Checking references")
     crossref.check(report, budget.line_items, requests, positions, refs.kpis, refs.drivers,
                    pd.Series(sorted(refs.kpi_keys), dtype=object) if refs.kpis is not None else None)
+    budget.line_items = crossref.check_goals(report, budget.line_items, plan_obj.goals if plan is not None else None)
     _own_class_growth(report, budget, plan_obj)
     if not report.ok:
         step(1.0, "Import failed")

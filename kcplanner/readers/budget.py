@@ -137,11 +137,15 @@ def read_line_items(report: ValidationReport, file: str, sheet: Sheet, part: Bud
         for j, yp in wide.items():
             amts[yp] = K.amount(t, j)
 
+    goal = K.text(t, "goal", "a goal") if "goal" in t.fields else None
     keep = t.close()
     if not keep.any():
         return True
     acct = np.where(pd.isna(acct), acls, acct)
     src = K.sources(t, keep)
+    if goal is not None:  # the optional Goal column, checked against the plan's Goals (crossref.check_goals)
+        src["goal"] = goal[keep]
+        src["_goal_cell"] = K.cells(t, keep, "goal")
     if not long_layout:
         li = pd.DataFrame({"fund": fund[keep], "department": dept[keep], "program": prog[keep],
                            "account": acct[keep], "account_class": acls[keep], "recurring": rec[keep], **src})

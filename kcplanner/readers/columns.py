@@ -74,6 +74,9 @@ LINE_ITEMS = SheetSpec(
         C("account_class", "Account class", ("Category", "Object class", "Expense type", "Class",
                                              "Account category", "Expenditure category")),
         C("recurring", "Recurring", ("Recurring (Y/N)", "Recurring?", "Ongoing"), kind="flag"),
+        # the council goal the line serves (a Goal ID or name of the plan's Goals): the open budget site's
+        # "where the money goes" and its line-item CSV (docs/publish.md)
+        C("goal", "Goal", ("Goal ID", "Council goal", "Council priority")),
         # long layout
         C("fiscal_year", "Fiscal Year", ("FY", "Year", "Budget year"), kind="year"),
         C("phase", "Phase", ("Budget phase", "Stage", "Version")),

@@ -107,3 +107,28 @@ def check(report: ValidationReport, line_items: pd.DataFrame, requests: pd.DataF
                 f"{a['source_sheet']}, cell {a['_id_cell']}")
     if count["n"] > MAX_REF_MESSAGES:
         report.error("", "", "", f"… and {count['n'] - MAX_REF_MESSAGES} more unknown or duplicate references")
+
+
+def check_goals(report: ValidationReport, line_items: pd.DataFrame, goals: pd.DataFrame | None) -> pd.DataFrame:
+    """The line items' optional Goal column against the plan's Goals (a Goal ID or a goal's name):
+    an unknown goal is an error naming its cell; without a plan the goals are kept unchecked (a
+    warning).  Returns the line items without the cells column."""
+    if "_goal_cell" not in line_items.columns:
+        return line_items
+    gk = _keys(line_items["goal"])
+    given = gk.notna().to_numpy()
+    if goals is None:
+        if given.any():
+            report.warning("", "", "", "no plan workbook: the Goal column of the line items is not checked against "
+                                       "the plan's Goals")
+        return line_items.drop(columns="_goal_cell")
+    known = set(_keys(goals["goal_id"]).dropna()) | set(_keys(goals["goal"]).dropna())
+    bad = np.flatnonzero(given & ~gk.isin(known).to_numpy())
+    for i in bad[:MAX_REF_MESSAGES]:
+        r = line_items.iloc[i]
+        report.error(r["source_file"], r["source_sheet"], r["_goal_cell"],
+                     f"the line item names the unknown goal {r['goal']!r}; expected a Goal ID or goal of the plan's "
+                     "Goals sheet")
+    if len(bad) > MAX_REF_MESSAGES:
+        report.error("", "", "", f"… and {len(bad) - MAX_REF_MESSAGES} more line items naming an unknown goal")
+    return line_items.drop(columns="_goal_cell")

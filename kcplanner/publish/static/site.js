@@ -44,7 +44,7 @@
     var valueAxes = axes.map(function (a, i) {
       return {type: "value", name: a.name || "", position: horizontal ? "bottom" : (i ? "right" : "left"),
               min: a.min, max: a.max, scale: a.format === "number", splitLine: {show: i === 0},
-              axisLabel: {formatter: AXIS_FORMATS[a.format] || number, color: "#333"}};
+              axisLabel: {formatter: AXIS_FORMATS[a.format] || number, color: "#333", hideOverlap: true}};
     });
     var category = {type: "category", data: spec.x, inverse: horizontal,
                     axisLabel: {color: "#333", width: horizontal ? 160 : undefined, overflow: "truncate", hideOverlap: true}};
@@ -98,9 +98,17 @@
   KC.charts = function () {
     if (!window.echarts) { return; }
     var els = document.querySelectorAll(".chart-canvas[data-chart]");
-    for (var i = 0; i < els.length; i++) {
-      drawChart(els[i], JSON.parse(els[i].getAttribute("data-chart")));
-    }
+    Array.prototype.forEach.call(els, function (e) {
+      var closed = e.closest("details:not([open])");
+      var draw = function () { drawChart(e, JSON.parse(e.getAttribute("data-chart"))); };
+      if (!closed) { draw(); return; }
+      var once = function () {  /* a chart in a closed <details> is drawn when it is opened */
+        if (!closed.open) { return; }
+        closed.removeEventListener("toggle", once);
+        draw();
+      };
+      closed.addEventListener("toggle", once);
+    });
     var pending = null;
     window.addEventListener("resize", function () {
       if (pending) { clearTimeout(pending); }
