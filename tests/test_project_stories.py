@@ -193,3 +193,21 @@ def test_an_older_kcplanner_opens_a_file_with_stories_and_keeps_them(small, tmp_
     with Project.open(copy) as p:
         assert p.stories() == [Story("parks", "Parks", "Trees.")]
         assert p.scenario_names == ["S", "Added by the older kcplanner"]
+
+
+def test_the_publish_command_shows_the_stories_kept_in_the_project(tmp_path, plan_book, budget_book):
+    """The app's stories, in their order, on the site `kcplanner publish --project` writes."""
+    from kcplanner.cli import main
+    from kcplanner.readers import read_dataset
+
+    path = tmp_path / "city.kcplan"
+    with Project.create(path, read_dataset(plan_book, [budget_book]).dataset) as p:
+        p.add_story("Budget basics", "Where it **goes**:\n\n{{chart: city-spending}}\n")
+        p.add_story("Before the basics", "First.", index=0)
+    out = tmp_path / "site"
+    assert main(["publish", "--plan", str(plan_book), "--budget", str(budget_book), "--project", str(path),
+                 "--out", str(out)]) == 0
+    page = (out / "stories" / "budget-basics.html").read_text(encoding="utf-8")
+    assert "<h1>Budget basics</h1>" in page and "<strong>goes</strong>" in page and 'id="city-spending"' in page
+    listing = (out / "stories" / "index.html").read_text(encoding="utf-8")
+    assert 0 < listing.index("Before the basics") < listing.index("Budget basics")
