@@ -209,3 +209,13 @@ def test_ctrl_z_in_the_text_box_is_the_window_undo(qtbot, loaded):
     qtbot.keySequence(panel.editor.text, QKeySequence(QKeySequence.StandardKey.Undo))
     qtbot.waitUntil(lambda: panel.book.find(slug).markdown == "", timeout=2000)
     assert panel.editor.text.toPlainText() == ""
+
+
+def test_a_text_too_long_is_refused_in_words(loaded, monkeypatch):
+    monkeypatch.setattr("kcplanner.project.stories.MAX_MARKDOWN", 10)
+    w, panel = loaded, loaded.stories
+    slug = panel.add("Short")
+    panel.editor.text.setPlainText("0123456789")
+    panel.editor.text.setPlainText("0123456789 and more")
+    assert panel.book.find(slug).markdown == "0123456789" and panel.editor.text.toPlainText() == "0123456789"
+    assert "too long (19 characters; at most 10)" in w.statusBar().currentMessage()

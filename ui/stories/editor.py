@@ -162,9 +162,7 @@ class StoryEditor(QWidget):
         try:
             set_text(self.stack, self.book, self.slug, self.text.toPlainText(), f"story-text:{self.slug}:{self._burst}")
         except ProjectError as exc:  # too long: the text box goes back to the story's text
-            self.warning.setText(str(exc))
-            self.warning.show()
-            self.sync()
+            self._refused(exc)
             return
         self._pause.start()
         self._preview_timer.start()
@@ -189,10 +187,22 @@ class StoryEditor(QWidget):
         finally:
             self._applying = False
         story = self.book.find(self.slug)
-        set_text(self.stack, self.book, self.slug, self.text.toPlainText(),
-                 what=f"Insert chart “{self.catalogue().title(name)}” in story '{story.title}'")
+        try:
+            set_text(self.stack, self.book, self.slug, self.text.toPlainText(),
+                     what=f"Insert chart “{self.catalogue().title(name)}” in story '{story.title}'")
+        except ProjectError as exc:  # the text would be too long: it goes back as it was
+            self._refused(exc)
+            return False
         self.text.setFocus()
         return True
+
+    def _refused(self, exc: ProjectError) -> None:
+        """An edit the story cannot take: the text box goes back to the story, the reason in words."""
+        self.end_burst()
+        self._set_text(self.book.find(self.slug).markdown if self.book.find(self.slug) else "")
+        window = self.window()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(f"Not applied: {exc}", 15000)
 
     def _set_text(self, markdown: str) -> None:
         """Replace the text box's text, keeping the cursor where it was as far as the text allows."""
