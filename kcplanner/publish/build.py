@@ -51,7 +51,7 @@ def site_files(dataset, results, stories, options) -> list[tuple[str, Make]]:
 
     csv = L.csv_files(ctx)
     files: list[tuple[str, Make]] = [(path, make) for path, make, _ in csv]
-    files.append(page("city.html", "index.html", "city", f"{ctx.city} budget", [], lambda: P.city_page(ctx)))
+    files.append(page("city.html", "index.html", "city", f"{ctx.city_title} budget", [], lambda: P.city_page(ctx)))
     files.append(page("listing.html", "departments/index.html", "departments", "Departments", [(None, "Departments")],
                       lambda: L.department_listing(ctx)))
     with_adopted = bool(np.isfinite(ctx.lines["adopted"].to_numpy(dtype=float)).any())

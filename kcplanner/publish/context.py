@@ -25,7 +25,13 @@ class SiteContext:
 
     @property
     def city(self) -> str:
-        return self.options.city or self.dataset.plan.settings.city or "The city"
+        """The city's name, or "the city" (mid-sentence)."""
+        return self.options.city or self.dataset.plan.settings.city or "the city"
+
+    @property
+    def city_title(self) -> str:
+        """The city's name at the start of a heading."""
+        return self.city[:1].upper() + self.city[1:]
 
     @property
     def title(self) -> str:

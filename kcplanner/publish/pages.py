@@ -57,8 +57,10 @@ def city_page(ctx: SiteContext) -> dict:
                           F.percent(f.reserve_ratio[i, -1]), note])
     order = np.argsort([x["order"] for x in funds], kind="stable")
     funds, fund_rows = [funds[j] for j in order], [fund_rows[j] for j in order]
-    revenue = np.nansum(f.revenue[:, 0]) if np.isfinite(f.revenue[:, 0]).any() else np.nan
-    return {"city": ctx.city, "y1_label": ctx.y1_label, "last_label": ctx.labels[-1], "scenario": ctx.scenario_name,
+    checked = f.checked
+    revenue = float(np.nansum(f.revenue[checked, 0])) if checked.any() else np.nan  # budget-only data: none
+    score = np.asarray(r.kpis.score, dtype=float)
+    return {"city": ctx.city, "city_title": ctx.city_title, "has_score": bool(np.isfinite(score).any()), "y1_label": ctx.y1_label, "last_label": ctx.labels[-1], "scenario": ctx.scenario_name,
             "total_spending": F.short_money(r.by_department.scenario[:, 0].sum()),
             "total_revenue": F.short_money(revenue), "departments": ctx.departments,
             "score": F.percent(r.kpis.score[0]), "city_figure": G.city_spending(ctx), "tree": money_tree(ctx),
