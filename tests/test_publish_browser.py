@@ -243,6 +243,26 @@ def test_axe_finds_no_serious_or_critical_violation(city, visit, rel):
     visit.check()
 
 
+DRAWN = "() => Array.from(document.querySelectorAll('.chart-canvas[data-chart]')).map(e => !!e.querySelector('canvas'))"
+
+
+def test_charts_are_drawn_by_echarts_as_they_come_into_view(city, visit):
+    page = visit.open(city[3], "departments/police.html")
+    page.wait_for_function("document.querySelector('.chart-canvas canvas') !== null")
+    drawn = page.evaluate(DRAWN)
+    assert drawn[0] and not all(drawn)  # the first screen is drawn, the KPI charts further down wait
+    for k in range(len(drawn)):
+        page.locator(".chart-canvas[data-chart]").nth(k).scroll_into_view_if_needed()
+        page.wait_for_function(f"document.querySelectorAll('.chart-canvas[data-chart]')[{k}].querySelector('canvas')")
+    assert all(page.evaluate(DRAWN))
+    page = visit.open(city[3], "index.html")
+    closed = page.locator("details.fund").nth(1)  # the first fund is open, the others closed
+    assert closed.get_attribute("open") is None and closed.locator("canvas").count() == 0
+    closed.locator(":scope > summary").click()  # a fund's outlook is drawn when it is opened
+    closed.locator(".chart-canvas canvas").wait_for()
+    visit.check()
+
+
 def test_a_phone_sized_screen_has_no_page_wide_scroll(city, browser):
     v = Visit(browser, width=390)
     try:

@@ -88,27 +88,38 @@
   }
 
   function drawChart(el, spec) {
-    el.style.height = chartHeight(spec) + "px";
+    el.style.height = chartHeight(spec) + "px";  /* again for the drill chart, whose rows change */
     var chart = echarts.init(el, null, {renderer: "canvas"});
     chart.setOption(chartOption(spec));
     charts.push(chart);
     return chart;
   }
 
+  /* Charts are drawn as they come near the screen (or when a closed <details> holding one opens):
+     a department page with a dozen KPI charts shows its first screen without drawing the rest. */
   KC.charts = function () {
     if (!window.echarts) { return; }
-    var els = document.querySelectorAll(".chart-canvas[data-chart]");
-    Array.prototype.forEach.call(els, function (e) {
-      var closed = e.closest("details:not([open])");
-      var draw = function () { drawChart(e, JSON.parse(e.getAttribute("data-chart"))); };
-      if (!closed) { draw(); return; }
-      var once = function () {  /* a chart in a closed <details> is drawn when it is opened */
-        if (!closed.open) { return; }
-        closed.removeEventListener("toggle", once);
-        draw();
-      };
-      closed.addEventListener("toggle", once);
+    var els = Array.prototype.slice.call(document.querySelectorAll(".chart-canvas[data-chart]"));
+    var specs = els.map(function (e) {
+      var spec = JSON.parse(e.getAttribute("data-chart"));
+      e.style.height = chartHeight(spec) + "px";  /* the space is kept: nothing moves when it is drawn */
+      return spec;
     });
+    var drawn = els.map(function () { return false; });
+    function draw(i) {
+      if (!drawn[i]) { drawn[i] = true; drawChart(els[i], specs[i]); }
+    }
+    if ("IntersectionObserver" in window) {
+      var seen = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          if (entry.isIntersecting) { seen.unobserve(entry.target); draw(els.indexOf(entry.target)); }
+        });
+      }, {rootMargin: "400px 0px"});
+      els.forEach(function (e) { seen.observe(e); });
+      window.addEventListener("beforeprint", function () { els.forEach(function (e, i) { draw(i); }); });
+    } else {
+      els.forEach(function (e, i) { draw(i); });
+    }
     var pending = null;
     window.addEventListener("resize", function () {
       if (pending) { clearTimeout(pending); }
