@@ -626,7 +626,11 @@ def test_justification_narratives_are_kept_in_the_project(qtbot, loaded, tmp_pat
     before = JustificationNarrative("Written before the project", "kept by New Project")
     panel.save_narrative(rid, before)
     path = tmp_path / "narratives.kcplan"
-    project = create(qtbot, w, path)
+    create(qtbot, w, path)
+    # the narrative started the untitled session, whose `opened` may come first: wait for the named project
+    c = w.project_controller
+    qtbot.waitUntil(lambda: c.project is not None and c.project.path == path and not c.busy, timeout=30_000)
+    project = c.project
     assert project.narratives() == {rid: before.to_dict()} and project.unsaved_edits == 0
     narrative = JustificationNarrative("Two more officers", "Response times", "Overtime",
                                        (("PS-01", "About 30 seconds faster"),))

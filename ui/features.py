@@ -26,11 +26,14 @@ from .kpis.view import KpiPanel
 from .lineitems.view import LineItemsPanel
 from .overview.view import OverviewPanel
 from .project.controller import install_project_support
+from .publish.controller import PublishController
 from .requests.view import RequestsPanel, add_requests_menu
 from .review.view import ReviewPanel
 from .rules.view import RulesPanel
 from .scenarios.files import ScenarioFiles
 from .scenarios.view import ComparePanel
+from .stories.keeper import StoriesKeeper
+from .stories.panel import StoriesPanel
 from .workbooks.controller import WorkbooksController
 
 
@@ -68,8 +71,16 @@ def project_support(window):
     return controller
 
 
+def stories_in_project(window) -> StoriesKeeper:
+    """The Stories tab's stories kept in the project file (ui/stories/keeper.py); a project open
+    read-only shows them without letting them change."""
+    panel, controller = window.stories, window.project_controller
+    controller.projectChanged.connect(lambda p: panel.set_read_only(p is not None and p.read_only))
+    return StoriesKeeper(panel.book, controller, window.session)
+
+
 FEATURES: tuple[Feature, ...] = (
-    # the tabs, left to right (View > Ctrl+1 … Ctrl+9)
+    # the tabs, left to right (View > Ctrl+1 … Ctrl+9, Ctrl+0)
     Feature("overview", lambda w: OverviewPanel(w.session), tab="Overview"),
     Feature("allocations", lambda w: AllocationPanel(w.session), tab="Allocations"),
     Feature("kpis", kpi_panel, tab="KPIs"),
@@ -80,6 +91,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("compare", lambda w: ComparePanel(w.session), tab="Compare"),
     # the year in execution against its budget (not the plan): after the plan's tabs, before History
     Feature("review", lambda w: ReviewPanel(w.session), tab="Review"),
+    # the open budget site's stories (View > Ctrl+0)
+    Feature("stories", lambda w: StoriesPanel(w.session), tab="Stories"),
     # then, once the skeleton is built
     Feature("requests_menu", requests_menu),
     Feature("workbooks", WorkbooksController,
@@ -101,6 +114,9 @@ FEATURES: tuple[Feature, ...] = (
                      "export_comparison_dialog", "write_back", "write_back_dialog", "department_workbooks",
                      "export_task", "export_progress", "export_box", "export_scenario_action",
                      "export_comparison_action", "write_back_action")),
+    Feature("publisher", lambda w: PublishController(w, w.stories), menus=(("File/export", ("publish_action",)),)),
     # last: its shortcuts are chosen among those the others left free
     Feature("project_controller", project_support, toolbar=("save_action",)),
+    # after the project controller: the stories follow its project file
+    Feature("stories_file", stories_in_project),
 )

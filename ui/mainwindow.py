@@ -197,8 +197,9 @@ class MainWindow(QMainWindow):
         self._slots["Scenario/files"] = (m, None)
         self._add_menu("&Requests")
         m = self._add_menu("&View")
-        for i, name in enumerate(TABS):
-            m.addAction(self.make_action(name, lambda _c=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}"))
+        for i, name in enumerate(TABS):  # Ctrl+1 … Ctrl+9, then Ctrl+0 for a tenth tab
+            m.addAction(self.make_action(name, lambda _c=False, i=i: self.tabs.setCurrentIndex(i),
+                                         f"Ctrl+{(i + 1) % 10}" if i < 10 else None))
         m.addSeparator()
         m.addAction(prev_year)
         m.addAction(next_year)

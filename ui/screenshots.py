@@ -1,7 +1,8 @@
 """`python -m ui.screenshots OUT_DIR`: open the window on the sample offscreen, show each panel
 and save PNGs (overview, allocations, kpis, kpi detail, funds, line items, requests, rules,
-compare, the History tab of a project, the justification builder, the optimizer, the mapping
-dialog on Oakland's budget export (when /work/shared/realdata is there), validation report).
+compare, review, stories, the Publish dialog, the History tab of a project, the justification
+builder, the optimizer, the mapping dialog on Oakland's budget export (when /work/shared/realdata
+is there), validation report).
 
 Settings go to a temporary folder, so a developer's own settings are never touched.  Without the
 bundled sample (resources/sample), a sample city is generated in a temporary folder.
@@ -14,6 +15,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+
+STORY = ("# Two more officers on every shift\n\nThe plan funds **12 officers** in FY2027, so that response times "
+         "fall below *eight minutes* in every district.\n\n- Overtime falls by a third\n- Two new patrol cars\n\n"
+         "{{chart: CHART}}\n\nThe outlook of the fund that pays for it:\n\n{{chart: fund-outlook:Genral Fund}}\n")
 
 
 def _wait(app, cond, timeout: float = 60.0) -> bool:
@@ -167,6 +173,20 @@ def main(argv: list[str] | None = None) -> int:
     rv.details.setCurrentIndex(0)
     _settle(app, 8)
     w.grab().save(str(out / "review.png"))
+
+    # the Stories tab: a story naming a chart (and a misspelt one: the warning), then File > Publish…
+    w.tabs.setCurrentWidget(w.stories)
+    w.stories.add("Safer streets")
+    dept = next((n for n, _t in w.stories.catalogue.charts if n.startswith("department-spending:")), "city-spending")
+    w.stories.editor.text.setPlainText(STORY.replace("CHART", dept))
+    _settle(app, 12)
+    w.grab().save(str(out / "stories.png"))
+    publish = w.publisher.publish_dialog()
+    if publish is not None:
+        publish.folder_edit.setText(str(tmp / "open-budget-site"))
+        _settle(app, 6)
+        publish.grab().save(str(out / "publish-dialog.png"))
+        publish.reject()
 
     w.show_kpi(moved[0] if moved else 0)
     _settle(app, 8)

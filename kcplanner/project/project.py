@@ -33,10 +33,11 @@ from .records import _key
 from .reimport import ReimportMixin
 from .savepoints import SavePointsMixin
 from .scenarios import ScenariosMixin, _check_name
-from .schema import (APPLICATION_ID, FORMAT_VERSION, NARRATIVES_SCHEMA, READ_COMPAT_VERSION, SCHEMA, _check_file,
-                     _connect, _inspect)
+from .schema import (APPLICATION_ID, FORMAT_VERSION, NARRATIVES_SCHEMA, READ_COMPAT_VERSION, SCHEMA, STORIES_SCHEMA,
+                     _check_file, _connect, _inspect)
 from .session import _OPEN_FOR_WRITING, _REGISTRY_LOCK, SessionMixin, _refuse_if_in_use, _take_lock
 from .sources import SourcesMixin, _normalize_sources, _rebase_relative_paths, _write_mappings, _write_sources
+from .stories import StoriesMixin
 from .tables import DataTablesMixin, _write_frames
 
 if TYPE_CHECKING:
@@ -45,12 +46,12 @@ if TYPE_CHECKING:
 
 # -- the project ----------------------------------------------------------------------------------
 
-class Project(ScenariosMixin, NarrativesMixin, DataTablesMixin, SourcesMixin, ReimportMixin, SavePointsMixin,
-              HistoryMixin, SessionMixin, ProjectBase):
+class Project(ScenariosMixin, NarrativesMixin, StoriesMixin, DataTablesMixin, SourcesMixin, ReimportMixin,
+              SavePointsMixin, HistoryMixin, SessionMixin, ProjectBase):
     """An open project file.  Create with `Project.create` or `Project.open`; close with `close()`.
 
     Thread-safe (one lock); the GUI may call it from any single thread at a time.  Composed of its
-    parts, one module each: the scenarios, the narratives, the data tables, the source workbooks,
+    parts, one module each: the scenarios, the narratives, the stories, the data tables, the source workbooks,
     re-import, save points, the history, the session; this module creates, opens, copies (Save As)
     and closes the file.
     """
@@ -106,6 +107,7 @@ class Project(ScenariosMixin, NarrativesMixin, DataTablesMixin, SourcesMixin, Re
                         if statement.strip():
                             conn.execute(statement)
                     conn.execute(NARRATIVES_SCHEMA)
+                    conn.execute(STORIES_SCHEMA)
                     for request_id, narrative in (narratives or {}).items():
                         data = _narrative_json(narrative)
                         if data is not None:
@@ -203,6 +205,7 @@ class Project(ScenariosMixin, NarrativesMixin, DataTablesMixin, SourcesMixin, Re
                     conn.execute("PRAGMA journal_mode=WAL")
                     conn.execute("PRAGMA synchronous=" + ("FULL" if durability == "full" else "NORMAL"))
                     conn.execute(NARRATIVES_SCHEMA)  # a file from before the narratives table
+                    conn.execute(STORIES_SCHEMA)  # … or before the stories table
                 project = cls(path, conn, meta, read_only=read_only, user=user)
                 project._registered = None if read_only else resolved
                 project._os_lock = None if read_only else lock

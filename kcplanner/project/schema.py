@@ -42,6 +42,14 @@ NARRATIVES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS narratives (key TEXT PRIMARY KEY, request_id TEXT NOT NULL, data TEXT NOT NULL,
                                        modified TEXT NOT NULL, user TEXT NOT NULL)
 """
+#: Added within format 1 like the narratives (the open budget site's stories, stories.py): created on
+#: open (for writing) when missing; a file without it has no stories.  An older kcplanner opens a file
+#: that has it (it reads only the tables it knows, and its Save As copies the whole database), so the
+#: format version and READ_COMPAT_VERSION stay 1.
+STORIES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS stories (slug TEXT PRIMARY KEY, title TEXT NOT NULL, markdown TEXT NOT NULL,
+                                    position INTEGER NOT NULL, modified TEXT NOT NULL, user TEXT NOT NULL)
+"""
 
 
 def _check_file(path: Path) -> None:

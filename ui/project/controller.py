@@ -130,6 +130,14 @@ class ProjectController(MenusMixin, FileActionsMixin, ReimportMixin, ClosingMixi
             n = 0
         return max(1, n) if self.is_untitled and not p.read_only else n
 
+    def edits_written(self, n: int) -> None:
+        """Another feature wrote `n` audited edits to the open project (the stories, ui/stories/):
+        the History tab, the Save action and the title follow, as after any edit."""
+        if n:
+            self.history.schedule()
+            self._update_actions()
+            self.recorded.emit(n)
+
     # -- attaching a project ---------------------------------------------------------------------------
     def _attach(self, project: Project, prepared=None, changes=(), created: bool = False) -> None:
         self.project = project
