@@ -9,6 +9,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from ..engine import Prepared, evaluate
+from ..engine.driver_values import driver_elasticities
 from ..scenario import Rule, Scenario, Target
 from .constraints import PolicyConstraints
 from .lp import _LP
@@ -167,7 +168,7 @@ def _build(model: _Model, with_kpis: bool = True, elastic: bool = False):
     nk = len(k0.ids)
     ny = len(r0.plan_years)
     x0 = k0.drivers.x
-    el = P.drv_el[0]
+    el = driver_elasticities(P, model.base_scenario.driver_overrides).el[0]  # the scenario's overrides too
     cap = P.drv_cap
     K0u = P.K0u
     direction = np.asarray(k0.direction, dtype=float)
