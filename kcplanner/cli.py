@@ -1,4 +1,4 @@
-"""The command line: `kcplanner validate | run | export | optimize | sample | template | suggest-mapping | review`.
+"""The command line: `kcplanner validate | run | export | optimize | sample | template | suggest-mapping | review | estimate`.
 
 `kcplanner` with no arguments opens the desktop app; that dispatch lives in `ui/launch.py`,
 since this package never imports Qt.
@@ -112,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     add_suggest_mapping(sub)  # suggest-mapping FILE --out MAPPING.json
     from .cli_review import add_parser as add_review
     add_review(sub)  # review … [--through PERIOD] [--json OUT] [--out XLSX] [--pdf PDF]
+    from .cli_estimate import add_parser as add_estimate
+    add_estimate(sub)  # estimate … [--pool goal] [--json OUT] [--out XLSX]
     return parser
 
 
@@ -360,6 +362,14 @@ def cmd_review(args) -> int:
 COMMANDS["review"] = cmd_review
 
 
+def cmd_estimate(args) -> int:
+    from .cli_estimate import cmd_estimate as run
+    return run(args)
+
+
+COMMANDS["estimate"] = cmd_estimate
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = _parser()
@@ -367,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    if args.command in ("validate", "run", "export", "optimize", "review"):
+    if args.command in ("validate", "run", "export", "optimize", "review", "estimate"):
         missing = missing_inputs(args)
         if missing:
             print("No such file or folder: " + ", ".join(missing), file=sys.stderr)

@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from .fiscal import FiscalCalendar, split_fiscal_year
 
 KINDS = ("month", "quarter", "year")
@@ -110,3 +112,31 @@ def parse_period(value: object, calendar: FiscalCalendar = FiscalCalendar()) -> 
 
 __all__ = ["KINDS", "EXPECTED", "Period", "PeriodError", "parse_period", "date_period", "month_period",
            "quarter_period", "year_period"]
+
+
+FULL_YEAR = (1 << 12) - 1
+
+
+def months_mask(first_month: int, last_month: int) -> int:
+    """The fiscal months first … last as a 12-bit mask (bit m−1 = month m)."""
+    return ((1 << last_month) - 1) ^ ((1 << (first_month - 1)) - 1)
+
+
+def complete_years(fiscal_year, first_month, last_month) -> list[int]:
+    """The fiscal years whose periods cover every one of their twelve months (SPEC, "The quarterly
+    review": every month, every quarter, or the whole year in one period), sorted.
+
+    Vectorized over rows: only the distinct (year, first, last) combinations are looped over."""
+    years = np.asarray(fiscal_year, dtype=np.int64)
+    if not len(years):
+        return []
+    first = np.asarray(first_month, dtype=np.int64)
+    last = np.asarray(last_month, dtype=np.int64)
+    base = int(years.min())
+    combos = np.unique(((years - base) * 12 + first - 1) * 12 + last - 1)
+    covered: dict[int, int] = {}
+    for c in combos.tolist():
+        k, rest = divmod(c, 144)
+        f, la = divmod(rest, 12)
+        covered[base + k] = covered.get(base + k, 0) | months_mask(f + 1, la + 1)
+    return sorted(y for y, mask in covered.items() if mask == FULL_YEAR)

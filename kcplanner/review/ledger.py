@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..periods import FULL_YEAR, months_mask
+
 YEARS = 4          # R, R−1, R−2, R−3
 MONTHS = 12
-FULL_YEAR = (1 << MONTHS) - 1
 #: Key spaces up to this size are mapped to groups with a dense lookup table, larger by hashing.
 DENSE_LIMIT = 1 << 23
 
@@ -135,7 +136,7 @@ def _coverage(month_counts: np.ndarray, first: np.ndarray, last: np.ndarray, k: 
     for c in combos.tolist():
         kk, rest = divmod(c, 144)
         f, la = divmod(rest, 12)
-        covered[kk] |= ((1 << (la + 1)) - 1) ^ ((1 << f) - 1)
+        covered[kk] |= months_mask(f + 1, la + 1)
     return covered == FULL_YEAR
 
 

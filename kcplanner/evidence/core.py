@@ -1,0 +1,220 @@
+"""Evidence for the drivers (SPEC, "Evidence for the drivers, and the KPI review").
+
+`estimate_evidence(dataset, pool=None | "goal")` builds the histories (`history`), turns them into
+yearly log changes on one contiguous year axis, fits every KPI's drivers at once (`ols.fit_batch`,
+KPIs grouped by their number of drivers), optionally pools within goals (`pooling`), and reviews
+every KPI (`kpi_review`).  The result is a plain `Evidence` object the app shows, the CLI writes as
+JSON and the KPI-review workbook lays out.  docs/evidence.md gives the method and its choices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import Dataset
+from ..report import ValidationReport
+from .history import kpi_history, spending_history
+from .kpi_review import review_kpis
+from .ols import fit_batch, needs
+from .pooling import pool_by_goal
+
+ESTIMATED = "estimated"
+NOT_ENOUGH = "not enough history"
+NOT_SEPARABLE = "drivers move together"
+FLAG_NOT_ENOUGH = "not enough history"
+FLAG_NO_EVIDENCE = "no evidence"
+FLAG_OUTSIDE = "entered outside interval"
+FLAG_TOGETHER = "drivers move together"
+
+DRIVER_COLUMNS = ["kpi", "kpi_name", "department", "program", "spending", "lag", "n", "needs", "estimate", "se",
+                  "low", "high", "p", "r2", "entered", "entered_low", "entered_high", "pooled", "pooled_se",
+                  "first_year", "last_year", "years", "status", "flags", "direction", "goal_id", "intercept"]
+
+
+def _key(value: object) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+@dataclass
+class Evidence:
+    """What `estimate_evidence` found (see the module docstring and docs/evidence.md).
+
+    - drivers: one row per Drivers-sheet row (same index, sheet order), DRIVER_COLUMNS
+    - kpis: indexed by kpi_id (KPIs-sheet order): years, completeness, volatility, attainment,
+      responsive, redundant_with, recommendation, reasons
+    - kpi_history: K[t] (rows kpi_id, columns fiscal_year); spending_history: S_d[t] (rows driver)
+    - years: the contiguous year axis of the log changes; y: (KPIs, years) ln K[t] − ln K[t−1];
+      x: (drivers, years) the driver's lagged change ln S[t−L] − ln S[t−L−1]; used: (drivers, years)
+      the years its KPI's fit used
+    - pool: None or "goal"; pooled_goals: goal → its DerSimonian–Laird figures
+    - report: warnings about the history (a spending history with a gap), located where possible
+    """
+
+    drivers: pd.DataFrame
+    kpis: pd.DataFrame
+    kpi_history: pd.DataFrame
+    spending_history: pd.DataFrame
+    years: np.ndarray
+    y: np.ndarray
+    x: np.ndarray
+    used: np.ndarray
+    pool: str | None = None
+    pooled_goals: dict = field(default_factory=dict)
+    report: ValidationReport = field(default_factory=ValidationReport)
+
+    def points(self, i) -> pd.DataFrame:
+        """The points of driver row `i`'s fit: fiscal_year, x (its lagged log spending change), y (the
+        KPI's log change), and y_partial = y − Σ of the other drivers' b·x (on the line intercept + b·x
+        when the fit is exact; = y for a one-driver KPI)."""
+        pos = self.drivers.index.get_loc(i)
+        row = self.drivers.iloc[pos]
+        k = self._kpi_pos[pos]
+        mask = self.used[pos]
+        y = self.y[k, mask]
+        partial = y.copy()
+        if row["status"] == ESTIMATED:
+            for j in self._siblings[pos]:
+                if j != pos:
+                    partial = partial - self.drivers["estimate"].iat[j] * self.x[j, mask]
+        return pd.DataFrame({"fiscal_year": self.years[mask].astype(np.int64), "x": self.x[pos, mask], "y": y,
+                             "y_partial": partial})
+
+    _kpi_pos: np.ndarray = field(default=None, repr=False)
+    _siblings: list = field(default=None, repr=False)
+
+
+def _log_changes(wide: pd.DataFrame, years: np.ndarray) -> np.ndarray:
+    """(rows, years): ln v[t] − ln v[t−1] where both are given and above 0, else NaN."""
+    v = wide.reindex(columns=years).to_numpy(dtype=np.float64) if len(wide.columns) else \
+        np.full((len(wide), len(years)), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lv = np.where(v > 0, np.log(np.where(v > 0, v, 1.0)), np.nan)
+    out = np.full(v.shape, np.nan)
+    out[:, 1:] = lv[:, 1:] - lv[:, :-1]
+    return out
+
+
+def _shift(changes: np.ndarray, lags: np.ndarray) -> np.ndarray:
+    """Row d moved right by lags[d] years: x_{d,t} = change_d[t − L_d]."""
+    out = np.full(changes.shape, np.nan)
+    T = changes.shape[1]
+    for d, L in enumerate(lags.tolist()):
+        if L < T:
+            out[d, L:] = changes[d, :T - L]
+    return out
+
+
+def _spending_label(dept: object, prog: object) -> str:
+    return str(prog) if pd.notna(prog) else str(dept)
+
+
+def estimate_evidence(dataset: Dataset, pool: str | None = None) -> Evidence:
+    """Estimate every driver's elasticity from the history, optionally pool within goals, review the KPIs."""
+    if pool not in (None, "goal"):
+        raise ValueError(f"pool: expected None or 'goal', found {pool!r}")
+    plan = dataset.plan
+    K = kpi_history(dataset)
+    S = spending_history(dataset)
+    drivers = plan.drivers
+    lags = np.asarray(drivers["lag"], dtype=np.int64) if len(drivers) else np.zeros(0, np.int64)
+    all_years = [int(y) for y in K.columns] + [int(y) for y in S.columns]
+    years = np.arange(min(all_years), max(all_years) + 1 + (int(lags.max()) if len(lags) else 0)) \
+        if all_years else np.zeros(0, np.int64)
+    y = _log_changes(K, years)
+    x = _shift(_log_changes(S, years), lags)
+
+    kpi_ids = list(K.index)
+    kpi_pos = {_key(k): i for i, k in enumerate(kpi_ids)}
+    d_kpi = np.array([kpi_pos.get(_key(k), -1) for k in drivers["kpi_id"]], dtype=np.int64)
+    D, T = len(drivers), len(years)
+    est = {c: np.full(D, np.nan) for c in ("estimate", "se", "low", "high", "p", "r2", "intercept")}
+    n = np.zeros(D, dtype=np.int64)
+    need = np.zeros(D, dtype=np.int64)
+    singular = np.zeros(D, dtype=bool)
+    used = np.zeros((D, T), dtype=bool)
+    siblings: list = [[] for _ in range(D)]
+    groups: dict[int, list[int]] = {}
+    members = [np.flatnonzero(d_kpi == k) for k in range(len(kpi_ids))]
+    for k, idx in enumerate(members):
+        if len(idx):
+            groups.setdefault(len(idx), []).append(k)
+        for j in idx:
+            siblings[j] = idx.tolist()
+    for m, ks in groups.items():
+        rows = np.array([members[k] for k in ks])                       # (B, m) driver rows
+        Xb = np.transpose(x[rows], (0, 2, 1))                          # (B, T, m)
+        yb = y[ks]
+        ok_years = np.isfinite(yb) & np.isfinite(Xb).all(axis=2)
+        fits = fit_batch(Xb, yb, ok_years)
+        flat = rows.ravel()
+        n[flat] = np.repeat(fits.n, m)
+        need[flat] = needs(m)
+        singular[flat] = np.repeat(fits.singular, m)
+        used[flat] = np.repeat(ok_years, m, axis=0)
+        for c in ("estimate", "se", "low", "high", "p"):
+            est[c][flat] = getattr(fits, c).ravel()
+        est["r2"][flat] = np.repeat(fits.r2, m)
+        est["intercept"][flat] = np.repeat(fits.intercept, m)
+
+    kp = plan.kpis
+    direction = np.asarray(kp["direction"], dtype=np.float64)[np.maximum(d_kpi, 0)] if len(kp) else np.ones(D)
+    goal = np.asarray(kp["goal_id"].astype(object), dtype=object)[np.maximum(d_kpi, 0)] if len(kp) \
+        else np.full(D, None, dtype=object)
+    pooled = np.full(D, np.nan)
+    pooled_se = np.full(D, np.nan)
+    per_goal: dict = {}
+    if pool == "goal" and D:
+        pooled, pooled_se, per_goal = pool_by_goal(goal, direction, est["estimate"], est["se"])
+
+    estimated = np.isfinite(est["estimate"])
+    entered = np.asarray(drivers["elasticity"], dtype=np.float64) if D else np.zeros(0)
+    status, flags, first, last, yrs = [], [], [], [], []
+    for i in range(D):
+        f: list[str] = []
+        if estimated[i]:
+            status.append(ESTIMATED)
+            if est["low"][i] <= 0 <= est["high"][i]:
+                f.append(FLAG_NO_EVIDENCE)
+            if not est["low"][i] <= entered[i] <= est["high"][i]:
+                f.append(FLAG_OUTSIDE)
+        elif singular[i]:
+            status.append(NOT_SEPARABLE)
+            f.append(FLAG_TOGETHER)
+        else:
+            status.append(NOT_ENOUGH)
+            f.append(FLAG_NOT_ENOUGH)
+        flags.append(f)
+        yy = years[used[i]].astype(int).tolist()
+        yrs.append(yy)
+        first.append(yy[0] if yy and estimated[i] else None)
+        last.append(yy[-1] if yy and estimated[i] else None)
+    names = dict(zip(kpi_ids, kp["name"].astype(object))) if len(kp) else {}
+    frame = pd.DataFrame({
+        "kpi": [kpi_ids[k] if k >= 0 else str(v) for k, v in zip(d_kpi, drivers["kpi_id"])],
+        "kpi_name": [names.get(kpi_ids[k]) if k >= 0 else None for k in d_kpi],
+        "department": drivers["department"].astype(object).to_numpy() if D else [],
+        "program": [p if pd.notna(p) else None for p in drivers["program"].astype(object)] if D else [],
+        "spending": [_spending_label(d, p) for d, p in zip(drivers["department"], drivers["program"])] if D else [],
+        "lag": lags, "n": n, "needs": need,
+        **{c: est[c] for c in ("estimate", "se", "low", "high", "p", "r2")},
+        "entered": entered,
+        "entered_low": np.asarray(drivers["elasticity_low"], dtype=np.float64) if D else [],
+        "entered_high": np.asarray(drivers["elasticity_high"], dtype=np.float64) if D else [],
+        "pooled": pooled, "pooled_se": pooled_se,
+        "first_year": pd.array(first, dtype="Int64"), "last_year": pd.array(last, dtype="Int64"), "years": yrs,
+        "status": status, "flags": flags, "direction": direction.astype(np.int64) if D else [],
+        "goal_id": goal, "intercept": est["intercept"]}, index=drivers.index)
+    frame = frame[DRIVER_COLUMNS]
+    report = ValidationReport()
+    from .checks import spending_gaps
+
+    spending_gaps(report, dataset, S)
+    kpis = review_kpis(dataset, K, y[:, :] if len(kpi_ids) else y, years, frame, d_kpi)
+    ev = Evidence(drivers=frame, kpis=kpis, kpi_history=K, spending_history=S, years=years, y=y, x=x, used=used,
+                  pool=pool, pooled_goals=per_goal, report=report)
+    ev._kpi_pos = d_kpi
+    ev._siblings = siblings
+    return ev
