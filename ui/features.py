@@ -20,6 +20,7 @@ from typing import Any, Callable
 from PySide6.QtWidgets import QStyle
 
 from .allocations.view import AllocationPanel
+from .evidence.view import EvidencePanel
 from .exports.controller import ExportsController
 from .funds.view import FundsPanel
 from .kpis.view import KpiPanel
@@ -80,6 +81,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("compare", lambda w: ComparePanel(w.session), tab="Compare"),
     # the year in execution against its budget (not the plan): after the plan's tabs, before History
     Feature("review", lambda w: ReviewPanel(w.session), tab="Review"),
+    # the history behind the drivers' elasticities, and the KPI review (after the year in execution)
+    Feature("evidence", lambda w: EvidencePanel(w.session), tab="Evidence"),
     # then, once the skeleton is built
     Feature("requests_menu", requests_menu),
     Feature("workbooks", WorkbooksController,

@@ -198,7 +198,9 @@ class MainWindow(QMainWindow):
         self._add_menu("&Requests")
         m = self._add_menu("&View")
         for i, name in enumerate(TABS):
-            m.addAction(self.make_action(name, lambda _c=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}"))
+            # Ctrl+1 … Ctrl+9; a tenth tab has no digit of its own
+            m.addAction(self.make_action(name, lambda _c=False, i=i: self.tabs.setCurrentIndex(i),
+                                         f"Ctrl+{i + 1}" if i < 9 else None))
         m.addSeparator()
         m.addAction(prev_year)
         m.addAction(next_year)

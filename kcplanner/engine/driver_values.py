@@ -43,10 +43,12 @@ def driver_index(P) -> dict[tuple[str, str, str], list[int]]:
     return cached
 
 
-def _problem(P, o: DriverOverride, index: dict) -> str:
-    known = [" / ".join(p for p in k if p) for k in index]
-    close = difflib.get_close_matches(" / ".join(p for p in o.key if p), known, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]}?)" if close else ""
+def _problem(P, o: DriverOverride) -> str:
+    names = P.names
+    shown = {" / ".join(p for p in driver_key(*key) if p): f"{key[0]} ← {key[1]}" + (f" / {key[2]}" if key[2] else "")
+             for key in zip(names["driver_kpis"], names["driver_departments"], names["driver_programs"])}
+    close = difflib.get_close_matches(" / ".join(p for p in o.key if p), list(shown), n=1, cutoff=0.6)
+    hint = f" (did you mean {shown[close[0]]}?)" if close else ""
     return f"driver override {o.describe()}: no such driver on the Drivers sheet{hint}; the entered values stand"
 
 
@@ -66,7 +68,7 @@ def driver_elasticities(P, overrides: tuple[DriverOverride, ...]) -> DriverValue
     for i, o in enumerate(overrides):
         rows = index.get(o.key)
         if not rows:
-            problems.append(_problem(P, o, index))
+            problems.append(_problem(P, o))
             continue
         el[:, rows] = np.array([o.elasticity, o.low, o.high])[:, None]
         which[rows] = i

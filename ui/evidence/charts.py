@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+from html import escape
 
 import numpy as np
 import pyqtgraph as pg
@@ -48,7 +49,7 @@ def _title_label() -> QLabel:
 class _Chart(QWidget):
     """A word-wrapped title above one static plot."""
 
-    def __init__(self, left_axis=None, parent=None):
+    def __init__(self, axes: dict | None = None, parent=None):
         charts.configure()
         super().__init__(parent)
         self.title = _title_label()
@@ -58,11 +59,16 @@ class _Chart(QWidget):
         lay.setSpacing(0)
         lay.addWidget(self.title)
         lay.addWidget(self.view, 1)
-        self.plot = self.view.addPlot(axisItems={"left": left_axis} if left_axis is not None else None)
+        self.key = QLabel()  # the legend, in words under the title: it never covers a point
+        self.key.setWordWrap(True)
+        self.key.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.key.setStyleSheet("font-size: 11px; background: white; padding: 0 4px 4px 4px;")
+        lay.insertWidget(1, self.key)
+        self.plot = self.view.addPlot(axisItems=axes)
         charts.static_plot(self.plot)
         self.plot.getAxis("left").setWidth(56)
-        self.legend = self.plot.addLegend(offset=(8, 8))
-        self.legend.setLabelTextSize("8pt")
+        for name in ("left", "bottom"):
+            self.plot.getAxis(name).enableAutoSIPrefix(False)
 
 
 class HistoryChart(_Chart):
@@ -79,7 +85,7 @@ class HistoryChart(_Chart):
         for c in self.curves:
             self.plot.removeItem(c)
         self.curves = []
-        self.legend.clear()
+        self.key.setText("")
         self.title.setText(title)
         self.data = {}
 
@@ -94,16 +100,19 @@ class HistoryChart(_Chart):
         when = (f"indexed to 100 in {labels[base]}" if base is not None
                 else "no year has every series: each indexed to 100 at its own first year")
         self.title.setText(f"{title}<br><span style='color:#555'>{when}</span>")
+        key = []
         for r, name in enumerate(self.data["names"]):
             if r == 0:
                 curve = self.plot.plot(years, values[r], pen=charts.pen(charts.BLUE, 3), symbol="o", symbolSize=6,
-                                       symbolBrush=charts.BLUE, name=f"{name} (KPI)", connect="finite")
+                                       symbolBrush=charts.BLUE, connect="finite")
+                key.append(f"<span style='color:{charts.BLUE}'><b>—●</b> {escape(name)} (KPI)</span>")
             else:
                 color = DRIVER_COLORS[(r - 1) % len(DRIVER_COLORS)]
                 curve = self.plot.plot(years, values[r], pen=charts.pen(color, 2, Qt.PenStyle.DashLine),
-                                       symbol="s", symbolSize=5, symbolBrush=color, name=f"{name} spending",
-                                       connect="finite")
+                                       symbol="s", symbolSize=5, symbolBrush=color, connect="finite")
+                key.append(f"<span style='color:{color}'><b>- ■</b> {escape(name)} spending</span>")
             self.curves.append(curve)
+        self.key.setText(" &nbsp; ".join(key))
         step = max(1, int(math.ceil(len(years) / 8)))
         ticks = [(float(y), charts.short_year(lab)) for y, lab in zip(years[::step], labels[::step])]
         self.plot.getAxis("bottom").setTicks([ticks])
@@ -122,8 +131,8 @@ class FitChart(_Chart):
     line is drawn against: y_partial when the KPI has other drivers)."""
 
     def __init__(self, parent=None):
-        super().__init__(left_axis=charts.PercentAxis("left"), parent=parent)
-        self.plot.setAxisItems({"bottom": charts.PercentAxis("bottom")})
+        super().__init__(axes={"left": charts.PercentAxis("left"), "bottom": charts.PercentAxis("bottom")},
+                         parent=parent)
         self.plot.setLabel("left", "KPI change (log, ≈ %)")
         self.plot.setLabel("bottom", "spending change, lagged (log, ≈ %)")
         self.plot.showGrid(x=True, y=True, alpha=0.15)
@@ -133,10 +142,12 @@ class FitChart(_Chart):
         self.plot.addItem(self.band)
         self.plot.addItem(self.low)
         self.plot.addItem(self.high)
-        self.line = self.plot.plot(pen=charts.pen(charts.BLUE, 2.5), name="fitted elasticity")
+        self.line = self.plot.plot(pen=charts.pen(charts.BLUE, 2.5))
         self.points = self.plot.plot(pen=None, symbol="o", symbolSize=8, symbolBrush=charts.AMBER,
-                                     symbolPen=pg.mkPen("#5a3a00"), name="a year's change")
-        self.legend.addItem(self.band, "80% interval")
+                                     symbolPen=pg.mkPen("#5a3a00"))
+        self.key.setText(f"<span style='color:{charts.BLUE}'><b>—</b> fitted elasticity</span> &nbsp; "
+                         f"<span style='background:#c5d6ea'>&nbsp;&nbsp;&nbsp;</span> its 80% interval &nbsp; "
+                         f"<span style='color:{charts.AMBER}'>●</span> one year's change")
         self.zero = pg.InfiniteLine(0.0, angle=0, pen=charts.pen(charts.GREY, 1, Qt.PenStyle.DotLine))
         self.plot.addItem(self.zero)
         self.data: dict = {}

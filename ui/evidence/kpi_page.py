@@ -157,7 +157,7 @@ class KpiEvidencePage(QWidget):
             return
         i = self.driver_labels[self.table.currentIndex().row()]
         pts = self.ev.points(i)
-        multi = len(self.driver_labels) > 1
+        multi = len(self.driver_labels) > 1 and row["status"] == "estimated"
         if multi and "y_partial" in pts.columns:
             pts = pts.assign(y=pts["y_partial"])
         lag = int(row["lag"])
@@ -197,7 +197,10 @@ class KpiEvidencePage(QWidget):
                             "(one undo step; the plan workbook is not changed)")
         self.back.setEnabled(now is not None)
         goal = row["goal_id"] if row is not None else None
-        self.use_goal.setEnabled(loaded and goal is not None and goal == goal)
+        rows = choices.goal_rows(self.ev.drivers, goal) if loaded else None
+        self.use_goal.setEnabled(rows is not None and any(choices.usable(r) for _i, r in rows.iterrows()))
+        self.use_goal.setToolTip(f"Every estimated driver of every KPI of goal {goal}: one undo step"
+                                 if loaded and goal is not None else "This KPI has no goal")
 
     # -- edits (one undo step each) ------------------------------------------------------------------
     def use_estimate(self) -> None:
