@@ -174,7 +174,8 @@ class KpiEvidencePage(QWidget):
             self.flags.setText("<b>Flags:</b> " + "; ".join(escape(FLAG_WORDS.get(f, f)) for f in flags))
         else:
             self.flag_icon.setPixmap(self.ok_icon.pixmap(18, 18))
-            self.flags.setText("No flags: the interval excludes no effect and holds the entered value.")
+            self.flags.setText("No flags: the 80% interval excludes 0 (the history shows an effect) and holds the "
+                               "entered elasticity.")
         self._update_buttons()
 
     def follow_scenario(self) -> None:

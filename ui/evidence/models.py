@@ -114,9 +114,10 @@ class ReviewFilter(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
 
     def set_filters(self, text: str, recommendation: str | None) -> None:
+        self.beginFilterChange()
         self.text = " ".join(text.split()).casefold()
         self.recommendation = recommendation
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row, parent) -> bool:  # noqa: N802 - Qt's name
         values = self.sourceModel().rows[row]

@@ -6,6 +6,7 @@ rows as tab-separated raw numbers with headers, and "Export KPI review…" write
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QThreadPool, Qt, Signal
@@ -49,6 +50,7 @@ class KpiReviewPage(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)  # one line a KPI; the chosen KPI's reasons are read in full below
         self.table.verticalHeader().hide()
         h = self.table.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -65,6 +67,12 @@ class KpiReviewPage(QWidget):
             self.recommendation.addItem(r[0].upper() + r[1:], r)
         self.recommendation.setToolTip("Show the KPIs with one recommendation")
         self.count = QLabel()
+        self.count.setWordWrap(True)
+        self.reasons = QLabel()  # the current KPI's recommendation and reasons, in full
+        self.reasons.setWordWrap(True)
+        self.reasons.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reasons.setStyleSheet("padding: 4px; font-size: 13px;")
+        self.reasons.setMinimumHeight(44)
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the selected rows (or all shown) as tab-separated numbers with headers (Ctrl+C)")
         self.copy_button.clicked.connect(self.copy)
@@ -72,16 +80,20 @@ class KpiReviewPage(QWidget):
         self.export_button.setToolTip("Write the KPI review as a workbook (every KPI, every driver, how to read it) "
                                       "for the meeting of OMB and the performance office")
         self.export_button.clicked.connect(lambda: self.export())
+        self.filter.setMinimumWidth(180)
         bar = QHBoxLayout()
         bar.addWidget(self.filter)
         bar.addWidget(self.recommendation)
-        bar.addWidget(self.count, 1)
+        bar.addStretch(1)
         bar.addWidget(self.copy_button)
         bar.addWidget(self.export_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(bar)
+        lay.addWidget(self.count)
         lay.addWidget(self.table, 1)
+        lay.addWidget(self.reasons)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_reasons())
         self.filter.textChanged.connect(self._filters_changed)
         self.recommendation.currentIndexChanged.connect(self._filters_changed)
 
@@ -89,9 +101,18 @@ class KpiReviewPage(QWidget):
         self.ev = ev
         self.model.set_rows(review_rows(ev) if ev is not None else [])
         self.table.resizeColumnsToContents()
-        for c, w in ((1, 260), (8, 120), (9, 220)):
+        for c, w in ((1, 300), (8, 110), (9, 230)):
             self.table.setColumnWidth(c, min(self.table.columnWidth(c), w))
         self._filters_changed()
+        self._show_reasons()
+
+    def _show_reasons(self) -> None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            self.reasons.setText("Choose a KPI to read why it gets its recommendation; double-click to see its drivers.")
+            return
+        row = self.model.rows[self.proxy.mapToSource(index).row()]
+        self.reasons.setText(f"<b>{escape(row[0])} {escape(row[1])}: {escape(row[9])}</b> — {escape(row[10])}")
 
     def _filters_changed(self, *_args) -> None:
         self.proxy.set_filters(self.filter.text(), self.recommendation.currentData())
