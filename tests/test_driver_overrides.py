@@ -199,3 +199,35 @@ def test_overrides_cost_the_live_loop_nothing_measurable(prepared):
     assert driver_elasticities(prepared, s.driver_overrides) is a
     assert driver_elasticities(prepared, ()).el is prepared.drv_el  # no override: no copy
     assert not a.el.flags.writeable
+
+
+def test_the_workbook_reads_back_into_the_same_scenario_overrides_included(prepared, tmp_path):
+    from kcplanner.exports import read_scenario_from_workbook
+
+    pooled = DriverOverride("K2", "Parks", "Trails", 0.1 + 0.2, 0.2, 0.45, n=6, first_year=2019, last_year=2025,
+                            pooled=True)
+    whole = DriverOverride("K1", "Police", None, -1 / 3, -0.5, 0.0, n=8, first_year=2018, last_year=2025)
+    s = spending_up().override_drivers([PATROL, pooled, whole])
+    out = tmp_path / "s.xlsx"
+    export_scenario(prepared, evaluate(prepared, s), out, sources=[])
+    assert read_scenario_from_workbook(out) == s  # 0.1 + 0.2 and -1/3 exactly, through Values (exact)
+    plain = tmp_path / "plain.xlsx"
+    export_scenario(prepared, evaluate(prepared, spending_up()), plain, sources=[])
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(plain)["Rules"].iter_rows()]
+    assert not any(r and r[0] == "Driver overrides (Use the estimate)" for r in rows)
+    assert read_scenario_from_workbook(plain) == spending_up()
+
+
+def test_a_bad_override_row_in_a_workbook_names_the_row(prepared, tmp_path):
+    from kcplanner.exports import read_scenario_from_workbook
+
+    out = tmp_path / "s.xlsx"
+    export_scenario(prepared, evaluate(prepared, spending_up().override_drivers([PATROL])), out, sources=[])
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Rules"]
+    row = next(r for r in ws.iter_rows() if r[1].value == "K1" and r[0].value == 1 and r[4].value == 0.25)
+    row[5].value = 0.9  # low above high (0.4)
+    wb.save(out)
+    with pytest.raises(ScenarioError, match=rf"s.xlsx, sheet Rules, row {row[0].row} \(driver K1 ← Police / Patrol\): "
+                                            r"low 0.9 is above high 0.4"):
+        read_scenario_from_workbook(out)
