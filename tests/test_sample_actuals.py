@@ -19,6 +19,7 @@ LINES = 2000
 SEED = 3
 GROUP = ["fund", "department", "program", "account_class"]
 PRIOR = [2023, 2024, 2025]
+HISTORY = range(2016, 2023)  # the years before the monthly ones: whole-year rows (issue 14)
 Y0 = 2026
 HOT = {"Police", "Health"}  # docs/sample-data.md names them
 COLD = {"Parks and Recreation", "Information Technology"}
@@ -79,7 +80,11 @@ def test_sheets_in_spec_formats(books, small):
     assert list(books["plan"]["KPI Actuals"].columns) == ["KPI ID", "Period", "Value"]
     a = books["actuals"]
     assert a["account"].isna().all()  # the group level: fund, department, program, account class
-    assert (a["kind"] == "month").all() and a["period"].str.fullmatch(r"FY\d{4} P\d{2}").all()
+    # the review's years by fiscal month; the history before them (issue 14) in whole-year rows
+    monthly, whole = a[a["fiscal_year"] >= PRIOR[0]], a[a["fiscal_year"] < PRIOR[0]]
+    assert (monthly["kind"] == "month").all() and monthly["period"].str.fullmatch(r"FY\d{4} P\d{2}").all()
+    assert (whole["kind"] == "year").all() and whole["period"].str.fullmatch(r"FY\d{4}").all()
+    assert set(whole["fiscal_year"]) == set(HISTORY)
     assert (a["department"] + ".xlsx").str.lower().str.replace(" ", "-").eq(a["file"]).all()
     assert (books["revenue"]["kind"] == "quarter").all()
     assert set(books["kpi"]["kind"]) == {"year", "quarter"}
@@ -90,6 +95,7 @@ def test_sheets_in_spec_formats(books, small):
 
 def test_three_prior_years_whole_and_the_year_in_execution_through_p06(books):
     a = books["actuals"]
+    a = a[a["kind"] == "month"]  # the history's whole-year rows: test_evidence_sample.py
     seen = set(zip(a["fiscal_year"], a["last"]))
     assert seen == {(y, m) for y in PRIOR for m in range(1, 13)} | {(Y0, m) for m in range(1, 7)}
     r = books["revenue"]
@@ -243,7 +249,8 @@ def test_kpi_actuals(books):
     k, kpis = books["kpi"], books["plan"]["KPIs"].set_index("KPI ID")
     assert set(k["KPI ID"]) == set(kpis.index)
     yearly, quarterly = k[k["kind"] == "year"], k[k["kind"] == "quarter"]
-    assert set(yearly["fiscal_year"]) == set(PRIOR) and set(quarterly["fiscal_year"]) == {Y0}
+    # ten years of yearly history (issue 14), the year in execution by quarter
+    assert set(yearly["fiscal_year"]) == set(HISTORY) | set(PRIOR) and set(quarterly["fiscal_year"]) == {Y0}
     assert set(quarterly["last"]) == {3, 6}
     assert (yearly["fiscal_year"] < yearly["KPI ID"].map(kpis["Baseline FY"])).all()  # the Baseline gives its own year
     lagged = set(kpis.index) - set(quarterly["KPI ID"])
@@ -251,7 +258,10 @@ def test_kpi_actuals(books):
     assert quarterly.groupby("KPI ID").size().eq(2).all()
     lo, hi = k["KPI ID"].map(kpis["Minimum"]), k["KPI ID"].map(kpis["Maximum"])
     assert (lo.isna() | (k["Value"] >= lo)).all() and (hi.isna() | (k["Value"] <= hi)).all()
-    near = k["Value"] / k["KPI ID"].map(kpis["Baseline"])
+    # around the baseline path (Baseline × (1 + Trend)^(year − Baseline FY)): ten years of history drift
+    path = k["KPI ID"].map(kpis["Baseline"]) * (1 + k["KPI ID"].map(kpis["Trend %"]) / 100) ** (
+        k["fiscal_year"] - k["KPI ID"].map(kpis["Baseline FY"]))
+    near = k["Value"] / path
     assert near.between(0.75, 1.3).all()
 
 

@@ -86,10 +86,10 @@ class Evidence:
     _siblings: list = field(default=None, repr=False)
 
 
-def _log_changes(wide: pd.DataFrame, years: np.ndarray) -> np.ndarray:
-    """(rows, years): ln v[t] − ln v[t−1] where both are given and above 0, else NaN."""
-    v = wide.reindex(columns=years).to_numpy(dtype=np.float64) if len(wide.columns) else \
-        np.full((len(wide), len(years)), np.nan)
+def log_changes(v: np.ndarray) -> np.ndarray:
+    """(rows, years) levels on a contiguous year axis → ln v[t] − ln v[t−1] where both are given and
+    above 0, else NaN (the first year has no change)."""
+    v = np.asarray(v, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         lv = np.where(v > 0, np.log(np.where(v > 0, v, 1.0)), np.nan)
     out = np.full(v.shape, np.nan)
@@ -97,39 +97,46 @@ def _log_changes(wide: pd.DataFrame, years: np.ndarray) -> np.ndarray:
     return out
 
 
-def _shift(changes: np.ndarray, lags: np.ndarray) -> np.ndarray:
+def lagged(changes: np.ndarray, lags: np.ndarray) -> np.ndarray:
     """Row d moved right by lags[d] years: x_{d,t} = change_d[t − L_d]."""
     out = np.full(changes.shape, np.nan)
     T = changes.shape[1]
-    for d, L in enumerate(lags.tolist()):
+    for d, L in enumerate(np.asarray(lags, dtype=np.int64).tolist()):
         if L < T:
             out[d, L:] = changes[d, :T - L]
     return out
+
+
+def _levels(wide: pd.DataFrame, years: np.ndarray) -> np.ndarray:
+    if not len(wide.columns):
+        return np.full((len(wide), len(years)), np.nan)
+    return wide.reindex(columns=years).to_numpy(dtype=np.float64)
 
 
 def _spending_label(dept: object, prog: object) -> str:
     return str(prog) if pd.notna(prog) else str(dept)
 
 
-def estimate_evidence(dataset: Dataset, pool: str | None = None) -> Evidence:
-    """Estimate every driver's elasticity from the history, optionally pool within goals, review the KPIs."""
-    if pool not in (None, "goal"):
-        raise ValueError(f"pool: expected None or 'goal', found {pool!r}")
-    plan = dataset.plan
-    K = kpi_history(dataset)
-    S = spending_history(dataset)
-    drivers = plan.drivers
-    lags = np.asarray(drivers["lag"], dtype=np.int64) if len(drivers) else np.zeros(0, np.int64)
-    all_years = [int(y) for y in K.columns] + [int(y) for y in S.columns]
-    years = np.arange(min(all_years), max(all_years) + 1 + (int(lags.max()) if len(lags) else 0)) \
-        if all_years else np.zeros(0, np.int64)
-    y = _log_changes(K, years)
-    x = _shift(_log_changes(S, years), lags)
+@dataclass
+class DriverFits:
+    """`fit_drivers`' result, one entry per driver: figures (estimate, se, low, high, p, r2, intercept:
+    arrays, NaN where not estimated), n, needs (m + 3), singular, used (drivers, years) and the
+    driver rows of the same KPI (siblings)."""
 
-    kpi_ids = list(K.index)
-    kpi_pos = {_key(k): i for i, k in enumerate(kpi_ids)}
-    d_kpi = np.array([kpi_pos.get(_key(k), -1) for k in drivers["kpi_id"]], dtype=np.int64)
-    D, T = len(drivers), len(years)
+    figures: dict
+    n: np.ndarray
+    needs: np.ndarray
+    singular: np.ndarray
+    used: np.ndarray
+    siblings: list
+
+
+def fit_drivers(y: np.ndarray, x: np.ndarray, d_kpi: np.ndarray) -> DriverFits:
+    """The estimator's core on arrays: y (KPIs, years) the KPIs' log changes, x (drivers, years) each
+    driver's lagged log spending change, d_kpi (drivers,) the row of y each driver belongs to (−1: none).
+    KPIs are fitted in batches of equal driver count (`ols.fit_batch`), each over the years where its y
+    and all its drivers' x are given."""
+    D, T = x.shape
     est = {c: np.full(D, np.nan) for c in ("estimate", "se", "low", "high", "p", "r2", "intercept")}
     n = np.zeros(D, dtype=np.int64)
     need = np.zeros(D, dtype=np.int64)
@@ -137,7 +144,9 @@ def estimate_evidence(dataset: Dataset, pool: str | None = None) -> Evidence:
     used = np.zeros((D, T), dtype=bool)
     siblings: list = [[] for _ in range(D)]
     groups: dict[int, list[int]] = {}
-    members = [np.flatnonzero(d_kpi == k) for k in range(len(kpi_ids))]
+    order = np.argsort(d_kpi, kind="stable")
+    starts = np.searchsorted(d_kpi[order], np.arange(len(y) + 1))
+    members = [order[starts[k]:starts[k + 1]] for k in range(len(y))]
     for k, idx in enumerate(members):
         if len(idx):
             groups.setdefault(len(idx), []).append(k)
@@ -158,6 +167,30 @@ def estimate_evidence(dataset: Dataset, pool: str | None = None) -> Evidence:
             est[c][flat] = getattr(fits, c).ravel()
         est["r2"][flat] = np.repeat(fits.r2, m)
         est["intercept"][flat] = np.repeat(fits.intercept, m)
+    return DriverFits(est, n, need, singular, used, siblings)
+
+
+def estimate_evidence(dataset: Dataset, pool: str | None = None) -> Evidence:
+    """Estimate every driver's elasticity from the history, optionally pool within goals, review the KPIs."""
+    if pool not in (None, "goal"):
+        raise ValueError(f"pool: expected None or 'goal', found {pool!r}")
+    plan = dataset.plan
+    K = kpi_history(dataset)
+    S = spending_history(dataset)
+    drivers = plan.drivers
+    lags = np.asarray(drivers["lag"], dtype=np.int64) if len(drivers) else np.zeros(0, np.int64)
+    all_years = [int(y) for y in K.columns] + [int(y) for y in S.columns]
+    years = np.arange(min(all_years), max(all_years) + 1 + (int(lags.max()) if len(lags) else 0)) \
+        if all_years else np.zeros(0, np.int64)
+    y = log_changes(_levels(K, years))
+    x = lagged(log_changes(_levels(S, years)), lags)
+
+    kpi_ids = list(K.index)
+    kpi_pos = {_key(k): i for i, k in enumerate(kpi_ids)}
+    d_kpi = np.array([kpi_pos.get(_key(k), -1) for k in drivers["kpi_id"]], dtype=np.int64)
+    fit = fit_drivers(y, x, d_kpi)
+    est, n, need, singular, used, siblings = fit.figures, fit.n, fit.needs, fit.singular, fit.used, fit.siblings
+    D = len(drivers)
 
     kp = plan.kpis
     direction = np.asarray(kp["direction"], dtype=np.float64)[np.maximum(d_kpi, 0)] if len(kp) else np.ones(D)
@@ -196,7 +229,8 @@ def estimate_evidence(dataset: Dataset, pool: str | None = None) -> Evidence:
         "kpi": [kpi_ids[k] if k >= 0 else str(v) for k, v in zip(d_kpi, drivers["kpi_id"])],
         "kpi_name": [names.get(kpi_ids[k]) if k >= 0 else None for k in d_kpi],
         "department": drivers["department"].astype(object).to_numpy() if D else [],
-        "program": [p if pd.notna(p) else None for p in drivers["program"].astype(object)] if D else [],
+        "program": pd.Series([p if pd.notna(p) else None for p in drivers["program"].astype(object)],
+                             index=drivers.index, dtype=object),
         "spending": [_spending_label(d, p) for d, p in zip(drivers["department"], drivers["program"])] if D else [],
         "lag": lags, "n": n, "needs": need,
         **{c: est[c] for c in ("estimate", "se", "low", "high", "p", "r2")},

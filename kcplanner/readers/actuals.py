@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..fiscal import FiscalCalendar
 from ..periods import EXPECTED, PeriodError, parse_period
-from ..report import RowCount, ValidationReport
+from ..report import RowCount, ValidationReport, column_letter
 from . import common as K
 from .columns import LINE_ITEMS, REVENUE, Column, SheetSpec
 from .table import Table, find_sheet, locate_header, open_table
@@ -183,9 +183,33 @@ def read_kpi_actuals_sheet(report: ValidationReport, file: str, sheet, calendar:
         else:
             kid[i] = kpi_ids[keys[i]]
     _same_period_twice(t, keys, per)
+    not_above_zero(t, kid, per["fiscal_year"], val, t.fields["value"], per["period_kind"] == "year")
     keep = t.close()
     return pd.DataFrame({"kpi_id": kid[keep], **{c: v[keep] for c, v in per.items()}, "value": val[keep],
                          **K.sources(t, keep)})
+
+
+NOT_ABOVE_ZERO_LISTED = 20
+
+
+def not_above_zero(t: Table, kid: np.ndarray, years: np.ndarray, val: np.ndarray, col: int,
+                   yearly: np.ndarray | None = None) -> None:
+    """A yearly KPI value of 0 or below: a warning with its cell (SPEC "Evidence for the drivers": the
+    history is taken in logs, so that year and its neighbours leave the estimate; the value itself stays,
+    the quarterly review uses it)."""
+    with np.errstate(invalid="ignore"):
+        hit = t.live & ~t.bad & (val <= 0)
+    if yearly is not None:
+        hit &= yearly
+    idx = np.flatnonzero(hit)
+    for i in idx[:NOT_ABOVE_ZERO_LISTED]:
+        t.report.warning(t.file, t.sheet, t.cell(int(i), col),
+                         f"the KPI {kid[i]!r} has the value {val[i]:g} for FY{int(years[i])}: a KPI's yearly history "
+                         "is taken in logs, so a value of 0 or below cannot enter the driver evidence (the changes "
+                         "into and out of that year are left out of the estimate); expected a value above 0")
+    if len(idx) > NOT_ABOVE_ZERO_LISTED:
+        t.report.warning(t.file, t.sheet, column_letter(col), f"… and {len(idx) - NOT_ABOVE_ZERO_LISTED} more yearly "
+                         "KPI values of 0 or below")
 
 
 def _same_period_twice(t: Table, keys: np.ndarray, per: dict[str, np.ndarray]) -> None:

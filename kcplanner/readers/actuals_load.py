@@ -93,7 +93,44 @@ def merge_kpi_rows(report: ValidationReport, plan: Plan, kpi_rows: list) -> None
         if bad.any():
             count.imported -= int(bad.sum())
             count.excluded["row with errors"] += int(bad.sum())
+        twice = _given_before(report, frames, frame, keys, bad)
+        if twice.any():
+            count.imported -= int(twice.sum())
+            count.excluded["row with errors"] += int(twice.sum())
+        bad |= twice
         ok = frame[~bad].copy()
         ok["kpi_id"] = [spelled[k] for k, b in zip(keys, bad) if not b]
         frames.append(ok[KPI_ACTUAL_COLUMNS + SOURCE_COLUMNS])
     plan.kpi_actuals = pd.concat([f for f in frames if len(f)] or [plan.kpi_actuals], ignore_index=True)
+
+
+def _key(k) -> str | None:
+    return " ".join(str(k).split()).casefold() if k is not None and k == k else None
+
+
+def _given_before(report: ValidationReport, frames: list, frame: pd.DataFrame, keys: list, bad: np.ndarray
+                  ) -> np.ndarray:
+    """Rows of a kpi_actuals mapping whose KPI and period the plan's KPI Actuals, an earlier file or an
+    earlier row already gave (a year given twice): errors naming both places."""
+    seen: dict = {}
+    for f in frames:
+        for k, y, a, b, file, sheet, row in zip(f["kpi_id"], f["fiscal_year"], f["first_month"], f["last_month"],
+                                                f["source_file"], f["source_sheet"], f["source_row"]):
+            seen.setdefault((_key(k), int(y), int(a), int(b)), f"{file}, {sheet}, row {int(row)}")
+    twice = np.zeros(len(frame), dtype=bool)
+    n = 0
+    for i, (k, y, a, b) in enumerate(zip(keys, frame["fiscal_year"], frame["first_month"], frame["last_month"])):
+        if bad[i]:
+            continue
+        where = (k, int(y), int(a), int(b))
+        r = frame.iloc[i]
+        if where in seen:
+            twice[i] = True
+            n += 1
+            if n <= 50:
+                report.error(r["source_file"], r["source_sheet"], cell(r, "_period_cell"),
+                             f"the KPI {r['kpi_id']!r} is given twice for the same period (FY{int(y)}, fiscal months "
+                             f"{int(a)}-{int(b)}): here and in {seen[where]}; expected one value a KPI and period")
+        else:
+            seen[where] = f"{r['source_file']}, {r['source_sheet']}, row {int(r['source_row'])}"
+    return twice

@@ -30,6 +30,7 @@ import pandas as pd
 from .. import values as V
 from ..dataset import KPI_COLUMNS
 from ..report import ValidationReport, column_letter
+from .actuals import not_above_zero
 from .bounds import MAX_AMOUNT
 from .mapping import Mapping, direction_value
 from .mapping_fields import per_unique, text, year
@@ -165,6 +166,7 @@ def apply_kpis(sheet, m: Mapping, report: ValidationReport, file: str, sheet_nam
         j = resolve(headers, c)
         vals, _bad = _numbers(ctx, j, "an actual value", part)
         hy = _year_of(y, fy)
+        not_above_zero(t, kid, hy, vals, j)
         ok = ~np.isnan(vals) & ~np.isnan(hy)
         hist_rows.append(pd.DataFrame({"i": np.flatnonzero(ok), "fiscal_year": hy[ok].astype(np.int64),
                                        "value": vals[ok]}))

@@ -17,7 +17,7 @@ import pandas as pd
 from ..fiscal import FiscalCalendar
 from ..periods import EXPECTED, PeriodError, parse_period
 from ..report import ValidationReport
-from .actuals import ActualsPart, is_date, letters
+from .actuals import ActualsPart, is_date, letters, not_above_zero
 from .common import sources
 from .mapping import REQUIRED, Mapping
 from .mapping_fields import account_class, amount_column, per_unique, text
@@ -104,9 +104,10 @@ def apply_actuals_mapping(sheet, m: Mapping, report: ValidationReport, file: str
         part.add("revenue", frame, t.count)
     else:
         kid = text(ctx, "kpi_id", "a KPI ID")
+        not_above_zero(t, kid, per["fiscal_year"], amt, ctx.amount_col, per["period_kind"] == "year")
         keep = t.close()
         frame = pd.DataFrame({"kpi_id": kid[keep], **{c: v[keep] for c, v in per.items()}, "value": amt[keep],
-                              **sources(t, keep), **_cells(t, ctx, keep, {"_kpi_cell": "kpi_id"})})
+                              **sources(t, keep), **_cells(t, ctx, keep, {"_kpi_cell": "kpi_id", "_period_cell": "period"})})
         if kpi_rows is not None:
             kpi_rows.append((frame, t.count))
     return True

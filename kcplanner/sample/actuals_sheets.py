@@ -16,7 +16,8 @@ REVENUE_ACTUALS_DEPARTMENT = "Finance"
 
 
 def write_actuals(wb, fm: Formats, spending: pd.DataFrame) -> None:
-    """One department's spending actuals: a row per (fund, program, account class) and fiscal month.
+    """One department's spending actuals: a row per (fund, program, account class) and fiscal month
+    (month 0: the whole year, a history row).
 
     The Account column stays blank: the sample gives actuals at the account-class level."""
     ws = wb.add_worksheet(ACTUALS_SHEET)
@@ -26,7 +27,8 @@ def write_actuals(wb, fm: Formats, spending: pd.DataFrame) -> None:
     ws.freeze_panes(1, 0)
     for c, h in enumerate(headers):
         ws.write_string(0, c, h, fm.header)
-    periods = period_labels(spending["fiscal_year"], spending["month"], "month")
+    periods = period_labels(spending["fiscal_year"], spending["month"], "month").where(
+        spending["month"] > 0, "FY" + spending["fiscal_year"].astype(str))  # month 0: a whole-year row
     data = zip(spending["fund"], spending["department"], spending["program"], spending["account_class"],
                periods, spending["amount"].tolist())
     for r, (fund, dept, program, cls, period, amount) in enumerate(data, start=1):

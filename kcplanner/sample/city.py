@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import names as S
 from .actuals import SampleActuals, generate_actuals
+from .history import SampleHistory, generate_history
 from .lines import department_lines, department_positions, lines_per_department
 from .names import PLAN_YEARS, Y1
 
@@ -30,6 +31,7 @@ class SampleCity:
     revenue: pd.DataFrame  # fund, source, recurring, growth (%), a2024, a2025, adopted, estimate, projected
     funds: pd.DataFrame  # fund, fund_name, beginning_balance, floor, target, ceiling (%)
     actuals: SampleActuals | None = field(default=None)  # monthly spending, quarterly revenue, KPI actuals
+    history: SampleHistory | None = field(default=None)  # yearly spending and KPI history, past targets
 
 
 def _request_costs(base: float, profile: str) -> list[float | None]:
@@ -165,5 +167,13 @@ def generate(lines: int = DEFAULT_LINES, seed: int = DEFAULT_SEED) -> SampleCity
     funds = pd.DataFrame(
         [(f, name, balance0[f], floor, target, ceiling) for f, name, floor, target, ceiling in S.FUNDS],
         columns=["fund", "fund_name", "beginning_balance", "floor", "target", "ceiling"])
-    return SampleCity(all_lines, pos, requests, revenue, funds, generate_actuals(all_lines, revenue, seed))
+    actuals = generate_actuals(all_lines, revenue, seed)
+    history = generate_history(all_lines, actuals.spending, seed)
+    # the KPI Actuals' yearly rows are the history's (the year in execution keeps its quarters)
+    quarters = actuals.kpis[actuals.kpis["quarter"] > 0]
+    order = {k.kpi_id: i for i, k in enumerate(S.KPIS)}
+    kpis = pd.concat([history.kpis.assign(quarter=0), quarters], ignore_index=True)
+    kpis = kpis.assign(_o=kpis["kpi_id"].map(order)).sort_values(["_o", "fiscal_year", "quarter"], kind="stable")
+    actuals.kpis = kpis[["kpi_id", "fiscal_year", "quarter", "value"]].reset_index(drop=True)
+    return SampleCity(all_lines, pos, requests, revenue, funds, actuals, history)
 

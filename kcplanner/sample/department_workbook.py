@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from ..atomic import atomic_path
 from . import names as S
 from .actuals_sheets import REVENUE_ACTUALS_DEPARTMENT, write_actuals, write_revenue_actuals
@@ -70,7 +72,11 @@ def write_department(path: Path, dept: S.Department, city: SampleCity) -> None:
 
         if city.actuals is not None:
             spending = city.actuals.spending
-            write_actuals(wb, fm, spending[spending["department"] == dept.name])
+            mine = spending[spending["department"] == dept.name]
+            if city.history is not None:  # the history's whole-year rows come first (month 0 = the whole year)
+                older = city.history.spending
+                mine = pd.concat([older[older["department"] == dept.name].assign(month=0), mine], ignore_index=True)
+            write_actuals(wb, fm, mine)
             if dept.name == REVENUE_ACTUALS_DEPARTMENT:
                 write_revenue_actuals(wb, fm, city.actuals.revenue)
         wb.close()

@@ -135,3 +135,8 @@ REQUESTS = [(r["department"], r["program"], r["fund"], r["title"], r["type"], r[
 #: Paydays, seasonal profiles, the prior years and months of y0 in execution, and which departments
 #: and revenue sources run hot, cold or short (`kcplanner.sample.actuals` draws around them)
 ACTUALS = _load("actuals.json")
+
+# ---------------------------------------------------------------- history (the driver evidence)
+#: Ten years of yearly spending and KPI values drawn from known (true) elasticities, the special
+#: cases (a new measure, a gap, a target always met) and the past targets (`kcplanner.sample.history`)
+HISTORY = _load("history.json")

@@ -32,15 +32,19 @@ def write_plan(path: Path, city: SampleCity) -> None:
         table(ws, fm, 0, ["Objective ID", "Goal ID", "Objective"], S.OBJECTIVES, [None, None, None], [12, 9, 70])
 
         ws = wb.add_worksheet("KPIs")
+        past = city.history.targets if city.history is not None else {}
+        past_years = sorted({y for t in past.values() for y in t})  # targets of the history's years
+        years = past_years + PLAN_YEARS
         headers = ["KPI ID", "Name", "Goal ID", "Objective ID", "Unit", "Direction", "Baseline", "Baseline FY",
-                   "Trend %", *[f"Target FY{y}" for y in PLAN_YEARS], "Minimum", "Maximum", "Weight", "Department"]
+                   "Trend %", *[f"Target FY{y}" for y in years], "Minimum", "Maximum", "Weight", "Department"]
         rows = []
         for k in S.KPIS:
-            t = kpi_targets(k)
+            t = {**past.get(k.kpi_id, {}), **kpi_targets(k)}
             rows.append((k.kpi_id, k.name, k.goal, k.objective, k.unit, k.direction, k.baseline, baseline_fy(k),
-                         k.trend, *[t[y] for y in PLAN_YEARS], k.minimum, k.maximum, k.weight, k.department))
-        formats = [None] * 6 + [fm.number, None, fm.rate] + [fm.number] * 5 + [fm.number, fm.number, fm.number, None]
-        table(ws, fm, 0, headers, rows, formats, [8, 52, 8, 12, 26, 16, 11, 11, 9, 12, 12, 12, 12, 12, 10, 10, 8, 32])
+                         k.trend, *[t.get(y) for y in years], k.minimum, k.maximum, k.weight, k.department))
+        formats = [None] * 6 + [fm.number, None, fm.rate] + [fm.number] * len(years) + [fm.number, fm.number,
+                                                                                        fm.number, None]
+        table(ws, fm, 0, headers, rows, formats, [8, 52, 8, 12, 26, 16, 11, 11, 9, *[12] * len(years), 10, 10, 8, 32])
 
         ws = wb.add_worksheet("Drivers")
         rows = []
