@@ -168,6 +168,17 @@ def main(argv: list[str] | None = None) -> int:
     _settle(app, 8)
     w.grab().save(str(out / "review.png"))
 
+    # the evidence for the drivers (estimated on the thread pool when the tab is first shown), and the KPI review
+    w.tabs.setCurrentWidget(w.evidence)
+    if _wait(app, lambda: w.evidence.ev is not None and not w.evidence.busy) and "PS-03" in w.evidence.ev.kpis.index:
+        w.evidence.show_kpi("PS-03")
+    _settle(app, 8)
+    w.grab().save(str(out / "evidence-kpi.png"))
+    w.evidence.pages.setCurrentWidget(w.evidence.review)
+    _settle(app, 8)
+    w.grab().save(str(out / "evidence-review.png"))
+    w.evidence.pages.setCurrentWidget(w.evidence.by_kpi)
+
     w.show_kpi(moved[0] if moved else 0)
     _settle(app, 8)
     w.kpi_detail.grab().save(str(out / "kpi-detail.png"))

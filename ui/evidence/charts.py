@@ -76,7 +76,7 @@ class HistoryChart(_Chart):
 
     def __init__(self, parent=None):
         super().__init__(parent=parent)
-        self.plot.setLabel("left", "index (first common year = 100)")
+        self.plot.setLabel("left", "index (100 = first common year)")
         self.curves: list = []
         self.base_year: int | None = None
         self.data: dict = {}

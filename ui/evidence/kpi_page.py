@@ -44,6 +44,9 @@ class KpiEvidencePage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._driver_changed())
+        # as tall as its rows (a KPI has a few drivers): the rest of the window goes to the charts
+        rows = self.table.verticalHeader().defaultSectionSize()
+        self._row_height = rows
         self.sentence = QLabel()
         self.sentence.setWordWrap(True)
         self.sentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -76,7 +79,7 @@ class KpiEvidencePage(QWidget):
         below = QWidget()
         bl = QVBoxLayout(below)
         bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(self.table, 1)
+        bl.addWidget(self.table)
         bl.addWidget(self.sentence)
         bl.addLayout(flag_row)
         bl.addLayout(buttons)
@@ -87,7 +90,9 @@ class KpiEvidencePage(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(charts)
         split.addWidget(below)
-        split.setSizes([380, 300])
+        split.setSizes([500, 200])
+        split.setStretchFactor(0, 1)  # a taller window gives the charts the room
+        split.setStretchFactor(1, 0)
         split.setChildrenCollapsible(False)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -124,6 +129,10 @@ class KpiEvidencePage(QWidget):
         icons = [self.warn_icon if f else None for f in flags]
         current = self.table.currentIndex().row()
         self.model.set_rows(rows, decorations=icons)
+        head = self.table.horizontalHeader().sizeHint().height()
+        shown = min(max(len(rows), 2), 8)
+        self.table.setFixedHeight(head + shown * self._row_height + 2 * self.table.frameWidth()
+                                  + (self.table.horizontalScrollBar().sizeHint().height() if len(rows) > 8 else 0))
         if self.model.rowCount() and current < 0:
             self.table.selectRow(0)
         self.table.resizeColumnsToContents()

@@ -101,7 +101,7 @@ class KpiReviewPage(QWidget):
         self.ev = ev
         self.model.set_rows(review_rows(ev) if ev is not None else [])
         self.table.resizeColumnsToContents()
-        for c, w in ((1, 300), (8, 110), (9, 230)):
+        for c, w in ((1, 240), (3, 60), (4, 100), (5, 80), (6, 85), (7, 90), (8, 110), (9, 230)):
             self.table.setColumnWidth(c, min(self.table.columnWidth(c), w))
         self._filters_changed()
         self._show_reasons()
