@@ -42,8 +42,15 @@ def test_the_tab_is_after_review_and_does_nothing_while_hidden(qtbot, loaded):
     panel = show_evidence(qtbot, w)
     assert panel.runs == 1 and panel.stack.currentIndex() == 1
     w.tabs.setCurrentWidget(w.overview)
+    row = next(r for _i, r in panel.ev.drivers.iterrows() if choices.usable(r) and r["kpi"] == panel.kpi.currentData())
+    filled = []
+    panel.by_kpi.model.modelReset.connect(lambda: filled.append(1))
+    panel.by_kpi.model.dataChanged.connect(lambda *_: filled.append(1))
+    choices.use_estimates(w.session, [row], "use")  # an edit while the tab is hidden: the page only notes it
+    assert filled == [] and panel.by_kpi._scenario_stale
     w.tabs.setCurrentWidget(w.evidence)
     assert panel.runs == 1  # shown again, same data: nothing recomputed
+    assert filled and "(estimated)" in [r[9] for r in panel.by_kpi.model.rows][panel.by_kpi.driver_labels.index(row.name)]
 
 
 def test_the_kpis_and_recommendations_are_the_evidence_apis(qtbot, loaded, sample_evidence):

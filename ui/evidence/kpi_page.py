@@ -30,6 +30,7 @@ class KpiEvidencePage(QWidget):
         self.labels: dict[int, str] = {}
         self.kpi_id: str | None = None
         self.driver_labels: list = []
+        self._scenario_stale = False
         self.history = HistoryChart()
         self.history.setMinimumSize(320, 220)
         self.fit = FitChart()
@@ -187,8 +188,17 @@ class KpiEvidencePage(QWidget):
                                "entered elasticity.")
         self._update_buttons()
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._scenario_stale:
+            self.follow_scenario()
+
     def follow_scenario(self) -> None:
-        """Undo, redo or a scenario switch: the In effect column and the buttons (no new estimate)."""
+        """Undo, redo or a scenario switch: the In effect column and the buttons (no new estimate).
+        Hidden, it only notes it (a slider drag elsewhere costs this page nothing)."""
+        self._scenario_stale = not self.isVisible()
+        if self._scenario_stale:
+            return
         if self.ev is not None and self.kpi_id is not None:
             row = self.table.currentIndex().row()
             self._fill_drivers()
