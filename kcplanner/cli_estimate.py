@@ -55,8 +55,8 @@ def cmd_estimate(args) -> int:
     estimated = int((d["status"] == "estimated").sum())
     recs = ev.kpis["recommendation"].map(lambda r: "consider merging" if str(r).startswith("consider merging") else r)
     counts = ", ".join(f"{n} {r}" for r, n in recs.value_counts().items())
-    print(f"Evidence: {estimated} of {len(d)} drivers estimated"
-          + (", pooled within goals" if args.pool else "") + f"; {len(ev.kpis)} KPIs reviewed ({counts})")
+    print(f"Evidence: {estimated} of {len(d)} drivers estimated" + (", pooled within goals" if args.pool else "")
+          + f"; {len(ev.kpis)} KPIs reviewed" + (f" ({counts})" if counts else ""))
     for path in (args.json, args.out):
         if path is not None:
             print(f"Wrote {path}")

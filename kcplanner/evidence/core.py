@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..report import ValidationReport
+from .checks import spending_gaps
 from .history import kpi_history, spending_history
 from .kpi_review import review_kpis
 from .ols import fit_batch, needs
@@ -65,25 +66,24 @@ class Evidence:
     pooled_goals: dict = field(default_factory=dict)
     report: ValidationReport = field(default_factory=ValidationReport)
 
+    #: for each driver row, the row of `kpi_history` / `y` it belongs to
+    driver_kpi: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
     def points(self, i) -> pd.DataFrame:
         """The points of driver row `i`'s fit: fiscal_year, x (its lagged log spending change), y (the
         KPI's log change), and y_partial = y − Σ of the other drivers' b·x (on the line intercept + b·x
         when the fit is exact; = y for a one-driver KPI)."""
         pos = self.drivers.index.get_loc(i)
-        row = self.drivers.iloc[pos]
-        k = self._kpi_pos[pos]
+        k = self.driver_kpi[pos]
         mask = self.used[pos]
         y = self.y[k, mask]
         partial = y.copy()
-        if row["status"] == ESTIMATED:
-            for j in self._siblings[pos]:
+        if self.drivers["status"].iat[pos] == ESTIMATED:
+            for j in np.flatnonzero(self.driver_kpi == k):
                 if j != pos:
                     partial = partial - self.drivers["estimate"].iat[j] * self.x[j, mask]
         return pd.DataFrame({"fiscal_year": self.years[mask].astype(np.int64), "x": self.x[pos, mask], "y": y,
                              "y_partial": partial})
-
-    _kpi_pos: np.ndarray = field(default=None, repr=False)
-    _siblings: list = field(default=None, repr=False)
 
 
 def log_changes(v: np.ndarray) -> np.ndarray:
@@ -120,15 +120,13 @@ def _spending_label(dept: object, prog: object) -> str:
 @dataclass
 class DriverFits:
     """`fit_drivers`' result, one entry per driver: figures (estimate, se, low, high, p, r2, intercept:
-    arrays, NaN where not estimated), n, needs (m + 3), singular, used (drivers, years) and the
-    driver rows of the same KPI (siblings)."""
+    arrays, NaN where not estimated), n, needs (m + 3), singular, used (drivers, years)."""
 
     figures: dict
     n: np.ndarray
     needs: np.ndarray
     singular: np.ndarray
     used: np.ndarray
-    siblings: list
 
 
 def fit_drivers(y: np.ndarray, x: np.ndarray, d_kpi: np.ndarray) -> DriverFits:
@@ -142,7 +140,6 @@ def fit_drivers(y: np.ndarray, x: np.ndarray, d_kpi: np.ndarray) -> DriverFits:
     need = np.zeros(D, dtype=np.int64)
     singular = np.zeros(D, dtype=bool)
     used = np.zeros((D, T), dtype=bool)
-    siblings: list = [[] for _ in range(D)]
     groups: dict[int, list[int]] = {}
     order = np.argsort(d_kpi, kind="stable")
     starts = np.searchsorted(d_kpi[order], np.arange(len(y) + 1))
@@ -150,8 +147,6 @@ def fit_drivers(y: np.ndarray, x: np.ndarray, d_kpi: np.ndarray) -> DriverFits:
     for k, idx in enumerate(members):
         if len(idx):
             groups.setdefault(len(idx), []).append(k)
-        for j in idx:
-            siblings[j] = idx.tolist()
     for m, ks in groups.items():
         rows = np.array([members[k] for k in ks])                       # (B, m) driver rows
         Xb = np.transpose(x[rows], (0, 2, 1))                          # (B, T, m)
@@ -167,7 +162,60 @@ def fit_drivers(y: np.ndarray, x: np.ndarray, d_kpi: np.ndarray) -> DriverFits:
             est[c][flat] = getattr(fits, c).ravel()
         est["r2"][flat] = np.repeat(fits.r2, m)
         est["intercept"][flat] = np.repeat(fits.intercept, m)
-    return DriverFits(est, n, need, singular, used, siblings)
+    return DriverFits(est, n, need, singular, used)
+
+
+def _status(fit: DriverFits, entered: np.ndarray) -> tuple[list[str], list[list[str]]]:
+    """Each driver's status and flags (SPEC: not enough history; no evidence; entered outside interval)."""
+    est = fit.figures
+    status, flags = [], []
+    for i in range(len(entered)):
+        f: list[str] = []
+        if np.isfinite(est["estimate"][i]):
+            status.append(ESTIMATED)
+            if est["low"][i] <= 0 <= est["high"][i]:
+                f.append(FLAG_NO_EVIDENCE)
+            if not est["low"][i] <= entered[i] <= est["high"][i]:
+                f.append(FLAG_OUTSIDE)
+        elif fit.singular[i]:
+            status.append(NOT_SEPARABLE)
+            f.append(FLAG_TOGETHER)
+        else:
+            status.append(NOT_ENOUGH)
+            f.append(FLAG_NOT_ENOUGH)
+        flags.append(f)
+    return status, flags
+
+
+def _driver_frame(drivers: pd.DataFrame, kp: pd.DataFrame, kpi_ids: list, d_kpi: np.ndarray, years: np.ndarray,
+                  fit: DriverFits, pooled: np.ndarray, pooled_se: np.ndarray) -> pd.DataFrame:
+    D = len(drivers)
+    k = np.maximum(d_kpi, 0)
+    direction = np.asarray(kp["direction"], dtype=np.int64)[k] if len(kp) else np.ones(D, np.int64)
+    goal = np.asarray(kp["goal_id"].astype(object), dtype=object)[k] if len(kp) else np.full(D, None, dtype=object)
+    names = kp["name"].astype(object).to_numpy()[k] if len(kp) else np.full(D, None, dtype=object)
+    entered = np.asarray(drivers["elasticity"], dtype=np.float64)
+    status, flags = _status(fit, entered)
+    used_years = [years[u].astype(int).tolist() for u in fit.used]
+    done = [s == ESTIMATED for s in status]
+    obj = lambda values: pd.Series(list(values), index=drivers.index, dtype=object)  # noqa: E731 (None stays None)
+    frame = pd.DataFrame({
+        "kpi": obj(kpi_ids[j] if j >= 0 else str(v) for j, v in zip(d_kpi, drivers["kpi_id"])),
+        "kpi_name": obj(names[i] if d_kpi[i] >= 0 else None for i in range(D)),
+        "department": obj(drivers["department"].astype(object)),
+        "program": obj(p if pd.notna(p) else None for p in drivers["program"].astype(object)),
+        "spending": obj(_spending_label(d, p) for d, p in zip(drivers["department"], drivers["program"])),
+        "lag": np.asarray(drivers["lag"], dtype=np.int64), "n": fit.n, "needs": fit.needs,
+        **{c: fit.figures[c] for c in ("estimate", "se", "low", "high", "p", "r2")},
+        "entered": entered,
+        "entered_low": np.asarray(drivers["elasticity_low"], dtype=np.float64),
+        "entered_high": np.asarray(drivers["elasticity_high"], dtype=np.float64),
+        "pooled": pooled, "pooled_se": pooled_se,
+        "first_year": pd.array([y[0] if y and d else None for y, d in zip(used_years, done)], dtype="Int64"),
+        "last_year": pd.array([y[-1] if y and d else None for y, d in zip(used_years, done)], dtype="Int64"),
+        "years": obj(used_years), "status": obj(status), "flags": obj(flags), "direction": direction,
+        "goal_id": obj(goal), "intercept": fit.figures["intercept"]}, index=drivers.index)
+    return frame[DRIVER_COLUMNS]
 
 
 def estimate_evidence(dataset: Dataset, pool: str | None = None) -> Evidence:
@@ -178,77 +226,24 @@ def estimate_evidence(dataset: Dataset, pool: str | None = None) -> Evidence:
     K = kpi_history(dataset)
     S = spending_history(dataset)
     drivers = plan.drivers
-    lags = np.asarray(drivers["lag"], dtype=np.int64) if len(drivers) else np.zeros(0, np.int64)
-    all_years = [int(y) for y in K.columns] + [int(y) for y in S.columns]
-    years = np.arange(min(all_years), max(all_years) + 1 + (int(lags.max()) if len(lags) else 0)) \
-        if all_years else np.zeros(0, np.int64)
+    lags = np.asarray(drivers["lag"], dtype=np.int64)
+    given = [int(y) for y in K.columns] + [int(y) for y in S.columns]
+    years = np.arange(min(given), max(given) + 1) if given else np.zeros(0, np.int64)
     y = log_changes(_levels(K, years))
     x = lagged(log_changes(_levels(S, years)), lags)
-
     kpi_ids = list(K.index)
-    kpi_pos = {_key(k): i for i, k in enumerate(kpi_ids)}
-    d_kpi = np.array([kpi_pos.get(_key(k), -1) for k in drivers["kpi_id"]], dtype=np.int64)
+    row_of = {_key(k): i for i, k in enumerate(kpi_ids)}
+    d_kpi = np.array([row_of.get(_key(k), -1) for k in drivers["kpi_id"]], dtype=np.int64)
     fit = fit_drivers(y, x, d_kpi)
-    est, n, need, singular, used, siblings = fit.figures, fit.n, fit.needs, fit.singular, fit.used, fit.siblings
-    D = len(drivers)
-
-    kp = plan.kpis
-    direction = np.asarray(kp["direction"], dtype=np.float64)[np.maximum(d_kpi, 0)] if len(kp) else np.ones(D)
-    goal = np.asarray(kp["goal_id"].astype(object), dtype=object)[np.maximum(d_kpi, 0)] if len(kp) \
-        else np.full(D, None, dtype=object)
-    pooled = np.full(D, np.nan)
-    pooled_se = np.full(D, np.nan)
+    pooled, pooled_se = np.full(len(drivers), np.nan), np.full(len(drivers), np.nan)
     per_goal: dict = {}
-    if pool == "goal" and D:
-        pooled, pooled_se, per_goal = pool_by_goal(goal, direction, est["estimate"], est["se"])
-
-    estimated = np.isfinite(est["estimate"])
-    entered = np.asarray(drivers["elasticity"], dtype=np.float64) if D else np.zeros(0)
-    status, flags, first, last, yrs = [], [], [], [], []
-    for i in range(D):
-        f: list[str] = []
-        if estimated[i]:
-            status.append(ESTIMATED)
-            if est["low"][i] <= 0 <= est["high"][i]:
-                f.append(FLAG_NO_EVIDENCE)
-            if not est["low"][i] <= entered[i] <= est["high"][i]:
-                f.append(FLAG_OUTSIDE)
-        elif singular[i]:
-            status.append(NOT_SEPARABLE)
-            f.append(FLAG_TOGETHER)
-        else:
-            status.append(NOT_ENOUGH)
-            f.append(FLAG_NOT_ENOUGH)
-        flags.append(f)
-        yy = years[used[i]].astype(int).tolist()
-        yrs.append(yy)
-        first.append(yy[0] if yy and estimated[i] else None)
-        last.append(yy[-1] if yy and estimated[i] else None)
-    names = dict(zip(kpi_ids, kp["name"].astype(object))) if len(kp) else {}
-    frame = pd.DataFrame({
-        "kpi": [kpi_ids[k] if k >= 0 else str(v) for k, v in zip(d_kpi, drivers["kpi_id"])],
-        "kpi_name": [names.get(kpi_ids[k]) if k >= 0 else None for k in d_kpi],
-        "department": drivers["department"].astype(object).to_numpy() if D else [],
-        "program": pd.Series([p if pd.notna(p) else None for p in drivers["program"].astype(object)],
-                             index=drivers.index, dtype=object),
-        "spending": [_spending_label(d, p) for d, p in zip(drivers["department"], drivers["program"])] if D else [],
-        "lag": lags, "n": n, "needs": need,
-        **{c: est[c] for c in ("estimate", "se", "low", "high", "p", "r2")},
-        "entered": entered,
-        "entered_low": np.asarray(drivers["elasticity_low"], dtype=np.float64) if D else [],
-        "entered_high": np.asarray(drivers["elasticity_high"], dtype=np.float64) if D else [],
-        "pooled": pooled, "pooled_se": pooled_se,
-        "first_year": pd.array(first, dtype="Int64"), "last_year": pd.array(last, dtype="Int64"), "years": yrs,
-        "status": status, "flags": flags, "direction": direction.astype(np.int64) if D else [],
-        "goal_id": goal, "intercept": est["intercept"]}, index=drivers.index)
-    frame = frame[DRIVER_COLUMNS]
+    frame = _driver_frame(drivers, plan.kpis, kpi_ids, d_kpi, years, fit, pooled, pooled_se)
+    if pool == "goal" and len(drivers):
+        pooled, pooled_se, per_goal = pool_by_goal(frame["goal_id"].to_numpy(), frame["direction"].to_numpy(float),
+                                                   fit.figures["estimate"], fit.figures["se"])
+        frame["pooled"], frame["pooled_se"] = pooled, pooled_se
     report = ValidationReport()
-    from .checks import spending_gaps
-
     spending_gaps(report, dataset, S)
-    kpis = review_kpis(dataset, K, y[:, :] if len(kpi_ids) else y, years, frame, d_kpi)
-    ev = Evidence(drivers=frame, kpis=kpis, kpi_history=K, spending_history=S, years=years, y=y, x=x, used=used,
-                  pool=pool, pooled_goals=per_goal, report=report)
-    ev._kpi_pos = d_kpi
-    ev._siblings = siblings
-    return ev
+    return Evidence(drivers=frame, kpis=review_kpis(dataset, K, y, years, frame, d_kpi), kpi_history=K,
+                    spending_history=S, years=years, y=y, x=x, used=fit.used, pool=pool, pooled_goals=per_goal,
+                    report=report, driver_kpi=d_kpi)

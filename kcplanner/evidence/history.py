@@ -88,11 +88,12 @@ def _empty(drivers: pd.DataFrame) -> pd.DataFrame:
 def _line_item_sums(dataset: Dataset, drivers: pd.DataFrame) -> pd.DataFrame:
     """Per driver and year, Σ Actual of its line items where at least one has an Actual (else NaN)."""
     li, amounts = dataset.budget.line_items, dataset.budget.amounts
-    cols = [c for c in amounts.columns if c[1] == "Actual"]
-    if not cols or not len(li):
+    pos = np.flatnonzero(amounts.columns.get_level_values(1) == "Actual") if len(amounts.columns) else []
+    if not len(pos) or not len(li):
         return _empty(drivers)
-    years = [int(c[0]) for c in cols]
-    A = amounts[cols].to_numpy(dtype=np.float64)
+    years = [int(y) for y in amounts.columns.get_level_values(0)[pos]]
+    cols = pos
+    A = amounts.iloc[:, pos].to_numpy(dtype=np.float64)
     has = ~np.isnan(A)
     units = _Units(li["department"], li["program"])
     U, Y = units.n, len(cols)

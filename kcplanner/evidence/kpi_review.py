@@ -40,10 +40,14 @@ def correlations(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     and how many years that is; r is NaN where a series is constant over them or fewer than 2 are common."""
     M = np.isfinite(y).astype(np.float64)
     Y = np.where(M > 0, y, 0.0)
-    common = M @ M.T
-    si = Y @ M.T                      # Σ y_i over the years common with j
-    sqi = (Y * Y) @ M.T
-    cross = Y @ Y.T
+
+    def gram(a, b):  # a @ b.T without BLAS: on these small matrices einsum is faster and never threaded
+        return np.einsum("it,jt->ij", a, b)
+
+    common = gram(M, M)
+    si = gram(Y, M)                   # Σ y_i over the years common with j
+    sqi = gram(Y * Y, M)
+    cross = gram(Y, Y)
     with np.errstate(divide="ignore", invalid="ignore"):
         num = common * cross - si * si.T
         den = np.sqrt((common * sqi - si * si) * (common * sqi.T - si.T * si.T))
@@ -100,12 +104,18 @@ def review_kpis(dataset: Dataset, K: pd.DataFrame, y: np.ndarray, years: np.ndar
     excludes = estimated & ((drivers["low"].to_numpy() > 0) | (drivers["high"].to_numpy() < 0))
     kp = dataset.plan.kpis
     out = []
+    with np.errstate(invalid="ignore"):
+        close = (common >= REDUNDANT_YEARS) & (np.abs(r) >= REDUNDANT_R)
+    np.fill_diagonal(close, False)
+    n_drivers = np.bincount(d_kpi[d_kpi >= 0], minlength=n)
+    n_estimated = np.bincount(d_kpi[(d_kpi >= 0) & estimated], minlength=n)
+    n_excluding = np.bincount(d_kpi[(d_kpi >= 0) & excludes], minlength=n)
+    names = kp["name"].astype(object).tolist() if len(kp) else [None] * n
+    goals = kp["goal_id"].astype(object).tolist() if len(kp) else [None] * n
     for k, kid in enumerate(ids):
-        mine = d_kpi == k
-        n_drv, n_est = int(mine.sum()), int((mine & estimated).sum())
-        responsive = True if (mine & excludes).any() else (False if n_est else None)
-        red = [ids[j] for j in range(n) if j != k and common[k, j] >= REDUNDANT_YEARS
-               and np.isfinite(r[k, j]) and abs(r[k, j]) >= REDUNDANT_R]
+        n_drv, n_est = int(n_drivers[k]), int(n_estimated[k])
+        responsive = True if n_excluding[k] else (False if n_est else None)
+        red = [ids[j] for j in np.flatnonzero(close[k])]
         reasons: list[str] = []
         rec = None
         if count[k] < MIN_YEARS or completeness[k] < MIN_COMPLETENESS:
@@ -138,8 +148,7 @@ def review_kpis(dataset: Dataset, K: pd.DataFrame, y: np.ndarray, years: np.ndar
             reasons.append("enough history, a driver whose effect shows in the history, and a target that is "
                            "sometimes met and sometimes missed" if responsive else
                            "enough history and drivers; no driver could be estimated yet")
-        out.append({"name": kp["name"].iat[k] if k < len(kp) else None,
-                    "goal_id": kp["goal_id"].iat[k] if k < len(kp) else None,
+        out.append({"name": names[k], "goal_id": goals[k],
                     "years": int(count[k]), "first_year": int(first[k]) if count[k] else None,
                     "last_year": int(last[k]) if count[k] else None,
                     "completeness": float(completeness[k]) if count[k] else None,

@@ -29,7 +29,8 @@ def _pct(c: float) -> str:
     return f"{abs(c) * 100:.1f}%"
 
 
-def _missing(v) -> bool:
+def is_missing(v) -> bool:
+    """None, NA or NaN: a figure not given."""
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
 
 
@@ -40,7 +41,7 @@ def driver_sentence(row) -> str:
     1.6%–3.2%), over 9 years."  Without enough history, or when the interval includes no change, it
     says so."""
     spending = str(row["spending"])
-    kpi = _lower_first(str(row["kpi_name"] if not _missing(row.get("kpi_name")) else row["kpi"]))
+    kpi = _lower_first(str(row["kpi_name"] if not is_missing(row.get("kpi_name")) else row["kpi"]))
     n, needs = int(row["n"]), int(row["needs"])
     if row["status"] == "not enough history":
         return (f"Not enough history to tell how {spending} spending moves {kpi}: {n} year{'s' if n != 1 else ''} "

@@ -14,12 +14,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import pandas as pd
-
 from ..atomic import OutputError, atomic_path, scratch_dir
 from ..exports._common import WORKBOOK_OPTIONS, make_formats, write_num, write_text
 from .core import Evidence
-from .words import driver_sentence
+from .words import driver_sentence, is_missing
 
 KPI_HEADERS = [("KPI ID", 10, "kpi_id"), ("KPI", 42, "name"), ("Goal", 8, "goal_id"), ("Years", 7, "years"),
                ("First year", 9, "first_year"), ("Last year", 9, "last_year"), ("Completeness", 12, "completeness"),
@@ -75,15 +73,11 @@ def _cell_value(key: str, v):
     return v
 
 
-def _missing(v) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-
-
 def _write_row(ws, F, r: int, headers, record: dict, extra: dict | None = None) -> None:
     for c, (_, _, key) in enumerate(headers):
         v = _cell_value(key, record.get(key))
         fmt = extra.get(key) if extra else None
-        if _missing(v):
+        if is_missing(v):
             if fmt is not None:
                 ws.write_blank(r, c, None, fmt)
             continue

@@ -12,7 +12,8 @@ review"): ten years of yearly spending and of KPI values, generated from known e
   push, ε normal.  Values are clamped to the KPI's Minimum/Maximum and rounded to its decimals.
 - Special cases from history.json: a new measure (values only from its first year), a gap, a KPI
   whose past targets are always met, a KPI that spending does not move (true elasticities 0, its
-  noise uncorrelated with its drivers' spending); the KPI with no driver is FG-07 (kpis.json).
+  noise uncorrelated with its drivers' spending), a pair sharing their noise (and their main driver:
+  "consider merging"); the KPI with no driver is FG-07 (kpis.json).
 - Past targets (Target FY columns before y1): last year's value carried forward by the KPI's trend,
   rounded to the easier side (the always-met KPI: its own value made 2% easier).
 
@@ -134,7 +135,7 @@ def _uncorrelated(eps: np.ndarray, X: np.ndarray, seen: np.ndarray, sd: float) -
 
 
 def _kpis(rng: np.random.Generator, S_p: pd.DataFrame, first: int):
-    rows, truth, targets = [], [], {}
+    rows, truth, targets, noise = [], [], {}, {}
     t_first, t_last = H["target_years"]
     for kpi in S.KPIS:
         bfy = baseline_fy(kpi)
@@ -155,6 +156,9 @@ def _kpis(rng: np.random.Generator, S_p: pd.DataFrame, first: int):
             truth.append((kpi.kpi_id, dept, program, lag, el, b))
         sd = H["noise"].get(kpi.kpi_id, H["kpi_noise"])
         eps = rng.normal(0.0, sd, size=len(years))
+        if kpi.kpi_id in H["shared_noise"]:  # the pair moves together whatever the spending did
+            eps = noise[H["shared_noise"][kpi.kpi_id]][-len(years):]
+        noise[kpi.kpi_id] = eps
         if kpi.kpi_id in H["unmoved"] and xs:
             eps = _uncorrelated(eps, np.column_stack(xs), seen, sd)
         y = math.log(1 + kpi.trend / 100) - mean_push + push + eps
