@@ -15,11 +15,11 @@ import math
 from pathlib import Path
 
 from ..atomic import OutputError, atomic_path, scratch_dir
-from ..exports._common import WORKBOOK_OPTIONS, make_formats, write_num, write_text
+from ..exports._common import WORKBOOK_OPTIONS, make_formats, print_setup, write_num, write_text
 from .core import Evidence
 from .words import driver_sentence, is_missing
 
-KPI_HEADERS = [("KPI ID", 10, "kpi_id"), ("KPI", 42, "name"), ("Goal", 8, "goal_id"), ("Years", 7, "years"),
+KPI_HEADERS = [("KPI ID", 10, "kpi_id"), ("KPI", 48, "name"), ("Goal", 8, "goal_id"), ("Years", 7, "years"),
                ("First year", 9, "first_year"), ("Last year", 9, "last_year"), ("Completeness", 12, "completeness"),
                ("Volatility", 11, "volatility"), ("Attainment", 11, "attainment"),
                ("Years with a target", 10, "target_years"), ("Drivers", 8, "drivers"),
@@ -93,15 +93,20 @@ def _write_row(ws, F, r: int, headers, record: dict, extra: dict | None = None) 
             write_text(ws, r, c, v, fmt if fmt is not None else F["wrap_top"] if key in ("reasons", "sentence") else None)
 
 
-def _table(ws, F, headers, records: list[dict], formats: list[dict | None]) -> None:
+def _table(ws, F, headers, records: list[dict], formats: list[dict | None], title: str) -> None:
     ws.set_row(0, 30)
-    for c, (title, width, _) in enumerate(headers):
-        ws.write_string(0, c, title, F["header"])
+    for c, (head, width, _) in enumerate(headers):
+        ws.write_string(0, c, head, F["header"])
         ws.set_column(c, c, width)
+    wrapped = [(key, width) for _, width, key in headers if key in ("reasons", "sentence")]
     for r, (rec, fmt) in enumerate(zip(records, formats), start=1):
         _write_row(ws, F, r, headers, rec, fmt)
+        lines = max([math.ceil(len(str(rec.get(k) or "")) / (w * 1.05)) for k, w in wrapped] + [1])
+        if lines > 1:  # xlsxwriter cannot measure: a wrapped sentence gets the height of its lines
+            ws.set_row(r, 15 * lines)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(len(records), 1), len(headers) - 1)
+    print_setup(ws, (0, 0), title)
 
 
 def write_kpi_review_workbook(ev: Evidence, out_path: str | Path) -> list[str]:
@@ -124,10 +129,10 @@ def write_kpi_review_workbook(ev: Evidence, out_path: str | Path) -> list[str]:
             ws = wb.add_worksheet(sheets[0])
             _table(ws, F, KPI_HEADERS, kpis,
                    [{"recommendation": rec_fmt.get(k["recommendation"], F["high"] if str(k["recommendation"]).startswith(
-                       "consider merging") else None)} for k in kpis])
+                       "consider merging") else None)} for k in kpis], "KPI review")
             ws = wb.add_worksheet(sheets[1])
             _table(ws, F, DRIVER_HEADERS, drivers,
-                   [{"flags": F["warn"]} if rec["flags"] else None for rec in drivers])
+                   [{"flags": F["warn"]} if rec["flags"] else None for rec in drivers], "Driver evidence")
             ws = wb.add_worksheet(sheets[2])
             ws.set_column(0, 0, 18)
             ws.set_column(1, 1, 110)

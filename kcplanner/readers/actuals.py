@@ -198,7 +198,7 @@ def not_above_zero(t: Table, kid: np.ndarray, years: np.ndarray, val: np.ndarray
     history is taken in logs, so that year and its neighbours leave the estimate; the value itself stays,
     the quarterly review uses it)."""
     with np.errstate(invalid="ignore"):
-        hit = t.live & ~t.bad & (val <= 0)
+        hit = t.live & ~t.bad & ~t.excluded & (val <= 0) & np.isfinite(np.asarray(years, dtype=np.float64))
     if yearly is not None:
         hit &= yearly
     idx = np.flatnonzero(hit)

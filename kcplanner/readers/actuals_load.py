@@ -119,18 +119,20 @@ def _given_before(report: ValidationReport, frames: list, frame: pd.DataFrame, k
             seen.setdefault((_key(k), int(y), int(a), int(b)), f"{file}, {sheet}, row {int(row)}")
     twice = np.zeros(len(frame), dtype=bool)
     n = 0
-    for i, (k, y, a, b) in enumerate(zip(keys, frame["fiscal_year"], frame["first_month"], frame["last_month"])):
+    rows = zip(keys, frame["fiscal_year"], frame["first_month"], frame["last_month"], frame["source_file"],
+               frame["source_sheet"], frame["source_row"])
+    for i, (k, y, a, b, file, sheet, row) in enumerate(rows):
         if bad[i]:
             continue
         where = (k, int(y), int(a), int(b))
-        r = frame.iloc[i]
-        if where in seen:
-            twice[i] = True
-            n += 1
-            if n <= 50:
-                report.error(r["source_file"], r["source_sheet"], cell(r, "_period_cell"),
-                             f"the KPI {r['kpi_id']!r} is given twice for the same period (FY{int(y)}, fiscal months "
-                             f"{int(a)}-{int(b)}): here and in {seen[where]}; expected one value a KPI and period")
-        else:
-            seen[where] = f"{r['source_file']}, {r['source_sheet']}, row {int(r['source_row'])}"
+        if where not in seen:
+            seen[where] = f"{file}, {sheet}, row {int(row)}"
+            continue
+        twice[i] = True
+        n += 1
+        if n <= 50:
+            r = frame.iloc[i]
+            report.error(file, sheet, cell(r, "_period_cell"),
+                         f"the KPI {r['kpi_id']!r} is given twice for the same period (FY{int(y)}, fiscal months "
+                         f"{int(a)}-{int(b)}): here and in {seen[where]}; expected one value a KPI and period")
     return twice

@@ -107,7 +107,8 @@ def apply_actuals_mapping(sheet, m: Mapping, report: ValidationReport, file: str
         not_above_zero(t, kid, per["fiscal_year"], amt, ctx.amount_col, per["period_kind"] == "year")
         keep = t.close()
         frame = pd.DataFrame({"kpi_id": kid[keep], **{c: v[keep] for c, v in per.items()}, "value": amt[keep],
-                              **sources(t, keep), **_cells(t, ctx, keep, {"_kpi_cell": "kpi_id", "_period_cell": "period"})})
+                              **sources(t, keep),
+                              **_cells(t, ctx, keep, {"_kpi_cell": "kpi_id", "_period_cell": "period"})})
         if kpi_rows is not None:
             kpi_rows.append((frame, t.count))
     return True

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from . import names as S
-from .kpis import baseline_fy
+from .kpis import baseline_fy, clamp, round_easier
 
 H = S.HISTORY
 STREAM = 14
@@ -108,20 +108,6 @@ def _driver_series(S_p: pd.DataFrame, department: str, program: str | None) -> p
         return pd.Series(0.0, index=S_p.columns)
 
 
-def _round_easy(value: float, kpi: S.KPI, sign: int) -> float:
-    q = 10 ** kpi.decimals
-    v = math.floor(value * q + 1e-9) / q if sign > 0 else math.ceil(value * q - 1e-9) / q
-    return v if kpi.decimals else float(int(v))
-
-
-def _clamp(v: float, kpi: S.KPI) -> float:
-    if kpi.maximum is not None:
-        v = min(v, kpi.maximum)
-    if kpi.minimum is not None:
-        v = max(v, kpi.minimum)
-    return v
-
-
 def _uncorrelated(eps: np.ndarray, X: np.ndarray, seen: np.ndarray, sd: float) -> np.ndarray:
     """The noise of a KPI that spending does not move, made uncorrelated with its drivers' spending
     changes over the years the estimator sees (the residual of a least-squares fit on them, scaled
@@ -169,16 +155,16 @@ def _kpis(rng: np.random.Generator, S_p: pd.DataFrame, first: int):
             level[int(t) - 1] = v
         start = max(first, H["new_measures"].get(kpi.kpi_id, first))
         skip = set(H["gaps"].get(kpi.kpi_id, []))
-        values = {t: round(_clamp(level[t], kpi), kpi.decimals) for t in range(start, bfy) if t not in skip}
+        values = {t: round(clamp(level[t], kpi), kpi.decimals) for t in range(start, bfy) if t not in skip}
         rows.extend((kpi.kpi_id, t, v) for t, v in values.items())
         sign = 1 if kpi.direction == S.H else -1
         known = {**values, bfy: kpi.baseline}
         mine = {}
         for t in range(t_first, min(t_last, bfy) + 1):
             if kpi.kpi_id in H["always_met"] and t in known:
-                mine[t] = _round_easy(_clamp(known[t] * (1 - sign * H["always_met_margin"] / 100), kpi), kpi, sign)
+                mine[t] = round_easier(clamp(known[t] * (1 - sign * H["always_met_margin"] / 100), kpi), kpi)
             elif t - 1 in known and t in known:
-                mine[t] = _round_easy(_clamp(known[t - 1] * (1 + kpi.trend / 100), kpi), kpi, sign)
+                mine[t] = round_easier(clamp(known[t - 1] * (1 + kpi.trend / 100), kpi), kpi)
         targets[kpi.kpi_id] = mine
     kpis = pd.DataFrame(rows, columns=["kpi_id", "fiscal_year", "value"])
     truth = pd.DataFrame(truth, columns=["kpi_id", "department", "program", "lag", "entered", "true"])
