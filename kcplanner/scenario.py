@@ -9,7 +9,9 @@ scenarios on an undo stack and compare them by value.  Edits return a new scenar
 The scenario file (`.json`) is exactly SPEC's:
 `{"name", "rules": [{"label", "target": {...}, "kind", "value", "start", "end"}], "funded_requests": [...]}`,
 plus `"review_carry": "FY2026 P06"` when the quarterly review's fund balance change is carried into
-the beginning balances (written only when set; absent or null = off; docs/model.md).
+the beginning balances (written only when set; absent or null = off; docs/model.md), and
+`"driver_overrides": [...]` when the scenario uses estimated elasticities for some drivers
+(written only when there are some; kcplanner/driver_overrides.py, docs/evidence-ui.md).
 `load_scenario` raises `ScenarioError` for anything malformed and says where
 (`rules[3].target.fnd: unknown key; ...`).  Whether the names a scenario uses exist in a dataset is
 checked by the engine's `validate_scenario` (kcplanner.engine; the engine skips invalid rules and lists them
@@ -26,6 +28,9 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .atomic import atomic_write_text
+from .driver_overrides import KEY as OVERRIDES_KEY
+from .driver_overrides import DriverOverride, OverrideError, canonical, overrides_from_json, overrides_to_json
+from .driver_overrides import with_overrides, without_overrides
 from .fiscal import parse_fiscal_year
 from .jsonfile import JsonFileError, read_json
 from .periods import EXPECTED as PERIOD_FORMS
@@ -34,7 +39,7 @@ from .periods import PeriodError, parse_period
 KINDS = ("percent", "amount", "fte")
 TARGET_KEYS = ("fund", "department", "program", "account_class", "revenue_source")
 RULE_KEYS = ("label", "target", "kind", "value", "start", "end")
-SCENARIO_KEYS = ("name", "rules", "funded_requests", "review_carry")
+SCENARIO_KEYS = ("name", "rules", "funded_requests", "review_carry", OVERRIDES_KEY)
 #: The values a rule may take (docs/model.md, "Rule values"): anything outside is a typing mistake
 #: (1e300%, a budget of 10^20 dollars) that would overflow the figures to infinity and null.
 VALUE_BOUNDS = {"percent": (-100.0, 10_000.0), "amount": (-1e13, 1e13), "fte": (-1e6, 1e6)}
@@ -140,12 +145,15 @@ class Scenario:
     """An ordered tuple of rules plus the IDs of the funded requests.  Immutable: edits return copies.
 
     `review_carry`: the period of the quarterly review (`FY2026 P06`) whose fund balance change is
-    carried into the beginning balances of the plan (None = off; docs/model.md, "Review carry-over")."""
+    carried into the beginning balances of the plan (None = off; docs/model.md, "Review carry-over").
+    `driver_overrides`: drivers whose Elasticity, low and high this scenario takes from the
+    evidence instead of the Drivers sheet (one per driver, sorted; kcplanner/driver_overrides.py)."""
 
     name: str = "Scenario"
     rules: tuple[Rule, ...] = ()
     funded_requests: tuple[str, ...] = ()
     review_carry: str | None = None
+    driver_overrides: tuple[DriverOverride, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rules", tuple(self.rules))
@@ -153,6 +161,7 @@ class Scenario:
         object.__setattr__(self, "funded_requests", tuple(dict.fromkeys(i for i in ids if i)))
         if self.review_carry is not None:
             object.__setattr__(self, "review_carry", carry_label(self.review_carry))
+        object.__setattr__(self, "driver_overrides", canonical(self.driver_overrides))
 
     # -- edits (each returns a new Scenario) -----------------------------------------------------
     def rename(self, name: str) -> "Scenario":
@@ -194,11 +203,21 @@ class Scenario:
         """Carry the review of period `label` (`FY2026 P06`) into the beginning balances; None = off."""
         return replace(self, review_carry=label)
 
+    def override_drivers(self, overrides: Iterable[DriverOverride]) -> "Scenario":
+        """Use these elasticities for their drivers (replacing any earlier override of the same driver)."""
+        return replace(self, driver_overrides=with_overrides(self.driver_overrides, overrides))
+
+    def restore_drivers(self, keys: Iterable[tuple[str, str, str]]) -> "Scenario":
+        """Back to the Drivers sheet's values for the drivers with these keys (`DriverOverride.key`)."""
+        return replace(self, driver_overrides=without_overrides(self.driver_overrides, keys))
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "rules": [r.to_dict() for r in self.rules],
                                "funded_requests": list(self.funded_requests)}
         if self.review_carry is not None:
             out["review_carry"] = self.review_carry
+        if self.driver_overrides:  # absent when none: a scenario without overrides is unchanged byte for byte
+            out[OVERRIDES_KEY] = overrides_to_json(self.driver_overrides)
         return out
 
 
@@ -332,7 +351,12 @@ def scenario_from_dict(data: Any, default_name: str = "Scenario", *, bounded: bo
             raise ScenarioError(f"funded_requests[{i}]: expected a request ID, found {r!r}")
         ids.append(str(r))
     carry = carry_label(data.get("review_carry"))
-    return Scenario(name=name, rules=parsed, funded_requests=tuple(ids), review_carry=carry)
+    try:
+        overrides = overrides_from_json(data.get(OVERRIDES_KEY))
+    except OverrideError as exc:
+        raise ScenarioError(str(exc)) from None
+    return Scenario(name=name, rules=parsed, funded_requests=tuple(ids), review_carry=carry,
+                    driver_overrides=overrides)
 
 
 def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
@@ -362,5 +386,5 @@ def save_scenario(scenario: Scenario, path: str | Path) -> None:
 __all__ = [
     "KINDS", "TARGET_KEYS", "ScenarioError", "carry_label", "Target", "Rule", "Scenario", "EMPTY_SCENARIO",
     "scenario_from_dict", "load_scenario", "value_problem", "VALUE_BOUNDS", "save_scenario",
-    "scenario_to_json",
+    "scenario_to_json", "DriverOverride",
 ]

@@ -133,7 +133,7 @@ def test_sheets_open_in_openpyxl_without_warnings(exported):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         wb = openpyxl.load_workbook(exported["path"])
-    assert wb.sheetnames == ["Summary", "Funds", "Departments", "KPIs", "Charts", "Revenue", "Line Items", "Rules"]
+    assert wb.sheetnames == ["Summary", "Funds", "Departments", "KPIs", "Drivers", "Charts", "Revenue", "Line Items", "Rules"]
     assert exported["info"].line_rows == len(exported["ds"].budget.line_items) + 2
     fractions = [f for f, _ in exported["progress"]]
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
@@ -513,7 +513,7 @@ def test_history_sheet_holds_the_projects_audit_trail_as_text(exported, tmp_path
     assert info.sheets[-1] == "History"
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[-1] == "History" and wb.sheetnames[:-1] == [
-        "Summary", "Funds", "Departments", "KPIs", "Charts", "Revenue", "Line Items", "Rules"]
+        "Summary", "Funds", "Departments", "KPIs", "Drivers", "Charts", "Revenue", "Line Items", "Rules"]
     ws = wb["History"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
     got = [[c.value for c in r] for r in ws.iter_rows(max_col=len(rows[0]))]

@@ -65,7 +65,7 @@ def test_scenario_is_immutable_and_edits_return_copies():
     ({"name": "x", "rules": [{"kind": "percent", "value": 1}] * 3 + [
         {"label": "b", "target": {"fnd": "GF"}, "kind": "percent", "value": 1}]},
      "rules[3].target.fnd: unknown key; expected one of fund, department, program, account_class, revenue_source"),
-    ({"name": "x", "colour": "red"}, "colour: unknown key; expected one of name, rules, funded_requests, review_carry"),
+    ({"name": "x", "colour": "red"}, "colour: unknown key; expected one of name, rules, funded_requests, review_carry, driver_overrides"),
     ({"rules": [{"kind": "percent", "value": 1, "stop": 2030}]},
      "rules[0].stop: unknown key; expected one of label, target, kind, value, start, end"),
     ({"rules": [{"kind": "percentage", "value": 1}]},
@@ -88,7 +88,7 @@ def test_scenario_is_immutable_and_edits_return_copies():
     ({"funded_requests": "REQ-1"}, "funded_requests: expected a list of request IDs, found str"),
     ({"funded_requests": [None]}, "funded_requests[0]: expected a request ID, found None"),
     ({"name": 5}, "name: expected text, found 5"),
-    ([1, 2], "scenario: expected an object with keys name, rules, funded_requests, review_carry, found list"),
+    ([1, 2], "scenario: expected an object with keys name, rules, funded_requests, review_carry, driver_overrides, found list"),
 ])
 def test_error_messages_say_where(data, message):
     with pytest.raises(ScenarioError) as exc:

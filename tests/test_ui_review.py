@@ -73,7 +73,7 @@ def check_departments(panel, r) -> None:
 
 def test_the_review_tab_is_registered_before_history(window):
     texts = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert texts[-3:] == ["Review", "Stories", "History"] and texts.index("Review") == texts.index("Compare") + 1
+    assert texts[-4:] == ["Review", "Evidence", "Stories", "History"] and texts.index("Review") == texts.index("Compare") + 1
     assert isinstance(window.review, ReviewPanel)
     view = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "View")
     keys = {a.text(): a.shortcut().toString() for a in view.actions()}

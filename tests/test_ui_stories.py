@@ -56,7 +56,7 @@ def test_the_stories_tab_and_publish_are_registered(window):
     assert texts[-3:] == ["Review", "Stories", "History"]
     view = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "View")
     keys = {a.text(): a.shortcut().toString() for a in view.actions()}
-    assert keys["Stories"] == "Ctrl+0" and keys["Review"] == "Ctrl+9"
+    assert keys["Evidence"] == "Ctrl+0" and keys["Stories"] == "" and keys["Review"] == "Ctrl+9"
     file_menu = window.menu("File")
     texts = [a.text().replace("&", "") for a in file_menu.actions()]
     assert "Publish…" in texts and texts.index("Publish…") < texts.index("Quit")

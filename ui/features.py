@@ -20,6 +20,7 @@ from typing import Any, Callable
 from PySide6.QtWidgets import QStyle
 
 from .allocations.view import AllocationPanel
+from .evidence.view import EvidencePanel
 from .exports.controller import ExportsController
 from .funds.view import FundsPanel
 from .kpis.view import KpiPanel
@@ -91,7 +92,9 @@ FEATURES: tuple[Feature, ...] = (
     Feature("compare", lambda w: ComparePanel(w.session), tab="Compare"),
     # the year in execution against its budget (not the plan): after the plan's tabs, before History
     Feature("review", lambda w: ReviewPanel(w.session), tab="Review"),
-    # the open budget site's stories (View > Ctrl+0)
+    # the history behind the drivers' elasticities, and the KPI review (View > Ctrl+0)
+    Feature("evidence", lambda w: EvidencePanel(w.session), tab="Evidence"),
+    # the open budget site's stories (an eleventh tab: no Ctrl+digit of its own)
     Feature("stories", lambda w: StoriesPanel(w.session), tab="Stories"),
     # then, once the skeleton is built
     Feature("requests_menu", requests_menu),

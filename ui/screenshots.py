@@ -174,6 +174,17 @@ def main(argv: list[str] | None = None) -> int:
     _settle(app, 8)
     w.grab().save(str(out / "review.png"))
 
+    # the evidence for the drivers (estimated on the thread pool when the tab is first shown), and the KPI review
+    w.tabs.setCurrentWidget(w.evidence)
+    if _wait(app, lambda: w.evidence.ev is not None and not w.evidence.busy) and "PS-03" in w.evidence.ev.kpis.index:
+        w.evidence.show_kpi("PS-03")
+    _settle(app, 8)
+    w.grab().save(str(out / "evidence-kpi.png"))
+    w.evidence.pages.setCurrentWidget(w.evidence.review)
+    _settle(app, 8)
+    w.grab().save(str(out / "evidence-review.png"))
+    w.evidence.pages.setCurrentWidget(w.evidence.by_kpi)
+
     # the Stories tab: a story naming a chart (and a misspelt one: the warning), then File > Publish…
     w.tabs.setCurrentWidget(w.stories)
     w.stories.add("Safer streets")

@@ -283,7 +283,7 @@ class Session(QObject):
         if scenario == self.scenario and self.results is not None and not self._dirty:
             return self.results
         if scenario == EMPTY_SCENARIO or not scenario.rules and not scenario.funded_requests \
-                and scenario.review_carry is None:
+                and scenario.review_carry is None and not scenario.driver_overrides:
             if self.baseline is not None:
                 return self.baseline
         hit = self._cache.get(scenario)

@@ -109,10 +109,13 @@ class PreparedArrays(RuleTargets):
     drv_S0: np.ndarray              # (drivers, 5)
     drv_el: np.ndarray              # (3, drivers): elasticity, low, high
     drv_cap: np.ndarray             # (drivers,) max effect (NaN = none)
+    drv_lag: np.ndarray             # (drivers,) lag in years
     A_kpi: sp.csr_matrix            # (kpis, drivers)
     default_cost_per_fte: float | None
     _targets: dict = field(default_factory=dict, repr=False)
     _baseline_results: Any = field(default=None, repr=False)
+    #: driver rows by key and the elasticities of each set of driver overrides seen (driver_values.py)
+    _driver_cache: dict = field(default_factory=dict, repr=False)
     #: review carry-overs by period label, filled by the review layer (kcplanner.review.carry.ensure_carry)
     #: and read by evaluate (engine/carry.py): the engine may not call the review itself
     carry_over: dict = field(default_factory=dict, repr=False)

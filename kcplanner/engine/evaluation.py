@@ -16,6 +16,7 @@ from ..scenario import Scenario
 from .arrays import PreparedArrays
 from .carry import carry_beginning
 from .codes import NYEARS, name_key
+from .driver_values import driver_elasticities
 from .fund_data import blank_figures, no_data_findings
 from .results import (STATUS_ABOVE_CEILING, STATUS_BELOW_FLOOR, STATUS_BELOW_TARGET, STATUS_NO_EXPENDITURE,
                       STATUS_NO_POLICY, STATUS_NO_REVENUE_DATA, STATUS_WITHIN, DriverResults, Finding, FundResults, KPIResults,
@@ -149,7 +150,8 @@ def evaluate(prepared: PreparedArrays, scenario: Scenario) -> Results:
                           None if carry is None else carry.amounts)
 
     # -- KPIs ------------------------------------------------------------------------------------
-    kpis = _kpi_results(P, pair_s, dept_s)
+    drivers_in_effect = driver_elasticities(P, scenario.driver_overrides)  # driver_values.py
+    kpis = _kpi_results(P, pair_s, dept_s, drivers_in_effect.el)
 
     names = P.names
     findings = _findings(P, funds)
@@ -171,7 +173,8 @@ def evaluate(prepared: PreparedArrays, scenario: Scenario) -> Results:
         by_account_class=Rollup(names["classes"], base[rows["classes"]][scl], totals[rows["classes"]][scl], list(years)),
         revenue=RevenueResults(names["revenue_funds"], names["revenue_sources"], P.rev_recurring, P.R0, R),
         requests=requests, kpis=kpis, findings=findings, invalid_rules=invalid, rule_notes=notes,
-        unknown_requests=unknown, carry_notes=carry_notes, _prepared=P, _log=log)
+        unknown_requests=unknown, carry_notes=carry_notes, override_notes=list(drivers_in_effect.problems),
+        _prepared=P, _log=log)
 
 
 def _fund_results(P: PreparedArrays, rev, exp, rrev, rexp, balance, ratio, structural, beginning,
@@ -272,13 +275,14 @@ def _saturate(E: np.ndarray, cap: np.ndarray) -> np.ndarray:
     return np.where(has, sat, E)
 
 
-def _kpi_results(P: PreparedArrays, pair_s: np.ndarray, dept_s: np.ndarray) -> KPIResults:
+def _kpi_results(P: PreparedArrays, pair_s: np.ndarray, dept_s: np.ndarray, drv_el: np.ndarray) -> KPIResults:
+    """KPI paths from the spending; `drv_el` (3, drivers): elasticity, low, high in effect."""
     nk, nd = len(P.kpi_ids), len(P.drv_kpi)
     if nd:
         units = np.concatenate([pair_s, dept_s], axis=0).ravel()
         S = units[P.drv_flat]
         x = np.where(P.drv_mask, S / P.drv_S0 - 1.0, 0.0)
-        E = P.drv_el[:, :, None] * x[None, :, :]                     # (3, drivers, 5)
+        E = drv_el[:, :, None] * x[None, :, :]                     # (3, drivers, 5)
         E = _saturate(E, P.drv_cap[None, :, None])
         sums = np.asarray(P.A_kpi @ E.transpose(1, 0, 2).reshape(nd, 3 * NYEARS)).reshape(nk, 3, NYEARS)
     else:

@@ -84,7 +84,7 @@ def driver_fields(dr: pd.DataFrame, dd: np.ndarray, dp: np.ndarray, d_pair: np.n
     cap = np.abs(_float(dr, "max_effect", nd))
     A_kpi = sp.csr_matrix((np.ones(nd), (drv_kpi, np.arange(nd))), shape=(nk, nd))
     return dict(drv_kpi=drv_kpi, drv_dept=dd, drv_prog=dp, drv_flat=drv_flat, drv_mask=drv_mask, drv_S0=drv_S0,
-                drv_el=drv_el, drv_cap=cap, A_kpi=A_kpi)
+                drv_el=drv_el, drv_cap=cap, drv_lag=lag, A_kpi=A_kpi)
 
 
 def _clamp(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

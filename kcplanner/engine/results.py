@@ -190,6 +190,7 @@ class Results:
     rule_notes: list[tuple[int, str]]        # valid rules that could not place dollars in some year
     unknown_requests: list[str]              # funded request IDs not in the dataset (ignored)
     carry_notes: list[str] = field(default_factory=list)  # why the review carry-over was not applied
+    override_notes: list[str] = field(default_factory=list)  # driver overrides naming no driver (ignored)
     _prepared: Any = field(default=None, repr=False)
     _log: list | None = field(default=None, repr=False)
     _lines: tuple | None = field(default=None, repr=False)
@@ -202,7 +203,7 @@ class Results:
     def messages(self) -> list[str]:
         """Everything skipped or noteworthy about the scenario, in words."""
         return ([m for _, m in self.invalid_rules] + [m for _, m in self.rule_notes] + list(self.unknown_requests)
-                + list(self.carry_notes))
+                + list(self.carry_notes) + list(self.override_notes))
 
     def line_amounts(self) -> tuple[np.ndarray, np.ndarray]:
         """(baseline, scenario) expenditure per line item × plan year, in the dataset's row order.

@@ -16,6 +16,7 @@ import numpy as np
 from ..scenario import Rule, Scenario, Target, value_problem
 from .codes import NYEARS, PERSONNEL, Vocab, _codes_lookup, name_key
 from .columns import _float
+from .driver_values import driver_elasticities
 
 
 @dataclass
@@ -180,4 +181,4 @@ class RuleTargets:
             problem = self.rule_problem(rule)
             if problem:
                 out.append(self.rule_message(i, rule, problem))
-        return out + self.request_problems(scenario)
+        return out + self.request_problems(scenario) + list(driver_elasticities(self, scenario.driver_overrides).problems)

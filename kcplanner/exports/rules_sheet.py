@@ -14,6 +14,9 @@ Layout (rows 1-based):
        Funded requests
        Order | Request ID | Title | Type | Fund | Department | Program | Status
     .. one row per funded request
+       (blank row; only when the scenario overrides drivers: overrides_table.py)
+       Driver overrides (Use the estimate)
+       Order | KPI ID | Department | Program | Elasticity | Elasticity low | Elasticity high | Source | …
 
 `read_scenario_from_workbook` finds the two header rows by their texts (case-insensitive), so
 an analyst may add rows above, reorder columns or add columns of their own.
@@ -28,6 +31,7 @@ from typing import Any
 from ..fiscal import FiscalCalendar, parse_fiscal_year
 from ..scenario import Scenario, ScenarioError, carry_label, load_scenario, scenario_from_dict
 from ._common import ExportError, print_setup, write_num, write_text
+from .overrides_table import read_overrides, write_overrides
 
 RULES_SHEET = "Rules"
 FORMAT_TAG = "kcplanner rules 1"
@@ -114,6 +118,7 @@ def write_rules_sheet(wb, fmt: dict, scenario: Scenario, *, name: str = RULES_SH
         write_text(ws, r, 7, "not in the dataset (ignored)" if rid in unknown_requests else "funded",
                    fmt["bad"] if rid in unknown_requests else None)
         r += 1
+    write_overrides(ws, fmt, r, scenario, calendar.label)  # only when the scenario overrides drivers
     ws.freeze_panes(header_row + 1, 0)
     if last_rule_row >= header_row + 1:
         ws.autofilter(header_row, 0, last_rule_row, len(RULE_HEADERS) - 1)
@@ -273,9 +278,10 @@ def read_scenario_from_workbook(path: str | Path, sheet: str | None = None) -> S
             rid = rows[r][1]
             funded.append(rid if isinstance(rid, str) else (_text(rid) or ""))
             r += 1
+    overrides = read_overrides(rows, r, where0, _year)  # the estimated elasticities (overrides_table.py)
     try:
         return scenario_from_dict({"name": name or path.stem, "rules": rules, "funded_requests": funded,
-                                   "review_carry": carry}, bounded=True)
+                                   "review_carry": carry, "driver_overrides": overrides or None}, bounded=True)
     except ScenarioError as exc:
         raise ScenarioError(f"{where0}: {exc}") from None
 

@@ -1,6 +1,6 @@
 """The scenario workbook: a live Excel workbook of one scenario, for council and for the next round.
 
-Sheets (docs/export.md): Summary, Funds, Departments, KPIs, Charts, Revenue, Line Items, Rules.
+Sheets (docs/export.md): Summary, Funds, Departments, KPIs, Drivers, Charts, Revenue, Line Items, Rules.
 Line Items and Revenue hold the engine's figures as values; Departments, Funds and the Summary
 totals are formulas over them (SUMIFS), each written with the engine's figure as its cached value
 so that viewers that do not recalculate show the right numbers, and a spreadsheet that does keeps
@@ -20,6 +20,7 @@ from ..atomic import OutputError, atomic_path, scratch_dir
 from ._common import WORKBOOK_OPTIONS, ExportInfo, Steps, discard_workbook, make_formats
 from .charts_sheet import write_charts
 from .departments_sheet import write_departments
+from .drivers_sheet import DRIVERS_SHEET, write_drivers
 from .funds_sheet import write_funds
 from .history_sheet import HISTORY_SHEET, write_history
 from .kpis_sheet import write_kpis
@@ -29,7 +30,7 @@ from .summary_sheet import write_summary
 from .workbook_layout import (CHART_SHEET, DEPARTMENTS_SHEET, FUNDS_SHEET, KPI_SHEET, LINE_SHEET, REVENUE_SHEET,
                               SUMMARY_SHEET, Layout)
 
-SHEETS = [SUMMARY_SHEET, FUNDS_SHEET, DEPARTMENTS_SHEET, KPI_SHEET, CHART_SHEET, REVENUE_SHEET, LINE_SHEET, "Rules"]
+SHEETS = [SUMMARY_SHEET, FUNDS_SHEET, DEPARTMENTS_SHEET, KPI_SHEET, DRIVERS_SHEET, CHART_SHEET, REVENUE_SHEET, LINE_SHEET, "Rules"]
 
 
 def export_scenario(prepared, results, out_path: str | Path, *, sources: Sequence[str | Path] | None = None,
@@ -88,6 +89,7 @@ def _write(wb, P, R, sources, steps: Steps, info: ExportInfo, exported_at) -> No
     ws_funds = wb.add_worksheet(FUNDS_SHEET)
     ws_depts = wb.add_worksheet(DEPARTMENTS_SHEET)
     ws_kpis = wb.add_worksheet(KPI_SHEET)
+    ws_drivers = wb.add_worksheet(DRIVERS_SHEET)
     ws_charts = wb.add_worksheet(CHART_SHEET)
     ws_rev = wb.add_worksheet(REVENUE_SHEET)
     ws_lines = wb.add_worksheet(LINE_SHEET)
@@ -102,6 +104,7 @@ def _write(wb, P, R, sources, steps: Steps, info: ExportInfo, exported_at) -> No
     fund_names = write_funds(ws_funds, fmt, L, P, R, formulas)
     steps(0.89, "Writing KPIs")
     kpi_rows = write_kpis(ws_kpis, fmt, L, R)
+    write_drivers(ws_drivers, fmt, P, R)  # the elasticities in effect and where each came from
     steps(0.91, "Writing charts")
     write_charts(wb, ws_charts, fmt, L, R, kpi_rows, fund_names)
     steps(0.93, "Writing the summary")

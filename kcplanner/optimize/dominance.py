@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine.driver_values import driver_elasticities
+
 
 def decision_profile(model) -> np.ndarray:
     """(requests, criteria): every criterion is "more is better" — each fiscal row's room,
@@ -24,7 +26,7 @@ def decision_profile(model) -> np.ndarray:
     cols = [model.fiscal_coef(i)[:nr] / model.constraints.rows[i].scale for i in range(len(model.constraints.rows))]
     k0 = model.r0.kpis
     direction = np.asarray(k0.direction, dtype=float)
-    el, cap = P.drv_el[0], P.drv_cap
+    el, cap = driver_elasticities(P, model.base_scenario.driver_overrides).el[0], P.drv_cap  # the scenario's overrides too
     ny = len(model.r0.plan_years)
     for d in range(len(P.drv_kpi)):
         k = int(P.drv_kpi[d])

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.driver_values import driver_elasticities
+
 from .lp import _LP
 from .objectives import _gain_scale
 from .options import MET_MARGIN
@@ -131,7 +133,7 @@ class KpiRows:
         nk, ny = len(k0.ids), len(r0.plan_years)
         self.nk, self.ny = nk, ny
         x0 = k0.drivers.x
-        el, cap, K0u = P.drv_el[0], P.drv_cap, P.K0u
+        el, cap, K0u = driver_elasticities(P, model.base_scenario.driver_overrides).el[0], P.drv_cap, P.K0u  # the scenario's overrides too
         self.direction = np.asarray(k0.direction, dtype=float)
         self.weight = np.asarray(k0.weight, dtype=float)
         lo_all, hi_all = model.dec_lo, model.dec_hi

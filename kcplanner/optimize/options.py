@@ -132,7 +132,8 @@ class OptimizationResult:
         for dept, pct in self.department_changes.items():
             if pct != 0:
                 rules.append(Rule(f"{RULE_LABEL}: {dept} {pct:+g}%", Target(department=dept), "percent", pct))
-        return Scenario(name=name or f"{s.name} (optimized)", rules=tuple(rules), funded_requests=self.funded)
+        return Scenario(name=name or f"{s.name} (optimized)", rules=tuple(rules), funded_requests=self.funded,
+                        driver_overrides=s.driver_overrides)  # the KPI effects it was optimized with
 
 
 

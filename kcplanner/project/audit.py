@@ -142,7 +142,25 @@ def describe_change(before: Scenario | None, after: Scenario | None) -> str:
     if before.review_carry != after.review_carry:
         parts.append(f"Carried the review's balance change (through {after.review_carry}) into beginning balances"
                      if after.review_carry else "Stopped carrying the review's balance change into beginning balances")
+    if before.driver_overrides != after.driver_overrides:
+        parts.append(_override_diff(before.driver_overrides, after.driver_overrides))
     return "; ".join(parts) if parts else "No change"
+
+
+def _override_diff(before, after) -> str:
+    """`Used the estimate for K07 ← Police / Patrol (-0.26, 80% interval -0.34 to -0.19)`, or back to entered."""
+    old = {o.key: o for o in before}
+    new = {o.key: o for o in after}
+    used = [o for k, o in new.items() if old.get(k) != o]
+    back = [o for k, o in old.items() if k not in new]
+    parts = []
+    if used:
+        parts.append("Used the estimate" + "s" * (len(used) > 1) + " for " + ", ".join(
+            f"{o.describe()} ({o.elasticity:.3g}, 80% interval {o.low:.3g} to {o.high:.3g})" for o in used))
+    if back:
+        parts.append("Back to the entered elasticit" + ("ies" if len(back) > 1 else "y") + " for "
+                     + ", ".join(o.describe() for o in back))
+    return "; ".join(parts)
 
 
 # -- audit rows -----------------------------------------------------------------------------------

@@ -44,7 +44,9 @@ class ScenarioListModel(QAbstractListModel):
             return f
         if role == Qt.ItemDataRole.ToolTipRole:
             s = self.session.scenarios[index.row()]
-            return f"{s.name}: {len(s.rules)} rule(s), {len(s.funded_requests)} funded request(s)"
+            estimated = f", {len(s.driver_overrides)} estimated elasticit{'ies' if len(s.driver_overrides) != 1 else 'y'}" \
+                if s.driver_overrides else ""
+            return f"{s.name}: {len(s.rules)} rule(s), {len(s.funded_requests)} funded request(s){estimated}"
         return None
 
     def flags(self, index):
