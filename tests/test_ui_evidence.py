@@ -37,7 +37,7 @@ def show_evidence(qtbot, w) -> EvidencePanel:
 def test_the_tab_is_after_review_and_does_nothing_while_hidden(qtbot, loaded):
     w = loaded
     texts = [w.tabs.tabText(i) for i in range(w.tabs.count())]
-    assert texts[-3:] == ["Review", "Evidence", "History"]
+    assert texts[-4:] == ["Review", "Evidence", "Stories", "History"]
     assert w.evidence.runs == 0 and w.evidence.ev is None  # loaded, never shown: no estimate ran
     panel = show_evidence(qtbot, w)
     assert panel.runs == 1 and panel.stack.currentIndex() == 1

@@ -53,7 +53,7 @@ def test_the_preview_sets_the_story_headings_under_its_title():
 
 def test_the_stories_tab_and_publish_are_registered(window):
     texts = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert texts[-3:] == ["Review", "Stories", "History"]
+    assert texts[-3:] == ["Evidence", "Stories", "History"]
     view = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "View")
     keys = {a.text(): a.shortcut().toString() for a in view.actions()}
     assert keys["Evidence"] == "Ctrl+0" and keys["Stories"] == "" and keys["Review"] == "Ctrl+9"
