@@ -96,11 +96,10 @@ def kcplanner_data_dir(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(autouse=True, scope="session")
 def _collect_garbage_between_tests_only():
-    """Known crash, not yet fixed (see docs/ui.md, "Known issues"): the interpreter's automatic garbage
-    collection on the GUI thread, while a worker thread is inside python-calamine reading a workbook,
-    can end the process with a segmentation fault (seen about once in ten full runs, always with a
-    load on the thread pool).  The test run collects garbage itself, only between tests and after the
-    thread pool is idle, so a run's result says what the tests found, not when the collector ran."""
+    """Garbage is collected on the GUI thread, as the app does (ui/common/gc_guard.py): the interpreter's
+    automatic collection runs on whichever thread allocates, often a worker reading workbooks, and
+    freeing Qt objects there ended runs with a segmentation fault (docs/ui.md, "Known issues, fixed").
+    The run collects itself between tests, once the thread pool is idle, so every test starts clean."""
     import gc
 
     was = gc.isenabled()

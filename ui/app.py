@@ -16,6 +16,9 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("kcplanner")
     charts.configure()
+    from .common import gc_guard
+
+    gc_guard.install(app)  # Qt objects are freed on the GUI thread, never by a worker's collection
     return app
 
 

@@ -37,6 +37,9 @@ class MainWindow(QMainWindow):
     def __init__(self, parent=None):
         super().__init__(parent)
         charts.configure()
+        from .common import gc_guard
+
+        gc_guard.install()  # before any worker starts: Qt objects are freed on the GUI thread only
         self.setWindowTitle("kcplanner")
         if ICON.exists():
             self.setWindowIcon(QIcon(str(ICON)))

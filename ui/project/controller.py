@@ -91,6 +91,7 @@ class ProjectController(MenusMixin, FileActionsMixin, ReimportMixin, ClosingMixi
         self._base_title = main_window.windowTitle()
         self._setting_title = False
         self._progress: QProgressDialog | None = None
+        self._progress_bar = None
         self._narratives_stored: dict[str, tuple[str, dict]] = {}  # key → (request ID, dict) in the file
         # the untitled session (ui/project/untitled.py): autosaved from the first edit with no project open
         self.autosave_untitled = True

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QProgressDialog
+from PySide6.QtWidgets import QProgressBar, QProgressDialog
 
 from ..common import settings as st
 from .recovery import ReimportDialog, invalid_box
@@ -67,15 +67,26 @@ class ReimportMixin:
     def _open_progress(self, task: FunctionTask, text: str) -> None:
         self._close_progress()
         dlg = QProgressDialog(text, "Cancel", 0, 1000, self.main)
+        self._progress_bar = QProgressBar()
+        dlg.setBar(self._progress_bar)  # the dialog owns it; `_show_progress` sets it directly
+        dlg.setRange(0, 1000)
         dlg.setWindowTitle("Re-import")
         dlg.setMinimumDuration(PROGRESS_DELAY_MS)
         dlg.setWindowModality(Qt.WindowModality.WindowModal)
         dlg.setAutoClose(False)
         dlg.setAutoReset(False)
         dlg.canceled.connect(task.cancel_flag.set)
-        task.signals.progress.connect(lambda f, t: (dlg.setLabelText(t), dlg.setValue(int(f * 1000))))
+        task.signals.progress.connect(lambda f, t, d=dlg: self._show_progress(d, f, t))
         dlg.setValue(0)
         self._progress = dlg
+
+    def _show_progress(self, dlg: QProgressDialog, fraction: float, text: str) -> None:
+        """The bar, not QProgressDialog.setValue(): for a shown window-modal dialog that one runs
+        QCoreApplication.processEvents(), which can deliver the task's end (closing and deleting the
+        dialog) while setValue() is still running on it (ui/workbooks/controller.py, `_progress`)."""
+        if dlg is self._progress:
+            dlg.setLabelText(text)
+            self._progress_bar.setValue(int(fraction * 1000))
 
     def _close_progress(self) -> None:
         if self._progress is not None:
@@ -83,6 +94,7 @@ class ReimportMixin:
             self._progress.close()
             self._progress.deleteLater()
             self._progress = None
+            self._progress_bar = None
 
     def _reimport_failed(self, error) -> None:
         self._close_progress()

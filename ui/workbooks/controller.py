@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Qt, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QProgressDialog, QStyle
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QProgressBar, QProgressDialog, QStyle
 
 from ..common import settings as st
 from ..common.dialogs import OpenDialog, ReportDialog
@@ -38,6 +38,7 @@ class WorkbooksController(QObject):
         self.task: LoadTask | None = None
         self._finished_tasks: list[LoadTask] = []  # kept alive a while: a worker may still be returning
         self.progress: QProgressDialog | None = None
+        self.progress_bar: QProgressBar | None = None
         self.report_dialog: ReportDialog | None = None
         self._build_actions()
 
@@ -172,6 +173,10 @@ class WorkbooksController(QObject):
         task.signals.cancelled.connect(lambda t=task: self._cancelled(t))
         task.signals.needsMapping.connect(lambda project, paths, t=task: self._ask_mappings(t, project, paths))
         self.progress = QProgressDialog("Reading workbooks…", "Cancel", 0, 1000, self.window)
+        # the dialog's own bar, set directly by `_progress` (see there); the dialog owns it
+        self.progress_bar = QProgressBar()
+        self.progress.setBar(self.progress_bar)
+        self.progress.setRange(0, 1000)
         self.progress.setWindowTitle("Opening workbooks")
         self.progress.setMinimumDuration(PROGRESS_DELAY_MS)
         self.progress.setWindowModality(Qt.WindowModality.WindowModal)
@@ -189,7 +194,10 @@ class WorkbooksController(QObject):
     def _progress(self, fraction: float, text: str) -> None:
         if self.progress is not None:
             self.progress.setLabelText(text)
-            self.progress.setValue(int(fraction * 1000))
+            # the bar, not QProgressDialog.setValue(): for a shown window-modal dialog that one runs
+            # QCoreApplication.processEvents(), which can deliver this load's end (`_finished` closes and
+            # deletes the dialog) while setValue() is still running on it: a segmentation fault
+            self.progress_bar.setValue(int(fraction * 1000))
 
     def _close_progress(self) -> None:
         if self.progress is not None:
@@ -197,6 +205,7 @@ class WorkbooksController(QObject):
             self.progress.close()
             self.progress.deleteLater()
             self.progress = None
+            self.progress_bar = None
 
     def _retire(self, task: LoadTask) -> None:
         self._finished_tasks = (self._finished_tasks + [task])[-4:]
