@@ -1,0 +1,18 @@
+"""Team mode: the project in PostgreSQL (docs/team-mode.md).  Imported only when a shared project
+is used, so that the file-only app never loads psycopg.
+
+    from kcplanner.project.postgres import TeamProject, init_team, add_user, listen
+"""
+
+from .conflicts import keep_mine, save_as_copy, take_theirs
+from .errors import ConflictError, ConnectionLost, NotAllowed, TeamError, Theirs, WorkflowError
+from .listen import Change, ChangeListener, listen
+from .migrate import SCHEMA_VERSION, migrate
+from .project import TeamProject
+from .requests import STATUSES, Move
+from .setup import InitReport, init_from_file, init_team
+from .users import add_user
+
+__all__ = ["TeamProject", "init_team", "init_from_file", "InitReport", "add_user", "listen", "ChangeListener",
+           "Change", "ConflictError", "ConnectionLost", "NotAllowed", "TeamError", "Theirs", "WorkflowError",
+           "keep_mine", "take_theirs", "save_as_copy", "STATUSES", "Move", "SCHEMA_VERSION", "migrate"]
