@@ -65,7 +65,7 @@ BEGIN
     END IF;
     IF TG_OP = 'DELETE' THEN
         IF NOT omb AND OLD.status <> 'Draft' THEN
-            RAISE EXCEPTION 'request % is %: its department can delete it only as a Draft', OLD.request_id,
+            RAISE EXCEPTION 'request % is %: read-only to its department, which deletes only Drafts', OLD.request_id,
                 OLD.status USING ERRCODE = 'KC003';
         END IF;
         RETURN OLD;
