@@ -101,9 +101,9 @@ def test_an_analyst_changes_everything_but_the_audit_trail(team):
     with team.sql("analyst") as c:
         fire = first_request(c, "Fire")
         assert rowcount(c, "UPDATE requests SET rank = 9 WHERE request_id = %s", (fire,)) == 1
-        assert rowcount(c, "UPDATE positions SET fte = fte WHERE department IN ('Fire', 'Police')") == \
+        assert rowcount(c, "UPDATE positions SET fte = fte + 0.5 WHERE department IN ('Fire', 'Police')") == \
             c.execute("SELECT count(*) FROM positions WHERE department IN ('Fire', 'Police')").fetchone()[0]
-        assert rowcount(c, "UPDATE scenarios SET data = jsonb_set(data, '{funded_requests}', '[]'::jsonb) "
+        assert rowcount(c, "UPDATE scenarios SET data = jsonb_set(data, '{funded_requests}', '[\"X\"]'::jsonb) "
                            "WHERE name = 'Police plan'") == 1
         c.execute("INSERT INTO requests (request_id, row_order, department, title, status) "
                   "VALUES ('OMB-1', 900, 'Fire', 'OMB adds', 'Under review')")

@@ -100,11 +100,12 @@ class TeamScenariosMixin:
             index = max(0, min(index, len(order)))
             order.insert(index, stored.scenario)
             text = f"Moved scenario '{stored.scenario.name}' to position {index + 1}"
-            with self._tx("arranging the scenarios", description=text) as c:
+            with self._tx("arranging the scenarios") as c:
                 for i, s in enumerate(order):
                     c.execute("UPDATE scenarios SET position = %s WHERE id = %s",
                               (float(i + 1), self._scenarios[_key(s.name)].id))
-                seq = self._last_seq(c)
+                seq = c.execute("SELECT note_event('update', %s, %s, %s, NULL)",
+                                (stored.scenario.name, stored.id, text)).fetchone()[0]
             for i, s in enumerate(order):
                 self._scenarios[_key(s.name)].position = float(i + 1)
             return seq

@@ -133,7 +133,14 @@ DECLARE
     a jsonb := new_row;
     key text;
     n bigint;
+    bookkeeping text[] := ARRAY['position', 'row_order'];
 BEGIN
+    IF TG_OP = 'UPDATE' AND (old_row - bookkeeping) = (new_row - bookkeeping) THEN
+        -- only the order changed (the app records the move once): tell the windows, no audit row
+        PERFORM pg_notify('kcplanner', json_build_object('table', TG_TABLE_NAME, 'action', 'order',
+                                                         'user', session_user)::text);
+        RETURN NULL;
+    END IF;
     IF TG_TABLE_NAME = 'scenarios' THEN
         b := old_row -> 'data';
         a := new_row -> 'data';
@@ -189,17 +196,17 @@ CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON narratives FOR E
 CREATE TRIGGER audit_change AFTER INSERT OR UPDATE OR DELETE ON positions FOR EACH ROW EXECUTE FUNCTION audit_change();
 
 -- An audit row the app writes itself: a version that lost a conflict (kept in the history), a
--- re-import of OMB's tables.  The login and the time are the server's.
+-- change of OMB's tables, a scenario moved in the list.  The login and the time are the server's.
 CREATE FUNCTION note_event(action text, scenario text, scenario_id bigint, description text, after jsonb)
     RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = kcplanner, pg_temp AS $$
 DECLARE
     n bigint;
 BEGIN
-    IF action NOT IN ('conflict', 'import', 'data') THEN
+    IF action NOT IN ('conflict', 'import', 'data', 'update') THEN
         RAISE EXCEPTION 'note_event: % is not an event the app records', action USING ERRCODE = '22023';
     END IF;
-    IF action IN ('import', 'data') AND NOT is_omb() THEN
+    IF action IN ('import', 'data', 'update') AND NOT is_omb() THEN
         RAISE EXCEPTION 'only OMB changes the imported tables' USING ERRCODE = '42501';
     END IF;
     INSERT INTO edits (host, session, scenario, scenario_id, action, description, after)
