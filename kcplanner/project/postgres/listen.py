@@ -69,7 +69,8 @@ class ChangeListener:
 
     def start(self, wait: float = 10.0) -> "ChangeListener":
         """Start listening; returns once LISTEN is in place (or `wait` seconds passed)."""
-        self._thread.start()
+        if not self._thread.is_alive() and self._thread.ident is None:
+            self._thread.start()
         self._ready.wait(wait)
         return self
 
