@@ -1,4 +1,4 @@
-"""The command line: `kcplanner validate | run | export | optimize | sample | template | suggest-mapping | review`.
+"""The command line: `kcplanner validate | run | export | optimize | sample | template | suggest-mapping | review | team`.
 
 `kcplanner` with no arguments opens the desktop app; that dispatch lives in `ui/launch.py`,
 since this package never imports Qt.
@@ -112,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     add_suggest_mapping(sub)  # suggest-mapping FILE --out MAPPING.json
     from .cli_review import add_parser as add_review
     add_review(sub)  # review … [--through PERIOD] [--json OUT] [--out XLSX] [--pdf PDF]
+    from .cli_team import add_parser as add_team
+    add_team(sub)  # team init URL … | team add-user URL LOGIN --role …
     return parser
 
 
@@ -358,6 +360,14 @@ def cmd_review(args) -> int:
 
 
 COMMANDS["review"] = cmd_review
+
+
+def cmd_team(args) -> int:
+    from .cli_team import cmd_team as run
+    return run(args)
+
+
+COMMANDS["team"] = cmd_team
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,7 @@ to the server (which stores only its hash), never kept by kcplanner."""
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Iterable
 
@@ -39,8 +40,10 @@ def add_user(url: str, login: str, role: str, departments: Iterable[str] = (), *
             for d in departments:
                 match = known.get(" ".join(d.split()).casefold())
                 if match is None:
-                    raise TeamError(f"{place}: no department '{d}' in the project (departments: "
-                                    f"{', '.join(sorted(known.values())[:12])}{' …' if len(known) > 12 else ''})")
+                    close = difflib.get_close_matches(d, sorted(known.values()), n=1, cutoff=0.6)
+                    hint = f"did you mean '{close[0]}'?" if close else \
+                        f"departments: {', '.join(sorted(known.values())[:12])}{' …' if len(known) > 12 else ''}"
+                    raise TeamError(f"{place}: no department '{d}' in the project ({hint})")
                 spelled.append(match)
             with conn.transaction():
                 exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (login,)).fetchone()
