@@ -133,3 +133,15 @@ def test_a_login_without_a_role_cannot_even_read(team):
         c.execute(f'CREATE ROLE "{stranger}" LOGIN')
     with psycopg.connect(login_url(team.admin, stranger), autocommit=True) as c, pytest.raises(REFUSED):
         c.execute("SELECT count(*) FROM kcplanner.requests")
+
+
+def test_a_request_moved_to_another_department_takes_its_narrative_and_its_rights(team):
+    with team.sql("police") as police:
+        rid = first_request(police, "Police")
+        police.execute("INSERT INTO narratives (request_id, department, data) VALUES (%s, '', '{\"need\": 1}')", (rid,))
+    with team.sql("analyst") as omb:
+        omb.execute("UPDATE requests SET department = 'Fire' WHERE request_id = %s", (rid,))
+        assert omb.execute("SELECT department FROM narratives WHERE request_id = %s", (rid,)).fetchone()[0] == "Fire"
+    with team.sql("police") as police, team.sql("fire") as fire:
+        assert rowcount(police, "UPDATE narratives SET data = '{\"need\": 2}' WHERE request_id = %s", (rid,)) == 0
+        assert rowcount(fire, "UPDATE narratives SET data = '{\"need\": 3}' WHERE request_id = %s", (rid,)) == 1

@@ -222,3 +222,15 @@ $$;
 REVOKE ALL ON FUNCTION note_event(text, text, bigint, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION note_event(text, text, bigint, text, jsonb) TO omb_analyst, department_manager;
 REVOKE ALL ON FUNCTION request_rules(), audit_change() FROM PUBLIC;
+
+-- A request moved to another department (by OMB) takes its narrative along.
+CREATE FUNCTION narrative_follows_request() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = kcplanner, pg_temp AS $$
+BEGIN
+    UPDATE narratives SET department = NEW.department WHERE request_id = NEW.request_id;
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION narrative_follows_request() FROM PUBLIC;
+CREATE TRIGGER narrative_follows_request AFTER UPDATE OF department ON requests
+    FOR EACH ROW WHEN (OLD.department IS DISTINCT FROM NEW.department) EXECUTE FUNCTION narrative_follows_request();
