@@ -11,6 +11,7 @@ Every client is a thread with its own connection (its own `TeamProject`, as each
 - p50/p95 of a save (goal p95 ≤ 50 ms) and of a change seen by the other windows (goal p95 ≤ 2 s).
 
     python benchmarks/bench_team.py                    # a throwaway server (Debian's postgresql), 60 s
+    python benchmarks/bench_team.py --durable          # … that fsyncs every commit like a production server
     python benchmarks/bench_team.py --seconds 10 --managers 5 --analysts 2
     python benchmarks/bench_team.py --url postgresql://admin@localhost/postgres   # an existing server
 """
@@ -177,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--windows", type=int, default=5, help="listening windows (notification latency)")
     ap.add_argument("--lines", type=int, default=2000)
     ap.add_argument("--url", help="an existing server's admin URL (default: a throwaway server)")
+    ap.add_argument("--durable", action="store_true",
+                    help="the throwaway server fsyncs every commit, as a production server does (default: off)")
     args = ap.parse_args(argv)
 
     import psycopg
@@ -189,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     server = None
     if args.url is None:
         import pg_server
-        server = pg_server.start_server()
+        server = pg_server.start_server(durable=args.durable)
         admin_root = server.url()
     else:
         admin_root = args.url
@@ -250,8 +253,10 @@ def main(argv: list[str] | None = None) -> int:
         latencies = [(received - ledger.committed[seq]) * 1000 for seq, received in seen
                      if seq in ledger.committed]
         expected_notes = len(ledger.committed) * args.windows
+        fsync = "existing server" if server is None else ("fsync on" if args.durable else "fsync off")
         print(f"Team mode load: {args.managers} managers + {args.analysts} analysts for {args.seconds:.0f} s "
-              f"({elapsed:.1f} s with the wind-down), {args.windows} listening windows, {args.lines} line items")
+              f"({elapsed:.1f} s with the wind-down), {args.windows} listening windows, {args.lines} line items, "
+              f"{fsync}")
         print(f"  writes: {result['writes']} ({ledger.moves} workflow moves), {ledger.conflicts} conflicts met "
               f"(resolved keep-mine), {ledger.refused} refused (a request OMB had moved on)")
         print(f"  lost updates: {result['lost']}")

@@ -62,6 +62,7 @@ class PgServer:
     port: int
     account: pwd.struct_passwd | None
     log: Path
+    durable: bool = False    # fsync each commit as a production server does (tests: off, for speed)
 
     @property
     def host(self) -> str:
@@ -85,7 +86,9 @@ class PgServer:
         except subprocess.CalledProcessError as exc:
             raise RuntimeError(f"initdb failed: {exc.stderr or exc.stdout}") from None
         options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.folder} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=120")
+                   "-c max_connections=120")
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         done = self._run("pg_ctl", "-D", str(data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start",
                          check=False)
         if done.returncode != 0:
@@ -96,7 +99,7 @@ class PgServer:
         self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop", check=False)
 
 
-def start_server() -> PgServer:
+def start_server(durable: bool = False) -> PgServer:
     """Start a server; RuntimeError (with the reason) when it cannot be done."""
     bindir = find_bindir()
     if bindir is None:
@@ -106,7 +109,7 @@ def start_server() -> PgServer:
     folder = Path(tempfile.mkdtemp(prefix="kcplanner-pg-"))
     if account is not None:
         os.chown(folder, account.pw_uid, account.pw_gid)
-    server = PgServer(bindir, folder, _free_port(), account, folder / "server.log")
+    server = PgServer(bindir, folder, _free_port(), account, folder / "server.log", durable)
     try:
         server.start()
     except BaseException:

@@ -158,3 +158,13 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_a_login_without_a_kcplanner_role_is_told_in_words(team):
+    from .conftest import login_url, new_login
+
+    stranger = new_login("stranger")
+    with psycopg.connect(team.admin, autocommit=True) as c:
+        c.execute(f'CREATE ROLE "{stranger}" LOGIN')
+    with pytest.raises(TeamError, match="not allowed for this login"):
+        TeamProject.open(login_url(team.admin, stranger))

@@ -137,3 +137,28 @@ def test_the_api_names_who_may_do_what(team):
         history = [h for h in omb.history() if h.action == "move"]
         assert [h.description for h in history][2] == \
             f"Moved request {rid} from Under review to Returned: the KPI effect needs a source"
+
+
+def test_the_optimizers_proposal_as_the_reviews_starting_point(team):
+    from kcplanner.project.postgres import apply_proposal, proposed_moves
+    from kcplanner.scenario import Scenario
+
+    with team.open("police") as police, team.open("analyst") as omb:
+        mine = [r["request_id"] for r in police.my_requests()]
+        assert len(mine) >= 2
+        for rid in mine:
+            police.move_request(rid, "Submitted")
+            omb.move_request(rid, "Under review")
+        proposal = Scenario("Optimized", funded_requests=(mine[0].lower(),))
+        moves = proposed_moves(omb, proposal, department="Police")
+        assert {m.request_id: m.to_status for m in moves} == \
+            {rid: "Recommended" if rid == mine[0] else "Not recommended" for rid in mine}
+        police_rank = [r["rank"] for r in omb.review_queue(department="Police")]
+        assert [m.rank for m in moves] == police_rank == sorted(police_rank)
+        omb.save_request(mine[1], {"rank": 50.0}, omb.request(mine[1])["version"])   # changed meanwhile
+        done = apply_proposal(omb, moves, "from the optimizer's proposal")
+        assert [m.request_id for m in done.moved] == [m.request_id for m in moves if m.request_id != mine[1]]
+        assert [m.request_id for m, _why in done.not_moved] == [mine[1]] and "changed by" in done.not_moved[0][1]
+        assert omb.request(mine[0])["status"] == "Recommended"
+        assert omb.request_moves(mine[0])[-1].comment == "from the optimizer's proposal"
+        assert omb.request(mine[1])["status"] == "Under review"
