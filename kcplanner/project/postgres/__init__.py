@@ -17,4 +17,5 @@ from .users import add_user
 
 __all__ = ["TeamProject", "init_team", "init_from_file", "InitReport", "add_user", "listen", "ChangeListener",
            "Change", "ConflictError", "ConnectionLost", "NotAllowed", "TeamError", "Theirs", "WorkflowError",
-           "keep_mine", "take_theirs", "save_as_copy", "take_offline", "bring_back", "BroughtBack", "STATUSES", "Move", "proposed_moves", "apply_proposal", "ProposedMove", "AppliedProposal", "SCHEMA_VERSION", "migrate"]
+           "keep_mine", "take_theirs", "save_as_copy", "take_offline", "bring_back", "BroughtBack", "STATUSES",
+           "Move", "proposed_moves", "apply_proposal", "ProposedMove", "AppliedProposal", "SCHEMA_VERSION", "migrate"]

@@ -32,9 +32,8 @@ def write_frames(c, encoded: dict) -> None:
 
 def encoded_tables(dataset: "Dataset") -> dict:
     """The frames to store: every table but the row tables, plus the row tables' empty templates."""
-    from ..store import encode_dataset, get_frame
     from ..frames import encode_frame
-    from ..store import digest
+    from ..store import digest, encode_dataset, get_frame
     encoded = {n: e for n, e in encode_dataset(dataset).items() if n not in ROW_TABLES}
     for name in ROW_TABLES:
         spec, blobs = encode_frame(get_frame(dataset, name).iloc[0:0])

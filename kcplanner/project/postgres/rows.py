@@ -98,10 +98,11 @@ def requests_frames(rows: Iterable[dict], template: pd.DataFrame,
                 years.append(label)
     with_costs = [r for r in rows if r["costs"]]
     values = np.array([[_float(r["costs"].get(str(y))) for y in years] for r in with_costs], dtype=float)
-    costs = pd.DataFrame(values.reshape(len(with_costs), len(years)), columns=pd.Index(years, dtype=costs_template.columns.dtype if len(costs_template.columns) else None),
-                         index=pd.Index([r["request_id"] for r in with_costs], name=costs_template.index.name,
-                                        dtype=costs_template.index.dtype))
-    return requests, costs
+    template_columns = costs_template.columns
+    columns = pd.Index(years, dtype=template_columns.dtype if len(template_columns) else None)
+    index = pd.Index([r["request_id"] for r in with_costs], name=costs_template.index.name,
+                     dtype=costs_template.index.dtype)
+    return requests, pd.DataFrame(values.reshape(len(with_costs), len(years)), columns=columns, index=index)
 
 
 def _float(value) -> float:
