@@ -183,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     import psycopg
+    from psycopg import sql
 
     from kcplanner.project.postgres import add_user, init_team, listen
     from kcplanner.readers import read_dataset
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         name = f"kc_bench_{int(time.time())}"
         with psycopg.connect(admin_root, autocommit=True) as c:
-            c.execute(f'CREATE DATABASE "{name}"')
+            c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         admin = admin_root.rsplit("/", 1)[0] + "/" + name
         files = write_sample(tempfile.mkdtemp(prefix="kcbench-team-"), lines=args.lines, seed=2)
         dataset = read_dataset(files.plan, files.budgets).dataset

@@ -13,15 +13,20 @@ from .. import pg_server
 _numbers = itertools.count(1)
 
 
+def server_unavailable(reason: str) -> None:
+    """Skip the team-mode tests, except in CI (CI=true), where a missing server is a failure."""
+    if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
+        pytest.fail(f"team-mode tests need PostgreSQL in CI: {reason}")
+    pytest.skip(f"team-mode tests need PostgreSQL: {reason}")
+
+
 @pytest.fixture(scope="session")
 def pg():
     """The test server (skipped without PostgreSQL outside CI; in CI a missing server fails)."""
     try:
         server = pg_server.start_server()
     except (FileNotFoundError, RuntimeError) as exc:
-        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-            pytest.fail(f"team-mode tests need PostgreSQL in CI: {exc}")
-        pytest.skip(f"team-mode tests need PostgreSQL: {exc}")
+        server_unavailable(str(exc))
     yield server
     pg_server.remove_server(server)
 
@@ -30,10 +35,11 @@ def pg():
 def database(pg):
     """The admin URL of a new, empty database."""
     import psycopg
+    from psycopg import sql
 
     name = f"kc_test_{os.getpid()}_{next(_numbers)}"
     with psycopg.connect(pg.url(), autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return pg.url(name)
 
 
@@ -102,6 +108,7 @@ def team_template(pg, city):
     """A database holding the sample city's shared project and the logins, made once: each test
     gets a copy of it (CREATE DATABASE … TEMPLATE, a file copy on the server)."""
     import psycopg
+    from psycopg import sql
 
     from kcplanner.project.postgres import init_team
     from kcplanner.scenario import Rule, Scenario, Target
@@ -109,7 +116,7 @@ def team_template(pg, city):
     dataset, files = city
     name = f"kc_template_{os.getpid()}"
     with psycopg.connect(pg.url(), autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     scenarios = [Scenario("Baseline"), Scenario("Police plan", (Rule("Police +2%", Target(department="Police"),
                                                                      "percent", 2.0),))]
     init_team(pg.url(name), dataset, files, scenarios=scenarios)
@@ -118,11 +125,12 @@ def team_template(pg, city):
 
 def _copy(pg, city, team_template) -> Team:
     import psycopg
+    from psycopg import sql
 
     template, logins = team_template
     name = f"kc_test_{os.getpid()}_{next(_numbers)}"
     with psycopg.connect(pg.url(), autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        c.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
     return Team(pg.url(name), city[0], logins)
 
 

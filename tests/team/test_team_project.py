@@ -8,6 +8,7 @@ import inspect
 import pandas as pd
 import psycopg
 import pytest
+from psycopg import sql
 
 from kcplanner.project import Project, ProjectError, ProjectStore, is_shared
 from kcplanner.project.postgres import SCHEMA_VERSION, TeamError, TeamProject, init_from_file, migrate
@@ -165,6 +166,6 @@ def test_a_login_without_a_kcplanner_role_is_told_in_words(team):
 
     stranger = new_login("stranger")
     with psycopg.connect(team.admin, autocommit=True) as c:
-        c.execute(f'CREATE ROLE "{stranger}" LOGIN')
+        c.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(stranger)))
     with pytest.raises(TeamError, match="not allowed for this login"):
         TeamProject.open(login_url(team.admin, stranger))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from psycopg import errors
+from psycopg import errors, sql
 
 REFUSED = errors.InsufficientPrivilege  # 42501: "permission denied" and "violates row-level security policy"
 
@@ -130,7 +130,7 @@ def test_a_login_without_a_role_cannot_even_read(team):
 
     stranger = new_login("stranger")
     with psycopg.connect(team.admin, autocommit=True) as c:
-        c.execute(f'CREATE ROLE "{stranger}" LOGIN')
+        c.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(stranger)))
     with psycopg.connect(login_url(team.admin, stranger), autocommit=True) as c, pytest.raises(REFUSED):
         c.execute("SELECT count(*) FROM kcplanner.requests")
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import psycopg
+from psycopg import sql
 
 from .connection import connect, safe_url
 
@@ -89,7 +90,7 @@ class ChangeListener:
                 self._stop.wait(self.retry_seconds)
                 continue
             try:
-                conn.execute(f"LISTEN {CHANNEL}")
+                conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
                 self.error = None
                 if not first and self.on_gap is not None:
                     self.on_gap()
