@@ -1,5 +1,6 @@
-"""`kcplanner team init URL (--from PROJECT.kcplan | --plan PLAN --budget PATH …)` and
-`kcplanner team add-user URL LOGIN --role omb_analyst | department_manager | viewer [--department D …]`.
+"""`kcplanner team init URL (--from PROJECT.kcplan | --plan PLAN --budget PATH …)`,
+`kcplanner team add-user URL LOGIN --role omb_analyst | department_manager | viewer [--department D …]`
+and `kcplanner team upgrade URL`.
 
 Team mode (docs/team-mode.md): the project in a PostgreSQL database the city runs, with the roles
 enforced by the database.  `init` creates the schema and loads the project (as the login in the
@@ -23,7 +24,7 @@ ROLES = ("omb_analyst", "department_manager", "viewer")
 
 def add_parser(sub) -> None:
     """Register `team init` and `team add-user` on the CLI's subparsers."""
-    p = sub.add_parser("team", help="team mode: the project in a PostgreSQL database (init, add-user)",
+    p = sub.add_parser("team", help="team mode: the project in a PostgreSQL database (init, add-user, upgrade)",
                        description="Put a project in a PostgreSQL database so that OMB analysts and every "
                                    "department work on it at once, each with the rights of their role.")
     team = p.add_subparsers(dest="team_command", metavar="TEAM_COMMAND")
@@ -42,6 +43,10 @@ def add_parser(sub) -> None:
                       help="an import mapping (.json) (repeatable)")
     init.add_argument("--actuals", type=Path, nargs="+", default=[], metavar="PATH",
                       help="Actuals workbooks or CSVs, or folders of them")
+    up = team.add_parser("upgrade", help="bring a shared project's schema up to this kcplanner's version",
+                         description="Apply the schema migrations that the database at URL lacks (each in one "
+                                     "transaction), as the login that owns the project.")
+    up.add_argument("url", metavar="URL", help="postgresql://owner@host/database")
     add = team.add_parser("add-user", help="create a login with one of the three roles",
                           description="Create (or change) a PostgreSQL login for a person: omb_analyst changes "
                                       "everything; department_manager changes the requests, narratives and "
@@ -66,7 +71,7 @@ def cmd_team(args) -> int:
 
     command = getattr(args, "team_command", None)
     if command is None:
-        print("team: say what to do: `kcplanner team init …` or `kcplanner team add-user …` (see --help)",
+        print("team: say what to do: `kcplanner team init …`, `team add-user …` or `team upgrade …` (see --help)",
               file=sys.stderr)
         return EXIT_USAGE
     if not _url_ok(args.url):
@@ -74,7 +79,7 @@ def cmd_team(args) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     try:
-        return _init(args) if command == "init" else _add_user(args)
+        return {"init": _init, "upgrade": _upgrade, "add-user": _add_user}[command](args)
     except ProjectError as exc:  # TeamError and the file's errors: each names where
         print(f"team {command}: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -111,6 +116,14 @@ def _init(args) -> int:
     print(f"Created the shared project (schema version {max(report.schema_versions, default=0) or 'as it was'}): "
           f"{report.summary()}")
     print("Next: `kcplanner team add-user URL LOGIN --role …` for each analyst, manager and viewer.")
+    return EXIT_OK
+
+
+def _upgrade(args) -> int:
+    from .project.postgres import upgrade
+
+    before, after = upgrade(args.url)
+    print(f"Schema version {after}" + (f" (was {before})" if after != before else " (already up to date)"))
     return EXIT_OK
 
 

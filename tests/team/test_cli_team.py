@@ -106,3 +106,25 @@ def test_the_server_refusing_or_absent_exits_1_with_words(team, capsys):
     assert code == 1 and "no department 'Polise' in the project (did you mean 'Police'?)" in err
     code, _out, err = run(capsys, "team", "add-user", team.url("analyst"), new_login("x"), "--role", "viewer")
     assert code == 1 and "not allowed for this login" in err and "Traceback" not in err
+
+
+def test_an_older_schema_is_refused_until_upgraded(database, capsys):
+    from kcplanner.project.postgres import SCHEMA_VERSION, TeamError, migrate
+
+    with psycopg.connect(database, autocommit=True) as c:
+        assert migrate(c, up_to=SCHEMA_VERSION - 1) == list(range(1, SCHEMA_VERSION))
+    with pytest.raises(TeamError, match=f"schema version {SCHEMA_VERSION - 1}; this kcplanner needs "
+                                        f"{SCHEMA_VERSION}: .*`kcplanner team upgrade`"):
+        TeamProject.open(database)
+    code, out, err = run(capsys, "team", "upgrade", database)
+    assert code == 0, err
+    assert out.strip() == f"Schema version {SCHEMA_VERSION} (was {SCHEMA_VERSION - 1})"
+    code, out, _err = run(capsys, "team", "upgrade", database)
+    assert out.strip() == f"Schema version {SCHEMA_VERSION} (already up to date)"
+    with psycopg.connect(database) as c:
+        assert c.execute("SELECT count(*) FROM kcplanner.schema_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_upgrade_of_a_database_without_a_project(pg, database, capsys):
+    code, _out, err = run(capsys, "team", "upgrade", database)
+    assert code == 1 and "no kcplanner project here" in err

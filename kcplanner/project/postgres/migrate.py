@@ -53,19 +53,20 @@ def check_version(conn: psycopg.Connection) -> int:
                         "will not change it. Use a newer kcplanner.")
     if version < SCHEMA_VERSION:
         raise TeamError(f"{where(conn)}: the shared project has schema version {version}; this kcplanner needs "
-                        f"{SCHEMA_VERSION}: ask the administrator to run `kcplanner team init --upgrade`")
+                        f"{SCHEMA_VERSION}: ask the administrator to run `kcplanner team upgrade` on it")
     return version
 
 
-def migrate(conn: psycopg.Connection) -> list[int]:
-    """Apply the migrations the database lacks, each in its own transaction; returns those applied."""
+def migrate(conn: psycopg.Connection, *, up_to: int | None = None) -> list[int]:
+    """Apply the migrations the database lacks (up to `up_to`, default all), each in its own
+    transaction; returns those applied."""
     version = installed_version(conn)
     if version > SCHEMA_VERSION:
         check_version(conn)
     applied = []
     place = where(conn)
     for number, name, text in migrations():
-        if number <= version:
+        if number <= version or (up_to is not None and number > up_to):
             continue
         with translated(place, f"setting up the schema ({name})"), conn.transaction():
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(SCHEMA)))

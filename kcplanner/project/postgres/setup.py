@@ -120,6 +120,21 @@ def _write_narratives(conn, narratives: Mapping[str, Any]) -> tuple[int, list[st
     return written, skipped
 
 
+def upgrade(url: str) -> tuple[int, int]:
+    """`team upgrade`: apply the migrations the shared project lacks; (version before, version after)."""
+    from .migrate import installed_version
+    conn = connect(url, autocommit=True)
+    try:
+        with translated(where(conn), "upgrading the schema"):
+            before = installed_version(conn)
+            if before == 0:
+                raise TeamError(f"{where(conn)}: no kcplanner project here (run `kcplanner team init` first)")
+            migrate(conn)
+            return before, installed_version(conn)
+    finally:
+        conn.close()
+
+
 def init_from_file(url: str, path: str | Path) -> InitReport:
     """`team init --from PROJECT.kcplan`: the file's data, sources, mappings, scenarios and narratives."""
     from ..project import Project
@@ -128,4 +143,4 @@ def init_from_file(url: str, path: str | Path) -> InitReport:
                          narratives=project.narratives(), mappings=project.mappings)
 
 
-__all__ = ["init_team", "init_from_file", "InitReport"]
+__all__ = ["init_team", "init_from_file", "upgrade", "InitReport"]
