@@ -5,7 +5,7 @@ and `kcplanner team upgrade URL`.
 Team mode (docs/team-mode.md): the project in a PostgreSQL database the city runs, with the roles
 enforced by the database.  `init` creates the schema and loads the project (as the login in the
 URL, which owns it); `add-user` creates a login in one of the three roles (the password, when
-given, goes to the server only: kcplanner never stores it).
+given, is hashed here and only its hash goes to the server: kcplanner never stores it).
 Exit 0 done; 1 the server refused or cannot be reached, or the inputs are invalid; 2 bad usage
 (a URL that is not PostgreSQL's, --from with --budget, a missing file, an unknown role).
 """

@@ -3,6 +3,8 @@ statuses for bad usage (2) and for a server that refuses or is not there (1)."""
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 
@@ -52,7 +54,7 @@ def test_init_from_a_project_file(database, city, tmp_path, capsys):
     assert code == 1 and "already holds a kcplanner project" in err and "Traceback" not in err
 
 
-def test_a_password_goes_to_the_server_only(database, city, monkeypatch, capsys, tmp_path):
+def test_a_password_goes_to_the_server_only_as_its_hash(pg, database, city, monkeypatch, capsys, tmp_path):
     dataset, files = city
     path = tmp_path / "p.kcplan"
     Project.create(path, dataset, files).close()
@@ -66,6 +68,22 @@ def test_a_password_goes_to_the_server_only(database, city, monkeypatch, capsys,
     with psycopg.connect(database) as c:
         stored = c.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (login,)).fetchone()[0]
     assert stored.startswith("SCRAM-SHA-256$") and "s3cret" not in stored
+    hba = pg.folder / "data" / "pg_hba.conf"
+    original = hba.read_text()
+    hba.write_text(f"host all {login} 127.0.0.1/32 scram-sha-256\n" + original)   # this login: password only
+    try:
+        with psycopg.connect(database, autocommit=True) as c:
+            c.execute("SELECT pg_reload_conf()")
+        time.sleep(0.5)
+        url = login_url(database, login)
+        with psycopg.connect(url.replace(f"{login}@", f"{login}:s3cret-budget@")) as c:
+            assert c.execute("SELECT session_user").fetchone()[0] == login
+        with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+            psycopg.connect(url.replace(f"{login}@", f"{login}:wrong@"))
+    finally:
+        hba.write_text(original)
+        with psycopg.connect(database, autocommit=True) as c:
+            c.execute("SELECT pg_reload_conf()")
 
 
 @pytest.mark.parametrize("argv, words", [

@@ -1,6 +1,6 @@
 """`kcplanner team add-user`: a PostgreSQL login for a person, in one of the three group roles,
-and for a department manager the departments whose rows it may change.  The password is handed
-to the server (which stores only its hash), never kept by kcplanner."""
+and for a department manager the departments whose rows it may change.  The password is hashed
+here (SCRAM, by libpq) and only its hash goes to the server; kcplanner never keeps it."""
 
 from __future__ import annotations
 
@@ -50,8 +50,9 @@ def add_user(url: str, login: str, role: str, departments: Iterable[str] = (), *
                 ident = sql.Identifier(login)
                 if not exists:
                     conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
-                if password is not None:
-                    conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(password)))
+                if password is not None:  # hashed here (libpq, SCRAM): the password itself never leaves this machine
+                    hashed = conn.pgconn.encrypt_password(password.encode(), login.encode(), b"scram-sha-256")
+                    conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(hashed.decode())))
                 for other in ROLES:
                     member = conn.execute("SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
                                           "JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = %s AND u.rolname = %s",
