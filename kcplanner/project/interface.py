@@ -72,9 +72,26 @@ class ProjectStore(Protocol):
     def save(self) -> Any: ...
 
 
+def is_shared_location(location: str | Path) -> bool:
+    """True for a PostgreSQL URL (`postgresql://…`, `postgres://…`), False for a file path."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def open_project(location: str | Path, **options) -> ProjectStore:
+    """Open a project wherever it is: a `.kcplan` path (`Project.open(path, **options)`) or a
+    PostgreSQL URL (`TeamProject.open(url)`; psycopg is imported only then)."""
+    if is_shared_location(location):
+        if options:
+            raise TypeError(f"a shared project takes no options ({', '.join(sorted(options))})")
+        from .postgres import TeamProject
+        return TeamProject.open(str(location))
+    from .project import Project
+    return Project.open(location, **options)
+
+
 def is_shared(project: ProjectStore) -> bool:
     """True for a project on a PostgreSQL server (team mode), False for a `.kcplan` file."""
     return getattr(project, "path", None) is None
 
 
-__all__ = ["ProjectStore", "is_shared"]
+__all__ = ["ProjectStore", "is_shared", "is_shared_location", "open_project"]

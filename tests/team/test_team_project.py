@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from kcplanner.project import Project, ProjectError, ProjectStore, is_shared
+from kcplanner.project import Project, ProjectError, ProjectStore, is_shared, open_project
 from kcplanner.project.postgres import SCHEMA_VERSION, TeamError, TeamProject, init_from_file, migrate
 from kcplanner.project.postgres.migrate import migrations
 from kcplanner.scenario import Rule, Scenario, Target
@@ -169,3 +169,15 @@ def test_a_login_without_a_kcplanner_role_is_told_in_words(team):
         c.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(stranger)))
     with pytest.raises(TeamError, match="not allowed for this login"):
         TeamProject.open(login_url(team.admin, stranger))
+
+
+def test_one_opener_for_a_file_or_a_shared_project(team, city, tmp_path):
+    path = tmp_path / "city.kcplan"
+    Project.create(path, city[0], city[1], scenarios=[Scenario("Baseline")]).close()
+    for location, shared in ((path, False), (team.url("viewer"), True)):
+        with open_project(location) as p:
+            assert isinstance(p, ProjectStore) and is_shared(p) is shared
+            assert "Baseline" in p.scenario_names
+            assert len(p.dataset.budget.requests) == len(city[0].budget.requests)
+    with open_project(path, read_only=True) as p:
+        assert p.read_only
