@@ -12,6 +12,7 @@ import pytest
 
 from kcplanner.project.postgres import (ConflictError, ConnectionLost, keep_mine, listen, save_as_copy,
                                         take_theirs)
+from kcplanner.project import ProjectError
 from kcplanner.scenario import Rule, Scenario, Target
 
 
@@ -169,3 +170,13 @@ def _save(project, base, outcome) -> None:
         outcome.append(None)
     except Exception as exc:  # noqa: BLE001 - the test looks at what it was
         outcome.append(exc)
+
+
+def test_two_people_giving_two_scenarios_the_same_name(team):
+    with team.open("analyst") as a, team.open("analyst") as b:
+        a.put_scenario(Scenario("Lean"))
+        with pytest.raises(ProjectError, match="a scenario named 'lean' already exists \\(someone just created it\\)"):
+            b.put_scenario(Scenario("lean"))
+        with pytest.raises(ProjectError, match="a scenario named 'LEAN' already exists \\(someone just created it\\)"):
+            b.rename_scenario("Baseline", "LEAN")
+        assert b.scenario_names == ["Baseline", "Police plan"]   # nothing changed here

@@ -141,7 +141,7 @@ class TeamScenariosMixin:
                                 (after.name, _key(after.name), position, Jsonb(after.to_dict()))).fetchone()
                 seq = self._last_seq(c)
         except TeamError as exc:
-            if isinstance(exc.__context__, pg.UniqueViolation) or "duplicate key" in str(exc):
+            if isinstance(exc.__context__, pg.UniqueViolation):
                 raise ProjectError(f"a scenario named '{after.name}' already exists (someone just created it)") \
                     from None
             raise
@@ -149,6 +149,15 @@ class TeamScenariosMixin:
         return seq
 
     def _update(self, stored: StoredScenario, after: Scenario, text: str) -> int:
+        try:
+            return self._update_row(stored, after, text)
+        except TeamError as exc:
+            if isinstance(exc.__context__, pg.UniqueViolation):
+                raise ProjectError(f"a scenario named '{after.name}' already exists (someone just created it)") \
+                    from None
+            raise
+
+    def _update_row(self, stored: StoredScenario, after: Scenario, text: str) -> int:
         with self._tx(f"saving scenario '{after.name}'", description=text) as c:
             row = c.execute("UPDATE scenarios SET name = %s, name_key = %s, data = %s WHERE id = %s AND version = %s "
                             "RETURNING version, modified_by, modified",
