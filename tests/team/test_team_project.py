@@ -181,3 +181,13 @@ def test_one_opener_for_a_file_or_a_shared_project(team, city, tmp_path):
             assert len(p.dataset.budget.requests) == len(city[0].budget.requests)
     with open_project(path, read_only=True) as p:
         assert p.read_only
+
+
+def test_a_request_change_says_which_fields(team):
+    with team.open("police") as police:
+        r = police.my_requests()[0]
+        police.save_request(r["request_id"], {"title": "Body cameras", "rank": 42.0}, r["version"])
+        entry = police.history()[-1]
+    assert (entry.action, entry.user) == ("data", team.logins["police"])
+    assert entry.description == f"Changed request {r['request_id']} 'Body cameras': rank, title"
+    assert (entry.before["title"], entry.after["title"]) == (r["title"], "Body cameras")

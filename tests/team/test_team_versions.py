@@ -180,3 +180,22 @@ def test_two_people_giving_two_scenarios_the_same_name(team):
         with pytest.raises(ProjectError, match="a scenario named 'LEAN' already exists \\(someone just created it\\)"):
             b.rename_scenario("Baseline", "LEAN")
         assert b.scenario_names == ["Baseline", "Police plan"]   # nothing changed here
+
+
+def test_a_listener_whose_connection_dropped_comes_back_and_says_so(team):
+    changes, gaps = [], threading.Event()
+    got = threading.Event()
+
+    def on_change(change):
+        changes.append(change)
+        got.set()
+
+    with listen(team.url("viewer"), on_change, on_gap=gaps.set, retry_seconds=0.2) as listener, \
+            team.open("analyst") as a, psycopg.connect(team.admin, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s "
+                      "AND query ILIKE 'LISTEN%%'", (team.logins["viewer"],))
+        assert gaps.wait(5), "the listener did not come back"   # reconnected: the app reloads everything
+        base = a.scenario("Baseline")
+        a.record_edit("Baseline", None, base, with_rule(base, "after the gap", 1.0))
+        assert got.wait(2.0) and changes[-1].key == "Baseline"
+        assert listener.error is None

@@ -165,6 +165,11 @@ BEGIN
         ELSIF TG_TABLE_NAME = 'requests' THEN
             what := format('%s request %s ''%s''', CASE TG_OP WHEN 'INSERT' THEN 'Added' WHEN 'DELETE' THEN 'Deleted'
                            ELSE 'Changed' END, key, r ->> 'title');
+            IF TG_OP = 'UPDATE' THEN   -- which fields: "Changed request R 'Body cameras': title, rank"
+                what := what || ': ' || (SELECT string_agg(n.key, ', ' ORDER BY n.key) FROM jsonb_each(new_row) n
+                                         WHERE n.value IS DISTINCT FROM old_row -> n.key
+                                           AND n.key NOT IN ('version', 'modified', 'modified_by', 'row_order'));
+            END IF;
         ELSIF TG_TABLE_NAME = 'narratives' THEN
             what := format('%s the justification of request %s', CASE TG_OP WHEN 'INSERT' THEN 'Wrote'
                            WHEN 'DELETE' THEN 'Removed' ELSE 'Changed' END, key);
