@@ -113,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     from .cli_review import add_parser as add_review
     add_review(sub)  # review … [--through PERIOD] [--json OUT] [--out XLSX] [--pdf PDF]
     from .cli_team import add_parser as add_team
-    add_team(sub)  # team init URL … | team add-user URL LOGIN --role …
+    add_team(sub)  # team init URL … | team add-user URL LOGIN --role … | team upgrade URL
     return parser
 
 
