@@ -1,5 +1,5 @@
 """The command line: `kcplanner validate | run | export | optimize | sample | template | suggest-mapping | review
-| estimate | publish`.
+| estimate | publish | team`.
 
 `kcplanner` with no arguments opens the desktop app; that dispatch lives in `ui/launch.py`,
 since this package never imports Qt.
@@ -117,6 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     add_estimate(sub)  # estimate … [--pool goal] [--json OUT] [--out XLSX]
     from .cli_publish import add_parser as add_publish
     add_publish(sub)  # publish … [--scenario FILE] [--project FILE.kcplan] --out DIR
+    from .cli_team import add_parser as add_team
+    add_team(sub)  # team init URL … | team add-user URL LOGIN --role … | team upgrade URL
     return parser
 
 
@@ -371,12 +373,22 @@ def cmd_estimate(args) -> int:
 
 
 COMMANDS["estimate"] = cmd_estimate
+
+
 def cmd_publish(args) -> int:
     from .cli_publish import cmd_publish as run
     return run(args)
 
 
 COMMANDS["publish"] = cmd_publish
+
+
+def cmd_team(args) -> int:
+    from .cli_team import cmd_team as run
+    return run(args)
+
+
+COMMANDS["team"] = cmd_team
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ SQLite file.  See docs/project-file.md.
 
 from .audit import HISTORY_HEADER, HistoryEntry, current_user, describe_change, history_rows
 from .errors import NewerFormatError, ProjectError, ProjectInUse
+from .interface import ProjectStore, is_shared, open_project
 from .project import Project
 from .records import ImportArguments, RecoveryInfo, ReplaceReport, SavePoint, SourceChange, SourceFile, file_sha256
 from .schema import APPLICATION_ID, FORMAT_VERSION, READ_COMPAT_VERSION, SUFFIX, inspect_project
@@ -33,7 +34,7 @@ def export_history_rows(project: Project, scenario: str | None = None, header: b
     return project.export_history_rows(scenario, header=header)
 
 
-__all__ = ["Project", "ProjectError", "ProjectInUse", "NewerFormatError", "RecoveryInfo", "SavePoint", "SourceFile", "SourceChange", "ImportArguments",
+__all__ = ["Project", "ProjectStore", "is_shared", "open_project", "ProjectError", "ProjectInUse", "NewerFormatError", "RecoveryInfo", "SavePoint", "SourceFile", "SourceChange", "ImportArguments",
            "ReplaceReport", "FORMAT_VERSION", "READ_COMPAT_VERSION", "APPLICATION_ID", "SUFFIX", "file_sha256",
            "inspect_project", "HistoryEntry", "HISTORY_HEADER", "describe_change", "history_rows", "current_user",
            "export_history_rows", "diff_datasets", "DatasetDiff", "KeyedChange", "RequestChange", "AmountChange",
