@@ -18,7 +18,7 @@ from tests.conftest_ui import *  # noqa: F401,F403 - fixtures
 from ui.common import settings as st
 from ui.publish.controller import KEY_FOLDER
 from ui.publish.dialog import SUBFOLDER, folder_state
-from ui.workbooks.controller import PROGRESS_DELAY_MS
+from ui.common.progress import PROGRESS_DELAY_MS
 
 
 def publish_and_wait(qtbot, w, folder, scenario=None, timeout=120_000):

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox
 
 from kcplanner.engine import prepare
 from kcplanner.review import burn_up, review

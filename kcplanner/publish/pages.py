@@ -9,7 +9,7 @@ from . import figures as G
 from . import formats as F
 from .context import SiteContext
 from .goals import NO_GOAL
-from .names import name_key, slug
+from .names import name_key
 
 #: The line-item table's columns: (key in the department's data file, heading, numeric).
 def line_columns(ctx: SiteContext, with_adopted: bool) -> list[tuple[str, str, bool]]:

@@ -8,7 +8,6 @@ import itertools
 
 import psycopg
 import pytest
-from psycopg import errors
 
 from kcplanner.project.postgres import NotAllowed, WorkflowError
 

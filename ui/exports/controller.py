@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThreadPool, Qt, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from kcplanner.atomic import OutputError
 
 from ..common import settings as st
+from ..common.progress import close_progress, job_progress
 from ..common.workers import JobTask
 from ..scenarios.files import safe_name
-from ..workbooks.controller import PROGRESS_DELAY_MS
 
 
 class ExportsController(QObject):
@@ -196,16 +196,7 @@ class ExportsController(QObject):
     def _run_export(self, title: str, job) -> JobTask:
         task = JobTask(job)
         self.export_task = task
-        dlg = QProgressDialog(title + "…", "Cancel", 0, 1000, self.window)
-        dlg.setWindowTitle(title)
-        dlg.setMinimumDuration(PROGRESS_DELAY_MS)
-        dlg.setWindowModality(Qt.WindowModality.NonModal)  # the window stays usable meanwhile
-        dlg.setAutoClose(False)
-        dlg.setAutoReset(False)
-        dlg.canceled.connect(task.cancel)
-        dlg.setValue(0)
-        self.export_progress = dlg
-        task.signals.progress.connect(lambda f, t: (dlg.setLabelText(t), dlg.setValue(int(f * 1000))))
+        self.export_progress = job_progress(self.window, title + "…", title, task)
         task.signals.finished.connect(lambda paths, t=task: self._export_done(t, title, paths))
         task.signals.failed.connect(lambda exc, t=task: self._export_failed(t, title, exc))
         task.signals.cancelled.connect(lambda t=task: self._export_cancelled(t))
@@ -217,11 +208,8 @@ class ExportsController(QObject):
         if task is not self.export_task:
             return False
         self.export_task = None
-        if self.export_progress is not None:
-            self.export_progress.canceled.disconnect()
-            self.export_progress.close()
-            self.export_progress.deleteLater()
-            self.export_progress = None
+        close_progress(self.export_progress)
+        self.export_progress = None
         return True
 
     def _export_done(self, task: JobTask, title: str, paths: list) -> None:

@@ -9,10 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressBar, QProgressDialog
 
 from ..common import settings as st
+from ..common.progress import PROGRESS_DELAY_MS
 from .recovery import ReimportDialog, invalid_box
 from .tasks import FunctionTask
 
-PROGRESS_DELAY_MS = 500
 
 
 @dataclass

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject, QThreadPool, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QThreadPool, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
@@ -21,8 +21,8 @@ from kcplanner.publish import PublishCancelled, PublishError, publish_site
 from kcplanner.review.carry import ensure_carry
 
 from ..common import settings as st
+from ..common.progress import close_progress, job_progress
 from ..common.workers import JobTask
-from ..workbooks.controller import PROGRESS_DELAY_MS
 from .dialog import PublishDialog
 
 KEY_FOLDER = "publish/folder"  # QSettings: the folder the site was last published to
@@ -101,16 +101,7 @@ class PublishController(QObject):
         task = JobTask(job)
         self.task = task
         title = f"Publishing the open budget site of “{scenario.name}”"
-        dlg = QProgressDialog(title + "…", "Cancel", 0, 1000, self.window)
-        dlg.setWindowTitle("Publish")
-        dlg.setMinimumDuration(PROGRESS_DELAY_MS)
-        dlg.setWindowModality(Qt.WindowModality.NonModal)  # the window stays usable meanwhile
-        dlg.setAutoClose(False)
-        dlg.setAutoReset(False)
-        dlg.canceled.connect(task.cancel)
-        dlg.setValue(0)
-        self.progress = dlg
-        task.signals.progress.connect(lambda f, t: (dlg.setLabelText(t), dlg.setValue(int(f * 1000))))
+        self.progress = job_progress(self.window, title + "…", "Publish", task)
         task.signals.finished.connect(lambda report, t=task: self._done(t, report))
         task.signals.failed.connect(lambda exc, t=task: self._failed(t, exc))
         task.signals.cancelled.connect(lambda t=task: self._cancelled(t))
@@ -122,11 +113,8 @@ class PublishController(QObject):
         if task is not self.task:
             return False
         self.task = None
-        if self.progress is not None:
-            self.progress.canceled.disconnect()
-            self.progress.close()
-            self.progress.deleteLater()
-            self.progress = None
+        close_progress(self.progress)
+        self.progress = None
         return True
 
     def _done(self, task: JobTask, report) -> None:

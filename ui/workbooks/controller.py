@@ -17,13 +17,13 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QProgres
 
 from ..common import settings as st
 from ..common.dialogs import OpenDialog, ReportDialog
+from ..common.progress import PROGRESS_DELAY_MS
 from ..common.settings import Project
 from ..common.workers import LoadOutcome, LoadTask
 from ..mapping import flow as mapping_flow
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = ROOT / "resources" / "sample"
-PROGRESS_DELAY_MS = 500  # a load or export shorter than this shows no progress dialog
 
 
 class WorkbooksController(QObject):
