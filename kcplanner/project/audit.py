@@ -32,6 +32,20 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+#: Edits of one thing by one session this close together are one History row (a slider drag, typing).
+MERGE_WINDOW_SECONDS = 30.0
+
+
+def within_merge_window(then: str, now: str) -> bool:
+    """Whether two `utc_now()` times are at most MERGE_WINDOW_SECONDS apart (False if either is unreadable)."""
+    try:
+        age = (datetime.fromisoformat(now.replace("Z", "+00:00"))
+               - datetime.fromisoformat(then.replace("Z", "+00:00"))).total_seconds()
+    except ValueError:
+        return False
+    return age <= MERGE_WINDOW_SECONDS
+
+
 def current_user() -> str:
     """The OS user name (getpass), else the usual environment variables, else `unknown`."""
     try:

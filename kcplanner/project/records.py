@@ -105,3 +105,24 @@ def file_sha256(path: str | Path) -> str:
 
 def _key(name: str) -> str:
     return " ".join(str(name).split()).casefold()
+
+
+class ScenarioVerbs:
+    """Put, rename and delete a scenario, and `name in project`: the same on both back-ends, each an
+    audited edit through the back-end's own `record_edit` (the .kcplan file's or PostgreSQL's)."""
+
+    def __contains__(self, name: str) -> bool:
+        return _key(name) in self._scenarios
+
+    def put_scenario(self, scenario: Scenario, description: str | None = None) -> int:
+        """Add the scenario, or replace the one with its name.  Returns the audit row's seq."""
+        with self._lock:
+            stored = self._scenarios.get(_key(scenario.name))
+            return self.record_edit(scenario.name, description, stored.scenario if stored else None, scenario)
+
+    def rename_scenario(self, old_name: str, new_name: str) -> int:
+        before = self.scenario(old_name)
+        return self.record_edit(old_name, None, before, before.rename(new_name))
+
+    def delete_scenario(self, name: str) -> int:
+        return self.record_edit(name, None, self.scenario(name), None)

@@ -4,16 +4,12 @@ audit row in one transaction (`record_edit`, the app's undo commands; slider dra
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from ..scenario import Scenario, ScenarioError, scenario_from_dict
-from .audit import describe_change, scenario_json, utc_now
+from .audit import describe_change, scenario_json, utc_now, within_merge_window
 from .errors import ProjectError
 from .history import _insert_edit
-from .records import _key, _Stored
-
-
-MERGE_WINDOW_SECONDS = 30.0
+from .records import ScenarioVerbs, _key, _Stored
 
 
 def _check_name(name: str) -> None:
@@ -21,7 +17,7 @@ def _check_name(name: str) -> None:
         raise ProjectError("a scenario needs a name")
 
 
-class ScenariosMixin:
+class ScenariosMixin(ScenarioVerbs):
     """The scenarios of an open project (part of `Project`)."""
 
     def _load_scenarios(self) -> None:
@@ -52,22 +48,6 @@ class ScenariosMixin:
             if stored is None:
                 raise ProjectError(f"no scenario named '{name}'")
             return stored.scenario
-
-    def __contains__(self, name: str) -> bool:
-        return _key(name) in self._scenarios
-
-    def put_scenario(self, scenario: Scenario, description: str | None = None) -> int:
-        """Add the scenario, or replace the one with its name.  Returns the audit row's seq."""
-        with self._lock:
-            stored = self._scenarios.get(_key(scenario.name))
-            return self.record_edit(scenario.name, description, stored.scenario if stored else None, scenario)
-
-    def rename_scenario(self, old_name: str, new_name: str) -> int:
-        before = self.scenario(old_name)
-        return self.record_edit(old_name, None, before, before.rename(new_name))
-
-    def delete_scenario(self, name: str) -> int:
-        return self.record_edit(name, None, self.scenario(name), None)
 
     def move_scenario(self, name: str, index: int) -> int:
         """Put a scenario at position `index` of `scenarios` (audited, no change to the scenario)."""
@@ -157,12 +137,7 @@ class ScenariosMixin:
         if (key != merge_key or session != self.session or scenario != name or action != "update"
                 or seq <= self._last_save_seq(c)):
             return None
-        try:
-            age = (datetime.fromisoformat(now.replace("Z", "+00:00"))
-                   - datetime.fromisoformat(time.replace("Z", "+00:00"))).total_seconds()
-        except ValueError:
-            return None
-        if age > MERGE_WINDOW_SECONDS:
+        if not within_merge_window(time, now):
             return None
         before = scenario_from_dict(json.loads(before_json)) if before_json else None
         c.execute("UPDATE edits SET time = ?, description = ?, after = ? WHERE seq = ?",

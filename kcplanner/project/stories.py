@@ -13,17 +13,15 @@ import re
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Iterable
 
-from .audit import utc_now
+from .audit import utc_now, within_merge_window
 from .errors import ProjectError
 from .history import _insert_edit
 
 MAX_TITLE = 200
 MAX_SLUG = 60
 MAX_MARKDOWN = 1_000_000  # characters: a long essay is 50,000
-MERGE_WINDOW_SECONDS = 30.0
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -206,12 +204,7 @@ class StoriesMixin:
             return None
         if not before_json or json.loads(before_json).get("slug") != new.slug:
             return None
-        try:
-            age = (datetime.fromisoformat(now.replace("Z", "+00:00"))
-                   - datetime.fromisoformat(time.replace("Z", "+00:00"))).total_seconds()
-        except ValueError:
-            return None
-        if age > MERGE_WINDOW_SECONDS:
+        if not within_merge_window(time, now):
             return None
         c.execute("UPDATE edits SET time = ?, description = ?, after = ? WHERE seq = ?", (now, description,
                                                                                          _json(new), seq))

@@ -12,7 +12,7 @@ from psycopg.types.json import Jsonb
 from ...scenario import Scenario, ScenarioError, scenario_from_dict
 from ..audit import describe_change
 from ..errors import ProjectError
-from ..records import _key
+from ..records import ScenarioVerbs, _key
 from .base import iso
 from .errors import ConflictError, TeamError, Theirs
 
@@ -32,7 +32,7 @@ def _check_name(name: str) -> None:
         raise ProjectError("a scenario needs a name")
 
 
-class TeamScenariosMixin:
+class TeamScenariosMixin(ScenarioVerbs):
     """Scenarios with optimistic versions (part of `TeamProject`)."""
 
     def _load_scenarios(self) -> None:
@@ -75,21 +75,6 @@ class TeamScenariosMixin:
             if stored is None:
                 raise ProjectError(f"no scenario named '{name}'")
             return stored
-
-    def __contains__(self, name: str) -> bool:
-        return _key(name) in self._scenarios
-
-    def put_scenario(self, scenario: Scenario, description: str | None = None) -> int:
-        with self._lock:
-            stored = self._scenarios.get(_key(scenario.name))
-            return self.record_edit(scenario.name, description, stored.scenario if stored else None, scenario)
-
-    def rename_scenario(self, old_name: str, new_name: str) -> int:
-        before = self.scenario(old_name)
-        return self.record_edit(old_name, None, before, before.rename(new_name))
-
-    def delete_scenario(self, name: str) -> int:
-        return self.record_edit(name, None, self.scenario(name), None)
 
     def move_scenario(self, name: str, index: int) -> int:
         """Put a scenario at position `index` (the order is not a version of the scenarios)."""
