@@ -9,6 +9,9 @@ Tab order in reading order (docs/ui.md, "Keyboard and screen readers").
 
 from __future__ import annotations
 
+import html
+import re
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -25,8 +28,14 @@ def buddy(label: QLabel, widget: QWidget) -> QLabel:
     """Tie `label` to `widget` (its mnemonic focuses it) and name the widget by the label's text."""
     label.setBuddy(widget)
     if not widget.accessibleName():
-        widget.setAccessibleName(label.text().replace("&", "").rstrip(": ").strip())
+        widget.setAccessibleName(plain(label.text()))
     return label
+
+
+def plain(text: str) -> str:
+    """A label's text as a screen reader says it: no markup, no mnemonic '&', no trailing colon."""
+    text = html.unescape(re.sub(r"<[^>]*>", " ", text)).replace("&&", "\0").replace("&", "").replace("\0", "&")
+    return " ".join(text.split()).rstrip(": ").strip()
 
 
 def label_for(text: str, widget: QWidget) -> QLabel:
