@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider, QAbstractSpinBox, QComboBox,
                                QDialogButtonBox, QGraphicsView, QLabel, QLineEdit, QPlainTextEdit, QTabBar,
@@ -76,16 +77,28 @@ def dead_charts(root: QWidget) -> list[QWidget]:
 
 
 def tab_chain(root: QWidget) -> list[QWidget]:
-    """The Tab order under `root` from its first tab stop, each widget once."""
-    stops = {id(w) for w in root.findChildren(QWidget) if tab_stop(w)}
+    """The widgets Tab visits in `root` (a window), in order, each once: Tab pressed over and over
+    (`focusNextPrevChild`, what the Tab key calls) from the window itself.
+
+    Not `nextInFocusChain()`: PySide's return-value heuristic would make each widget a child of the
+    previous one in its own bookkeeping, and a rebuilt widget would then mark the wrappers after it
+    as deleted (the mapping dialog's OK button, say)."""
+    root.setFocus()
     out, seen = [], set()
-    w = root.nextInFocusChain()
-    while w is not root and id(w) not in seen:
-        seen.add(id(w))
-        if id(w) in stops:
-            out.append(w)
-        w = w.nextInFocusChain()
-    return out
+    for _ in range(len(root.findChildren(QWidget)) + 2):
+        if not root.focusNextPrevChild(True):
+            break
+        w = root.focusWidget()  # the window's own focus child (QApplication.focusWidget(): the active window's)
+        if w is None or _key(w) in seen:
+            break
+        seen.add(_key(w))
+        out.append(w)
+    return [w for w in out if tab_stop(w)]
+
+
+def _key(w: QWidget) -> int:
+    """The C++ object's address: Python may hand out another wrapper for the same widget."""
+    return shiboken6.getCppPointer(w)[0]
 
 
 def _rect(w: QWidget):

@@ -89,9 +89,8 @@ class ReportDialog(QDialog):
         if can_continue:
             self.ok_button = buttons.addButton("Load anyway", QDialogButtonBox.ButtonRole.AcceptRole)
             buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        else:  # Enter closes the report (from the filter too)
+        else:
             self.close_button = buttons.addButton(QDialogButtonBox.StandardButton.Close)
-            self.close_button.setDefault(True)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         row = QHBoxLayout()
@@ -104,6 +103,8 @@ class ReportDialog(QDialog):
         lay.addWidget(self.filter)
         lay.addWidget(self.view, 1)
         lay.addLayout(row)
+        if not can_continue:  # Enter closes the report (from the filter or the list too): set once in the dialog
+            self.close_button.setDefault(True)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
