@@ -139,17 +139,15 @@ class ReviewPanel(QWidget):
         self.filter.setMinimumWidth(120)
         self.flagged = QCheckBox("Flagged only")
         self.flagged.setToolTip("Only rows flagged over budget, under-spent or revenue short (KPIs: not met)")
-        access.name(self.department, "Department")
-        access.name(self.filter, "Filter by name")
         bar = QHBoxLayout()
-        for label, w in (("&Review through", self.period), ("B&y", self.by), (None, self.department),
-                         (None, self.filter), (None, self.flagged)):
+        for label, w in (("Review &through", self.period), ("&By", self.by),
+                         (None, access.name(self.department, "Department")),
+                         (None, access.name(self.filter, "Filter by name")), (None, self.flagged)):
             if label:
                 bar.addWidget(access.label_for(label, w))
             bar.addWidget(w)
         bar.addStretch(1)
-        #: the carry-over checkbox (ui/review/carry.py) follows the period shown — add_carry_widget();
-        #: on a row of its own, so that the window fits beside Excel (docs/ui.md)
+        #: the carry-over checkbox (ui/review/carry.py), on a row of its own (the window fits beside Excel)
         self.carry_slot = QHBoxLayout()
         self.carry = CarryCheckBox(session)
         self.add_carry_widget(self.carry)
@@ -201,10 +199,9 @@ class ReviewPanel(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(content)
-        for table, text in ((self.summary_table, "Spending against budget"),
-                            (self.revenue_table, "Revenue against estimate"), (self.kpi_table, "KPIs against target"),
-                            (self.bought_table, "What the money bought")):
-            access.name(table, text)
+        access.name(self.summary_table, "Spending against budget")
+        for i in range(self.details.count()):  # the tables of the tabs: named by their tabs
+            access.name(self.details.widget(i), self.details.tabText(i))
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
         lay.addLayout(self.carry_slot)
