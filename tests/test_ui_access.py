@@ -49,6 +49,14 @@ def test_every_control_of_the_main_window_has_a_name(qtbot, full):
     for tab in each_tab(qtbot, full):
         for w in unnamed(full):
             missing.setdefault(tab, []).append(describe(w))
+    # the pages shown on demand: a story's editor, the KPI review of the Evidence tab
+    full.tabs.setCurrentWidget(full.stories)
+    full.stories.add("Safer streets")
+    full.evidence.pages.setCurrentWidget(full.evidence.review)
+    for panel in (full.stories, full.evidence):
+        full.tabs.setCurrentWidget(panel)
+        settle(qtbot)
+        missing.update({type(panel).__name__: [describe(w) for w in unnamed(full)]} if unnamed(full) else {})
     assert not missing, missing
     # the names are the labels' words, not their markup or mnemonics
     assert full.year.accessibleName() == "Plan year"
