@@ -57,6 +57,11 @@ def kind_of(problem) -> str:
 def what_to_do(report) -> str:
     """What to do about the file-level errors of `report`, one sentence or two per kind ('' for none).
     Plain text."""
+    return " ".join(advice(report))
+
+
+def advice(report) -> list[str]:
+    """`what_to_do`, one entry per kind of problem."""
     by_kind: dict[str, list[str]] = {}
     for p in report.errors:
         if file_level(p) and not p.message.startswith("…"):
@@ -70,7 +75,7 @@ def what_to_do(report) -> str:
         out.append(ADVICE[kind].format(files=files, is_are="are" if many else "is", it_them="them" if many else "it",
                                        it_they="they" if many else "it",
                                        in_folder=f" in the folder {files}" if names else ""))
-    return " ".join(out)
+    return out
 
 
 def heading(report) -> str:
@@ -78,10 +83,9 @@ def heading(report) -> str:
     n_err, n_warn = len(report.errors), len(report.warnings)
     head = (f"<b style='color:#b3261e'>{n_err} error(s)</b>, {n_warn} warning(s): the workbooks were not loaded "
             "(nothing was changed).")
-    advice = what_to_do(report)
-    cells = any(not file_level(p) for p in report.errors)
-    if cells:
+    todo = advice(report)
+    if any(not file_level(p) for p in report.errors):
         head += " Fix the cells listed and open them again."
-    if advice:
-        head += "<br><b>What to do:</b> " + html.escape(advice)
+    if todo:
+        head += "<br><b>What to do:</b> " + "<br>".join(html.escape(t) for t in todo)
     return head
