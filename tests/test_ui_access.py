@@ -89,7 +89,8 @@ def test_the_window_fits_beside_excel(qtbot, full):
     widths = {}
     for tab in each_tab(qtbot, full):
         if tab == "Review":
-            qtbot.waitUntil(lambda: full.review.stack.currentIndex() == 1, timeout=20_000)  # its tables, not the empty page
+            # its tables, not the empty page
+            qtbot.waitUntil(lambda: full.review.stack.currentIndex() == 1, timeout=20_000)
             settle(qtbot)
         widths[tab] = full.minimumSizeHint().width()
     assert max(widths.values()) <= HALF_SCREEN, widths

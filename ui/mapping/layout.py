@@ -38,8 +38,8 @@ class MappingLayout:
         self.files_edit = QLineEdit()
         self.files_edit.setPlaceholderText("every file (or a glob such as *operating*)")
         self.files_edit.textChanged.connect(self.schedule)
-        for label, w in (("S&heet", self.sheet_combo), ("Header &row", self.header_spin), ("&Imports", self.table_combo),
-                         ("Applies to &files", self.files_edit)):
+        for label, w in (("S&heet", self.sheet_combo), ("Header &row", self.header_spin),
+                         ("&Imports", self.table_combo), ("Applies to &files", self.files_edit)):
             top.addWidget(access.label_for(label, w))
             top.addWidget(w)
         top.addStretch(1)

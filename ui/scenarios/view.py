@@ -174,7 +174,7 @@ class ComparePanel(QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
-        self.table = access.name(QTableView(), "Comparison", "Every figure of the selected year for A and B, and B − A")
+        self.table = access.name(QTableView(), "Comparison", "Every figure of the selected year: A, B and B − A")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.verticalHeader().hide()
