@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QMai
 
 from kcplanner.city import city_name
 
-from .common import charts
+from .common import access, charts
 from .common import settings as st
 from .features import FEATURES, Feature
 from .kpis.view import KpiDetail
@@ -76,12 +76,15 @@ class MainWindow(QMainWindow):
         self.undo_view = QUndoView(self.session.undo_stack)
         self.undo_view.setEmptyLabel("(as loaded)")
         self.undo_view.setToolTip("Every edit of this session; click one to go back to it")
+        access.name(self.undo_view, "Undo history")
         hdock = QDockWidget("Undo history", self)
         hdock.setObjectName("undo_history")
         hdock.setWidget(self.undo_view)
         hdock.setFeatures(dock.features())
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, hdock)
         self.undo_dock = hdock
+        self.tabifyDockWidget(dock, hdock)  # one column of tabs: the window fits beside Excel (docs/ui.md)
+        dock.raise_()
 
         self.year = QComboBox()
         self.year.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -217,7 +220,7 @@ class MainWindow(QMainWindow):
         tb.addAction(undo)
         tb.addAction(redo)
         tb.addSeparator()
-        tb.addWidget(QLabel(" Plan year: "))
+        tb.addWidget(access.label_for(" Plan &year: ", self.year))
         tb.addWidget(self.year)
         self.addToolBar(tb)
 

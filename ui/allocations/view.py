@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QGr
 
 from kcplanner.scenario import Target
 
-from ..common import fmt
+from ..common import access, fmt
 from ..common.edits import rule_value, target_name, upsert_many
 from .models import MODE_DEPARTMENT, MODE_FUND, MODES, AllocationModel
 
@@ -42,13 +42,14 @@ class AllocationPanel(QWidget):
         collapse = QPushButton("Collapse all")
         collapse.clicked.connect(lambda: self.tree.collapseAll())
         top = QHBoxLayout()
-        top.addWidget(QLabel("Group by:"))
+        top.addWidget(access.label_for("&Group by:", self.mode))
         top.addWidget(self.mode)
         top.addStretch(1)
         top.addWidget(expand)
         top.addWidget(collapse)
 
         self.tree = QTreeView()
+        access.name(self.tree, "Allocations", "Spending by fund, department and program: baseline, scenario and change")
         self.tree.setModel(self.model)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -74,6 +75,7 @@ class AllocationPanel(QWidget):
         self.slider.setTickInterval(10 * SLIDER_STEPS_PER_PERCENT)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setToolTip("Change the selected rows by a percentage (every plan year); one drag is one undo step")
+        access.name(self.slider, "Percent change of the selected rows")
         self.slider.valueChanged.connect(self._slider_moved)
         self.slider.sliderPressed.connect(self._new_token)
         self.slider.sliderReleased.connect(self._new_token)
@@ -84,6 +86,7 @@ class AllocationPanel(QWidget):
         self.percent.setSuffix(" %")
         self.percent.setKeyboardTracking(False)
         self.percent.setToolTip("Percent change of the selected rows (a percent rule)")
+        access.name(self.percent, "Percent change")
         self.percent.valueChanged.connect(self._percent_typed)
         self.amount = QDoubleSpinBox()
         self.amount.setRange(-1e11, 1e11)
@@ -93,6 +96,7 @@ class AllocationPanel(QWidget):
         self.amount.setGroupSeparatorShown(True)
         self.amount.setLocale(fmt.LOCALE)
         self.amount.setToolTip("Dollars a year to add (negative: cut), spread over the lines of each selected row")
+        access.name(self.amount, "Dollars a year")
         self.apply_amount = QPushButton("Apply $")
         self.apply_amount.setToolTip("Set an amount rule of this many dollars a year on each selected row")
         self.apply_amount.clicked.connect(self._apply_amount)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFi
 from kcplanner.atomic import OutputError
 from kcplanner.readers import WORKBOOK_SUFFIXES
 
+from . import access, file_errors
 from . import settings as st
 from .models import SORT_ROLE
 from .report_model import ReportModel
@@ -33,17 +34,17 @@ class ReportDialog(QDialog):
         self.setWindowTitle(title)
         self.resize(1000, 560)
         n_err, n_warn = len(report.errors), len(report.warnings)
-        if n_err:
-            head = (f"<b style='color:#b3261e'>{n_err} error(s)</b>, {n_warn} warning(s): the workbooks were not "
-                    "loaded (nothing was changed). Fix the cells listed and open them again.")
+        if n_err:  # a missing file, not a workbook, an empty folder: what to do, not "fix the cells"
+            head = file_errors.heading(report)
         elif n_warn:
             head = f"<b style='color:#a05a00'>{n_warn} warning(s)</b>: the workbooks can be loaded as they are."
         else:
             head = "No problems found."
         rows = sum(r.read for r in report.rows)
         imported = sum(r.imported for r in report.rows)
-        self.heading = QLabel(head + f"<br>{rows:,} rows read, {imported:,} imported, {rows - imported:,} excluded "
-                              f"in {len(report.rows)} sheet(s).")
+        counts = (f"<br>{rows:,} rows read, {imported:,} imported, {rows - imported:,} excluded "
+                  f"in {len(report.rows)} sheet(s).") if report.rows else ""
+        self.heading = QLabel(head + counts)
         self.heading.setWordWrap(True)
         style = self.style()
         icons = {"error": style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical),
@@ -55,11 +56,11 @@ class ReportDialog(QDialog):
         self.proxy.setSortRole(SORT_ROLE)
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.filter = QLineEdit()
+        self.filter = access.name(QLineEdit(), "Filter the report")
         self.filter.setPlaceholderText("Filter the report")
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
-        self.view = QTableView()
+        self.view = access.name(QTableView(), "Problems found")
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
@@ -89,7 +90,7 @@ class ReportDialog(QDialog):
             self.ok_button = buttons.addButton("Load anyway", QDialogButtonBox.ButtonRole.AcceptRole)
             buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         else:
-            buttons.addButton(QDialogButtonBox.StandardButton.Close)
+            self.close_button = buttons.addButton(QDialogButtonBox.StandardButton.Close)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         row = QHBoxLayout()
@@ -102,6 +103,8 @@ class ReportDialog(QDialog):
         lay.addWidget(self.filter)
         lay.addWidget(self.view, 1)
         lay.addLayout(row)
+        if not can_continue:  # Enter closes the report (from the filter or the list too): set once in the dialog
+            self.close_button.setDefault(True)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -157,12 +160,13 @@ class OpenDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel("<b>Plan workbook</b> (goals, KPIs, drivers, revenue, assumptions, funds)"))
+        lay.addWidget(access.label_for("<b>Plan workbook</b> (goals, KPIs, drivers, revenue, assumptions, funds)",
+                                       self.plan))
         row = QHBoxLayout()
         row.addWidget(self.plan, 1)
         row.addWidget(browse)
         lay.addLayout(row)
-        lay.addWidget(QLabel("<b>Department budget workbooks</b> (files or folders)"))
+        lay.addWidget(access.label_for("<b>Department budget workbooks</b> (files or folders)", self.budgets))
         lay.addWidget(self.budgets, 1)
         row = QHBoxLayout()
         row.addWidget(add_files)

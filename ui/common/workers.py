@@ -65,7 +65,9 @@ def classify(paths: list[str | Path]) -> Project:
         plans = named[:1] or plans[:1]
     plan = plans[0] if plans else None
     budgets = tuple(str(f) for f in files if f != plan)
-    return Project(str(plan) if plan else None, budgets)
+    # a folder with no workbook stays, so that the report names it ("… is a folder with no workbooks")
+    empty = tuple(str(p) for p in map(Path, paths) if p.is_dir() and not expand_paths([p]))
+    return Project(str(plan) if plan else None, budgets + empty)
 
 
 STANDARD_SHEETS = {"lineitems", "positions", "requests",

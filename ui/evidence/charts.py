@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ..common import charts
+from ..common import access, charts
 
 DRIVER_COLORS = (charts.GREEN, charts.AMBER, "#7b3fa0", charts.RED, "#2a9d8f", charts.GREY)
 
@@ -49,11 +49,13 @@ def _title_label() -> QLabel:
 class _Chart(QWidget):
     """A word-wrapped title above one static plot."""
 
+    CHART_NAME = "Chart"  # what a screen reader says for the plot (ui/common/access.py)
+
     def __init__(self, axes: dict | None = None, parent=None):
         charts.configure()
         super().__init__(parent)
         self.title = _title_label()
-        self.view = pg.GraphicsLayoutWidget()
+        self.view = access.chart(pg.GraphicsLayoutWidget(), self.CHART_NAME, "The figures are in the drivers table")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
@@ -73,6 +75,8 @@ class _Chart(QWidget):
 
 class HistoryChart(_Chart):
     """`set_history(years, labels, kpi_name, kpi_values, driver_names, driver_values, title)`."""
+
+    CHART_NAME = "History of the KPI and its driver"
 
     def __init__(self, parent=None):
         super().__init__(parent=parent)
@@ -129,6 +133,8 @@ class HistoryChart(_Chart):
 class FitChart(_Chart):
     """`set_fit(points, intercept, estimate, low, high, title)`: `points` has x and y (the y the
     line is drawn against: y_partial when the KPI has other drivers)."""
+
+    CHART_NAME = "Fit of the KPI against spending"
 
     def __init__(self, parent=None):
         super().__init__(axes={"left": charts.PercentAxis("left"), "bottom": charts.PercentAxis("bottom")},

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from kcplanner.evidence import driver_sentence
 
+from ..common import access
 from . import choices
 from .charts import FitChart, HistoryChart
 from .models import FLAG_WORDS, driver_model, driver_rows
@@ -36,7 +37,7 @@ class KpiEvidencePage(QWidget):
         self.fit = FitChart()
         self.fit.setMinimumSize(320, 220)
         self.model = driver_model(self)
-        self.table = QTableView()
+        self.table = access.name(QTableView(), "Drivers of the KPI")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

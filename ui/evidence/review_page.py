@@ -14,6 +14,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QMessageBox, QPushButton, QTableView, QVBoxLayout, QWidget)
 
+from ..common import access
 from ..common import settings as st
 from ..common.workers import JobTask
 from .models import MERGE, ReviewFilter, recommendation_kind, review_model, review_rows, rows_as_tsv
@@ -43,7 +44,7 @@ class KpiReviewPage(QWidget):
         self.model = review_model(self)
         self.proxy = ReviewFilter(self)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
+        self.table = access.name(QTableView(), "KPI review")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
@@ -57,11 +58,11 @@ class KpiReviewPage(QWidget):
         h.setStretchLastSection(True)
         self.table.doubleClicked.connect(self._activated)
         QShortcut(QKeySequence.StandardKey.Copy, self.table, activated=self.copy)
-        self.filter = QLineEdit()
+        self.filter = access.name(QLineEdit(), "Filter the KPI review")
         self.filter.setPlaceholderText("Filter by KPI, goal or reason…")
         self.filter.setClearButtonEnabled(True)
         self.filter.setMaximumWidth(280)
-        self.recommendation = QComboBox()
+        self.recommendation = access.name(QComboBox(), "Recommendation")
         self.recommendation.addItem("Every recommendation", None)
         for r in RECOMMENDATIONS:
             self.recommendation.addItem(r[0].upper() + r[1:], r)

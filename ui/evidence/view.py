@@ -18,6 +18,7 @@ from PySide6.QtCore import QThreadPool, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QTabWidget, QVBoxLayout,
                                QWidget)
 
+from ..common import access
 from ..common.workers import JobTask
 from .kpi_page import KpiEvidencePage
 from .review_page import KpiReviewPage
@@ -64,7 +65,7 @@ class EvidencePanel(QWidget):
         self.status = QLabel()
         self.status.setStyleSheet("color: #555;")
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("KPI"))
+        bar.addWidget(access.label_for("&KPI", self.kpi))
         bar.addWidget(self.kpi, 1)
         bar.addWidget(self.pool)
         bar.addWidget(self.status)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QListWidg
 
 from kcplanner.engine.fund_data import MISSING_TEXT, NO_DATA_KIND
 
-from ..common import charts, fmt
+from ..common import access, charts, fmt
 from ..common.charts import X
 from ..common.deferred import UpdatesWhenShown
 from ..common.models import AMBER, GREEN, RED, SORT_ROLE, TableModel
@@ -42,7 +42,7 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
-        self.table = QTableView()
+        self.table = access.name(QTableView(), "Funds", "Each fund's figures in the selected plan year")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
@@ -53,12 +53,15 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(self._fund_selected)
         self.title = QLabel()
+        self.title.setWordWrap(True)  # the window fits beside Excel (docs/ui.md)
         self.missing = QLabel()  # funds without revenue data: what the fund checks need
         self.missing.setWordWrap(True)
         self.missing.setStyleSheet("color: #a05a00; background: #fff6e5; border: 1px solid #e8cfa0; padding: 4px;")
         self.missing.hide()
 
-        self.charts = pg.GraphicsLayoutWidget()
+        self.charts = access.chart(pg.GraphicsLayoutWidget(), "Charts of the selected fund",
+                                   "Ending balance, reserve ratio and structural balance by year; the figures are "
+                                   "in the table above")
         labels = ["FY"] * 5
         self.balance_plot = self.charts.addPlot(title="Ending balance", axisItems={"left": charts.MoneyAxis("left")})
         self.ratio_plot = self.charts.addPlot(title="Reserve ratio (balance ÷ expenditure)",
@@ -88,6 +91,7 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         self.struct_plot.addItem(self.bars)
         self.struct_plot.addLine(y=0, pen=pg.mkPen("#555555"))
         self.struct_note = QLabel("Grey bars: baseline · coloured bars: scenario (red where a structural deficit)")
+        self.struct_note.setWordWrap(True)
         self.findings = QListWidget()
         self.findings.setToolTip("Policy findings of the scenario, fund by fund and year by year")
         self.findings.setWordWrap(True)
@@ -107,7 +111,7 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         bottom = QWidget()
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(QLabel("<b>Policy findings</b>"))
+        bl.addWidget(access.label_for("<b>Policy findings</b>", self.findings))
         bl.addWidget(self.findings)
         split.addWidget(top)
         split.addWidget(mid)

@@ -16,7 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen, QTransform
 from PySide6.QtWidgets import (QApplication, QCheckBox, QGraphicsRectItem, QGraphicsSimpleTextItem, QComboBox, QDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QScrollArea, QSplitter, QTableView, QVBoxLayout, QWidget)
 
-from ..common import charts, fmt
+from ..common import access, charts, fmt
 from ..common.charts import X
 from ..common.models import TableModel
 
@@ -214,7 +214,8 @@ class KpiPanel(QWidget):
         self.only_off.setToolTip("Show only the KPIs that miss a target in some plan year under the scenario")
         self.only_off.toggled.connect(lambda _on: self.relayout())
         self.summary = QLabel()
-        self.picker = QComboBox()
+        self.summary.setWordWrap(True)  # the window fits beside Excel (docs/ui.md)
+        self.picker = access.name(QComboBox(), "KPI")
         self.picker.setMinimumContentsLength(30)
         self.picker.setToolTip("Choose a KPI to scroll to its chart; Details opens its drivers")
         self.picker.activated.connect(self.scroll_to)
@@ -226,12 +227,14 @@ class KpiPanel(QWidget):
                         "<span style='color:#c0392b'><b>—</b> scenario off target</span> &nbsp; "
                         "<span style='background:#c5d6ea'>&nbsp;&nbsp;&nbsp;</span> low–high band &nbsp; "
                         "<span style='color:#b8860b'>▼</span> target")
+        legend.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(self.only_off)
         top.addWidget(self.summary, 1)
         top.addWidget(self.picker)
         top.addWidget(details)
-        self.canvas = KpiCanvas()
+        self.canvas = access.chart(KpiCanvas(), "KPI charts", "One small chart per KPI; choose a KPI above "
+                                   "and press Details for its figures")
         self.canvas.resized.connect(self._canvas_resized)
         self.canvas.scene().sigMouseClicked.connect(self._clicked)
         self.scroll = QScrollArea()
@@ -376,7 +379,8 @@ class KpiDetail(QDialog):
         P = session.prepared
         self.heading = QLabel()
         self.heading.setWordWrap(True)
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = access.chart(pg.PlotWidget(), "KPI by year", "Baseline, scenario, low-high band and "
+                                        "targets; the same figures are in the table below")
         plot = self.plot_widget.getPlotItem()
         charts.static_plot(plot)
         charts.set_year_ticks(plot, P.year_labels, short=False)
@@ -392,7 +396,7 @@ class KpiDetail(QDialog):
             plot.addItem(item)
         labels = list(P.year_labels)
         self.values = TableModel(["Measure"] + labels, None, [False] + [True] * 5)
-        self.values_view = QTableView()
+        self.values_view = access.name(QTableView(), "KPI values by year")
         self.values_view.setModel(self.values)
         self.values_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.values_view.verticalHeader().hide()
@@ -400,7 +404,7 @@ class KpiDetail(QDialog):
         self.drivers = TableModel(["Department", "Program", "Spending change"] + [f"Effect {charts.short_year(y)}" for y in labels]
                                   + ["Contribution"],
                                   [None, None, pct] + [pct] * 5 + [fmt.kpi_value], [False, False] + [True] * 7)
-        self.drivers_view = QTableView()
+        self.drivers_view = access.name(QTableView(), "Drivers of the KPI")
         self.drivers_view.setModel(self.drivers)
         self.drivers_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.drivers_view.horizontalHeader().setStretchLastSection(True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
 
+from ..common import access
 from .models import LineItemsModel
 
 
@@ -18,7 +19,7 @@ class LineItemsPanel(QWidget):
         self.session = session
         self.model = LineItemsModel(self)
         self.model.active = False
-        self.filter = QLineEdit()
+        self.filter = access.name(QLineEdit(), "Filter line items")
         self.filter.setPlaceholderText("Filter by fund, department, program, account or class (Ctrl+F)")
         self.filter.setClearButtonEnabled(True)
         self.filter.setToolTip("Shows the line items whose fund, department, program, account or account class "
@@ -33,7 +34,7 @@ class LineItemsPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)
         top.addWidget(self.count)
-        self.view = QTableView()
+        self.view = access.name(QTableView(), "Line items")
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)

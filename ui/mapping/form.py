@@ -16,6 +16,7 @@ from kcplanner.readers.mapping import FIELDS, KPI_FIELDS, Mapping, MappingError,
 from kcplanner.readers.mapping_sheet import header_text
 from kcplanner.readers.suggest import year_phase_of_header
 
+from ..common import access
 from .values import distinct_texts
 
 NOT_MAPPED = "(not mapped)"
@@ -113,7 +114,7 @@ class MappingForm:
             combo.addItem(CONSTANT, "__constant__")
             for h in heads:
                 combo.addItem(h, h)
-            const = QLineEdit()
+            const = access.name(QLineEdit(), f"{f}: constant value")
             const.setPlaceholderText("constant value")
             src = m.source_of(f)
             if src is not None and src[0] == "column":
@@ -128,12 +129,14 @@ class MappingForm:
             why = QLabel(m.explanations.get(f, ""))
             why.setStyleSheet("color: #666; font-size: 11px")
             why.setWordWrap(True)
-            self.fields_grid.addWidget(QLabel(f), 2 * i, 0)
+            self.fields_grid.addWidget(access.label_for(f, combo), 2 * i, 0)
             self.fields_grid.addWidget(combo, 2 * i, 1)
             self.fields_grid.addWidget(const, 2 * i, 2)
             self.fields_grid.addWidget(why, 2 * i + 1, 1, 1, 2)
             self.field_combos[f] = combo
             self.constant_edits[f] = const
+        if hasattr(self, "_tab_order"):
+            self._tab_order()
 
     def _build_amounts(self, m: Mapping) -> None:
         self.amounts_table.blockSignals(True)

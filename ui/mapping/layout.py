@@ -7,10 +7,12 @@ connects them to the dialog's reactions; filling them from a mapping is ui/mappi
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialogButtonBox, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox,
                                QSplitter, QTableView, QTableWidget, QTabWidget, QVBoxLayout, QWidget)
 
+from ..common import access
 from ..common.frame_model import FrameModel
 from .form import TABLE_LABELS
 from .totals import CandidateTotals
@@ -36,9 +38,9 @@ class MappingLayout:
         self.files_edit = QLineEdit()
         self.files_edit.setPlaceholderText("every file (or a glob such as *operating*)")
         self.files_edit.textChanged.connect(self.schedule)
-        for label, w in (("Sheet", self.sheet_combo), ("Header row", self.header_spin), ("Imports", self.table_combo),
-                         ("Applies to files", self.files_edit)):
-            top.addWidget(QLabel(label))
+        for label, w in (("S&heet", self.sheet_combo), ("Header &row", self.header_spin),
+                         ("&Imports", self.table_combo), ("Applies to &files", self.files_edit)):
+            top.addWidget(access.label_for(label, w))
             top.addWidget(w)
         top.addStretch(1)
 
@@ -55,12 +57,14 @@ class MappingLayout:
         self.amount_mode.addItem("One column per year and phase", "wide")
         self.amount_mode.addItem("One amount column (year and phase from the fields)", "single")
         self.amount_mode.currentIndexChanged.connect(self._amount_mode_changed)
-        self.amount_combo = QComboBox()
+        access.name(self.amount_mode, "Amounts")
+        self.amount_combo = access.name(QComboBox(), "Amount column")
         self.amount_combo.currentIndexChanged.connect(self.schedule)
         row.addWidget(self.amount_mode)
         row.addWidget(self.amount_combo, 1)
         al.addLayout(row)
-        self.amounts_table = QTableWidget(0, 3)
+        self.amounts_table = access.name(QTableWidget(0, 3), "Amount columns", "Tick a column to import it; "
+                                         "its year and phase beside it")
         self.amounts_table.setHorizontalHeaderLabels(["Column (tick to import)", "Year", "Phase"])
         self.amounts_table.horizontalHeader().setStretchLastSection(True)
         self.amounts_table.verticalHeader().hide()
@@ -104,7 +108,7 @@ class MappingLayout:
         vl = QVBoxLayout(vm_box)
         self.values_editor = ValuesMapEditor(self._value_fields, self._value_texts)
         self.values_editor.changed.connect(self.schedule)
-        self.values_table = self.values_editor.table
+        self.values_table = access.name(self.values_editor.table, "Values maps")
         vl.addWidget(self.values_editor)
         self.left_layout.addWidget(vm_box)
         self.left_layout.addStretch(1)
@@ -112,6 +116,7 @@ class MappingLayout:
         scroll.setWidgetResizable(True)
         scroll.setWidget(left)
         scroll.setMinimumWidth(520)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to its fields (and scrolls to them)
 
         # right: source, preview, totals, excluded
         self.tabs = QTabWidget()
@@ -123,7 +128,7 @@ class MappingLayout:
         for title, model in (("Source sheet", self.source_model), ("Preview (as imported)", self.preview_model),
                              ("Totals (whole sheet)", self.totals_model),
                              ("Excluded rows", self.excluded_model), ("Problems", self.problems_model)):
-            view = QTableView()
+            view = access.name(QTableView(), title)
             view.setModel(model)
             view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             view.horizontalHeader().setStretchLastSection(True)
@@ -136,7 +141,7 @@ class MappingLayout:
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.addWidget(self.status)
-        self.candidates_table = CandidateTotals()
+        self.candidates_table = access.name(CandidateTotals(), "Candidate amount columns")
         rl.addWidget(self.candidates_table)
         rl.addWidget(self.tabs, 1)
         split = QSplitter()
@@ -149,6 +154,7 @@ class MappingLayout:
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
         bottom.addWidget(self.save_button)
@@ -158,3 +164,16 @@ class MappingLayout:
         lay.addLayout(top)
         lay.addWidget(split, 1)
         lay.addLayout(bottom)
+
+    def _tab_order(self) -> None:
+        """Tab in reading order: the top row, the choices on the left (the fields, rebuilt with the
+        table or the header row, first), the checks on the right, then Save mapping…, OK, Cancel."""
+        fields = [w for f in self.field_combos for w in (self.field_combos[f], self.constant_edits[f])]
+        views = [self.tabs.widget(i) for i in range(self.tabs.count())]
+        access.tab_order(self.sheet_combo, self.header_spin, self.table_combo, self.files_edit, *fields,
+                         self.amount_mode, self.amount_combo, self.amounts_table, self.split_combo, self.split_values,
+                         self.missing_edit, self.missing_means, self.where_edit, self.guess_check,
+                         self.directions_edit, self.values_table, self.values_editor.add_button,
+                         self.values_editor.remove_button, self.candidates_table, self.tabs.tabBar(), *views,
+                         self.save_button, self.ok_button, self.cancel_button)
+

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 from kcplanner.optimize import OptimizeOptions, rank_order
 from kcplanner.requests import request_records
 
-from ..common import fmt
+from ..common import access, fmt
 from ..common.models import SORT_ROLE, TableModel
 from ..common.models import name_key as _key
 from .models import BoundsModel, LockModel
@@ -113,6 +113,8 @@ class OptimizerDialog(QDialog):
         bl.addWidget(self.bounds_view)
         setup_tabs.addTab(lock_page, "Locks")
         setup_tabs.addTab(bounds_page, "Department bounds")
+        access.name(self.lock_view, "Locks")
+        access.name(self.bounds_view, "Department bounds")
 
         self.run_button = QPushButton("Run")
         self.run_button.setDefault(True)
@@ -175,6 +177,8 @@ class OptimizerDialog(QDialog):
         result_tabs.addTab(self.score_view, "Plan score by year")
         result_tabs.addTab(self.policy_list, "Policy")
         self.result_tabs = result_tabs
+        for i in range(result_tabs.count()):
+            access.name(result_tabs.widget(i), result_tabs.tabText(i))
         self.name = QLineEdit()
         self.name.setPlaceholderText("Name of the new scenario")
         self.accept_button = QPushButton("Accept as new scenario")
@@ -183,7 +187,7 @@ class OptimizerDialog(QDialog):
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.close)
         accept_row = QHBoxLayout()
-        accept_row.addWidget(QLabel("Name:"))
+        accept_row.addWidget(access.label_for("&Name:", self.name))
         accept_row.addWidget(self.name, 1)
         accept_row.addWidget(self.accept_button)
         accept_row.addWidget(self.close_button)

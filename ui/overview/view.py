@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QListWid
 from kcplanner.city import city_name
 from kcplanner.engine.fund_data import MISSING_TEXT
 
-from ..common import charts, fmt
+from ..common import access, charts, fmt
 from ..common.charts import X
 from ..common.deferred import UpdatesWhenShown
 
@@ -81,6 +81,7 @@ class OverviewPanel(UpdatesWhenShown, QWidget):
         self.session = session
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 13pt;")
+        self.heading.setWordWrap(True)  # the window fits beside Excel (docs/ui.md)
         self.total = Card("Total budget", "Scenario expenditure of every fund in the selected year (requests included)")
         self.change = Card("Change vs baseline", "Scenario − baseline expenditure in the selected year")
         self.below = Card("Funds below reserve floor", "Funds whose reserve ratio falls below their policy floor")
@@ -89,7 +90,8 @@ class OverviewPanel(UpdatesWhenShown, QWidget):
         cards = QHBoxLayout()
         for c in (self.total, self.change, self.below, self.deficits, self.score):
             cards.addWidget(c, 1)
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = access.chart(pg.GraphicsLayoutWidget(), "Total expenditure and plan score by year",
+                                     "Baseline and scenario for each plan year; the figures are in the cards above")
         self.spend_plot = self.graphics.addPlot(title="Total expenditure, all funds",
                                                 axisItems={"left": charts.MoneyAxis("left")})
         self.score_plot = self.graphics.addPlot(title="Plan score (share of KPI targets met, weighted)",
@@ -118,7 +120,7 @@ class OverviewPanel(UpdatesWhenShown, QWidget):
         grid.addWidget(self.heading, 0, 0)
         grid.addLayout(cards, 1, 0)
         grid.addWidget(self.graphics, 2, 0)
-        grid.addWidget(QLabel("<b>Policy findings</b>"), 3, 0)
+        grid.addWidget(access.label_for("<b>Policy findings</b>", self.findings), 3, 0)
         grid.addWidget(self.findings, 4, 0)
         grid.addWidget(self.messages, 5, 0)
         grid.setRowStretch(2, 3)

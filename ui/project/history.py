@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
 
 from kcplanner.atomic import OutputError, atomic_path, atomic_write_text
 from kcplanner.project import HistoryEntry, ProjectError
+from ..common import access
 from ..common.models import ListTableModel
 
 ALL = "\x00all"
@@ -179,13 +180,13 @@ class HistoryPanel(QWidget):
         self.export_button.clicked.connect(self.export_dialog)
         self.count = QLabel()
         top = QHBoxLayout()
-        top.addWidget(QLabel("Scenario:"))
+        top.addWidget(access.label_for("S&cenario:", self.scenario))
         top.addWidget(self.scenario)
         top.addWidget(self.events)
         top.addStretch(1)
         top.addWidget(self.count)
         top.addWidget(self.export_button)
-        self.view = QTableView()
+        self.view = access.name(QTableView(), "History of changes")
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -199,7 +200,7 @@ class HistoryPanel(QWidget):
         h.setStretchLastSection(True)
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.selectionModel().currentRowChanged.connect(self._row_changed)
-        self.details = QTextEdit()
+        self.details = access.name(QTextEdit(), "The change in full")
         self.details.setReadOnly(True)
         self.details.setPlaceholderText("Select a row to see the change in full, with the scenario before and after.")
         split = QSplitter(Qt.Orientation.Vertical)

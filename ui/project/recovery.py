@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 
 from kcplanner.project import NewerFormatError, ProjectError, ProjectInUse
 
-from ..common import fmt
+from ..common import access, fmt
 from ..common.models import ListTableModel
 
 SORT = Qt.ItemDataRole.UserRole + 11
@@ -293,7 +293,8 @@ class ReimportDialog(QDialog):
             self.table.setColumnWidth(c, w)
         h.setSectionResizeMode(7, QHeaderView.ResizeMode.Stretch)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Show:"))
+        top.addWidget(access.label_for("Sho&w:", self.status))
+        access.name(self.table, "Differences")
         top.addWidget(self.status)
         top.addStretch(1)
         self.count = QLabel(f"{len(self.model.rows):,} difference{'s' * (len(self.model.rows) != 1)}")

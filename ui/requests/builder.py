@@ -32,7 +32,7 @@ from kcplanner.fiscal import parse_fiscal_year
 from kcplanner.justification import JustificationNarrative
 from kcplanner.requests import Request, RequestEffect
 
-from ..common import fmt
+from ..common import access, fmt
 from .pdf_action import RequestPdfAction
 from .text import format_delta, name_key
 
@@ -156,7 +156,7 @@ class JustificationBuilder(QDialog):
         self.flag_label = QLabel()
         self.flag_label.setWordWrap(True)
         self.flag_label.setTextFormat(Qt.TextFormat.RichText)
-        self.steps = QListWidget()
+        self.steps = access.name(QListWidget(), "Steps")
         for i, s in enumerate(STEPS):
             self.steps.addItem(f"{i + 1}. {s}")
         self.steps.setFixedWidth(180)
@@ -182,7 +182,7 @@ class JustificationBuilder(QDialog):
         for c, h in enumerate(["KPI", "Projected change", "Your expected change", "By", "Check"]):
             lab = QLabel(f"<b>{h}</b>")
             self.kpi_grid.addWidget(lab, 0, c)
-        self.add_kpi = QComboBox()
+        self.add_kpi = access.name(QComboBox(), "Add a KPI")
         self.add_kpi.addItem("Add a KPI…", None)
         for i, (k, n) in enumerate(zip(effect.kpi_ids, effect.kpi_names)):
             self.add_kpi.addItem(f"{k} — {n}"[:70], i)
@@ -264,7 +264,7 @@ class JustificationBuilder(QDialog):
         w = QWidget()
         lay = QVBoxLayout(w)
         lay.setContentsMargins(8, 0, 0, 0)
-        lay.addWidget(QLabel(f"<h3>{html.escape(title)}</h3>"))
+        lay.addWidget(access.label_for(f"<h3>{html.escape(title)}</h3>", body))  # names the page's field
         if above is not None:
             lay.addWidget(above)
         lay.addWidget(body, 1)
@@ -281,7 +281,7 @@ class JustificationBuilder(QDialog):
 
     def _cost_widget(self) -> QWidget:
         e, r = self.effect, self.request
-        table = QTableWidget(4, len(e.plan_years) + 1)
+        table = access.name(QTableWidget(4, len(e.plan_years) + 1), "Cost by year")
         table.setHorizontalHeaderLabels(list(e.year_labels) + ["Five years"])
         table.setVerticalHeaderLabels(["Cost as requested", "Net budget effect", "Fund expenditure change",
                                        "Structural balance change"])
@@ -343,6 +343,8 @@ class JustificationBuilder(QDialog):
             t = int(np.argmax(d)) if d.max() > 0 else len(e.plan_years) - 1
         row.year.setCurrentIndex(t)
         row.words.setText(words)
+        for w, what in ((row.expected, "your expected change"), (row.year, "by"), (row.words, "in words")):
+            access.name(w, f"{row.kpi_id}: {what}")
         row.words.setPlaceholderText("The effect you expect, in words (goes into the justification)")
         row.status.setWordWrap(True)
         row.status.setMinimumWidth(170)
@@ -437,6 +439,9 @@ class JustificationBuilder(QDialog):
         self.stack.setCurrentIndex(step)
         self.back.setEnabled(step > 0)
         self.next.setEnabled(step < len(STEPS) - 1)
+        # Enter goes to the next step; only on the last (Review) does it save (a wizard's way)
+        self.next.setDefault(step < len(STEPS) - 1)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setDefault(step == len(STEPS) - 1)
 
     def _fill_review(self) -> None:
         n = self.narrative()

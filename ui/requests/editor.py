@@ -12,6 +12,7 @@ from kcplanner.dataset import ACCOUNT_CLASSES, REQUEST_TYPES
 from kcplanner.engine import Prepared
 from kcplanner.requests import Request, new_request_id, validate_request
 
+from ..common import access
 from .text import format_rank, name_key
 
 
@@ -55,7 +56,7 @@ class RequestDialog(QDialog):
             sb.setValue(float(req.cost(y)))
             sb.setAccelerated(True)
             self.costs[y] = sb
-            cost_box.addWidget(QLabel(lab), 0, t)
+            cost_box.addWidget(access.label_for(lab, sb), 0, t)
             cost_box.addWidget(sb, 1, t)
         self.fte = QDoubleSpinBox()
         self.fte.setRange(0, 10000)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QVBoxLayout
 
 from kcplanner.requests import RequestEffect
 
-from ..common import charts, fmt
+from ..common import access, charts, fmt
 from ..common.charts import X
 from ..common.models import TableModel
 from .text import esc_html, format_delta, name_key
@@ -56,8 +56,11 @@ class EffectPane(QWidget):
         self.fund_model = TableModel(["Fund", "Measure"] + [f"Y{i + 1}" for i in range(5)],
                                      [None, None] + [_signed_compact] * 5, [False, False] + [True] * 5, self)
         self.fund_table = self._table(self.fund_model, fixed=[128, 78] + [60] * 5)
+        access.name(self.kpi_table, "KPI change by year")
+        access.name(self.fund_table, "Fund effect")
         self.fund_table.setToolTip("Change in each fund's figures when the request is funded (with − without)")
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = access.chart(pg.PlotWidget(), "The KPI with and without the request",
+                                        "The figures are in the KPI change table above")
         self.plot = self.plot_widget.getPlotItem()
         charts.static_plot(self.plot)
         self.plot.addLegend(offset=(5, 1), colCount=3)
@@ -74,11 +77,11 @@ class EffectPane(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.header)
-        lay.addWidget(QLabel("<b>KPI change by year</b> (with − without the request)"))
+        lay.addWidget(_wrapped("<b>KPI change by year</b> (with − without the request)"))
         lay.addWidget(self.kpi_table, 1)
         lay.addWidget(self.kpi_title)
         lay.addWidget(self.plot_widget, 3)
-        lay.addWidget(QLabel("<b>Fund effect</b> (with − without the request)"))
+        lay.addWidget(_wrapped("<b>Fund effect</b> (with − without the request)"))
         lay.addWidget(self.fund_table, 2)
         lay.addWidget(self.findings)
 
@@ -211,3 +214,10 @@ def finding_changes(with_r, without_r) -> tuple[list[str], list[str]]:
 
 
 __all__ = ["EffectPane", "finding_changes"]
+
+
+def _wrapped(text: str) -> QLabel:
+    """A heading that wraps: the window fits beside Excel (docs/ui.md)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label

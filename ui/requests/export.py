@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFileDialog
 from kcplanner.engine import Prepared
 from kcplanner.justification import JustificationNarrative, justification_data, write_justification_workbook
 
+from ..common import access
 from ..common.workers import CancellableTask
 
 
@@ -78,7 +79,7 @@ class ExportDialog(QDialog):
     def __init__(self, departments: list[str], selected: list[str], folder: str, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Export justifications")
-        self.list = QListWidget()
+        self.list = access.name(QListWidget(), "Departments")
         for d in departments:
             it = QListWidgetItem(d)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -105,7 +106,7 @@ class ExportDialog(QDialog):
         lay.addWidget(intro)
         lay.addWidget(all_box)
         lay.addWidget(self.list, 1)
-        lay.addWidget(QLabel("Folder"))
+        lay.addWidget(access.label_for("&Folder", self.folder))
         lay.addLayout(row)
         lay.addWidget(self.pdf)
         lay.addWidget(buttons)

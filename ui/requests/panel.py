@@ -16,6 +16,7 @@ from kcplanner.engine import Prepared, evaluate
 from kcplanner.justification import JustificationNarrative
 from kcplanner.requests import Request, RequestEffect, RequestError, new_request_id, request_effects
 
+from ..common import access
 from .commands import copy_request, create_request, delete_request, edit_request, set_funded
 from .editor import RequestDialog
 from .effect import EffectPane, finding_changes
@@ -47,7 +48,7 @@ class RequestsPanel(QWidget):
         self.model.edit_callback = lambda rid, req: self._edit(rid, req, quiet=True)
         self.proxy = RequestFilter(self)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
+        self.table = access.name(QTableView(), "Requests")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
@@ -69,7 +70,7 @@ class RequestsPanel(QWidget):
         self.department.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.department.setToolTip("Show the requests of one department")
         self.department.currentTextChanged.connect(self._department_changed)
-        self.search = QLineEdit()
+        self.search = access.name(QLineEdit(), "Filter requests")
         self.search.setPlaceholderText("Filter: ID, title, program, KPI…")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._search_changed)
@@ -110,7 +111,7 @@ class RequestsPanel(QWidget):
         self.table.addAction(delete_key)
 
         top = QHBoxLayout()
-        top.addWidget(QLabel("Department:"))
+        top.addWidget(access.label_for("De&partment:", self.department))
         top.addWidget(self.department)
         top.addWidget(self.search, 1)
         top.addWidget(self.count)

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ..common import charts
+from ..common import access, charts
 
 MONTHS = np.arange(1, 13, dtype=float)
 
@@ -25,7 +25,8 @@ class BurnUpChart(QWidget):
         self.title.setWordWrap(True)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.title.setStyleSheet("font-size: 13px; background: white; padding: 4px;")
-        self.view = pg.GraphicsLayoutWidget()
+        self.view = access.chart(pg.GraphicsLayoutWidget(), "Burn-up chart",
+                                 "Spent to date month by month against the budget; the figures are in the table")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)

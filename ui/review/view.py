@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLay
 
 from kcplanner.review import burn_up, review
 
+from ..common import access
 from ..common.workers import JobTask
 from . import models as M
 from .carry import CarryCheckBox
@@ -139,19 +140,20 @@ class ReviewPanel(QWidget):
         self.flagged = QCheckBox("Flagged only")
         self.flagged.setToolTip("Only rows flagged over budget, under-spent or revenue short (KPIs: not met)")
         bar = QHBoxLayout()
-        for label, w in (("Review through", self.period), ("By", self.by), (None, self.department),
-                         (None, self.filter), (None, self.flagged)):
+        for label, w in (("Review &through", self.period), ("&By", self.by),
+                         (None, access.name(self.department, "Department")),
+                         (None, access.name(self.filter, "Filter by name")), (None, self.flagged)):
             if label:
-                bar.addWidget(QLabel(label))
+                bar.addWidget(access.label_for(label, w))
             bar.addWidget(w)
-        #: the carry-over checkbox (ui/review/carry.py) follows the period shown — add_carry_widget()
+        bar.addStretch(1)
+        #: the carry-over checkbox (ui/review/carry.py), on a row of its own (the window fits beside Excel)
         self.carry_slot = QHBoxLayout()
-        bar.addLayout(self.carry_slot)
         self.carry = CarryCheckBox(session)
         self.add_carry_widget(self.carry)
         self.report = ReportAction(self)  # Quarterly report…: the period shown, as .xlsx or .pdf
         self.carry_slot.addWidget(self.report.button)
-        bar.addStretch(1)
+        self.carry_slot.addStretch(1)
 
         self.messages = QLabel()
         self.messages.setWordWrap(True)
@@ -197,8 +199,12 @@ class ReviewPanel(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(content)
+        access.name(self.summary_table, "Spending against budget")
+        for i in range(self.details.count()):  # the tables of the tabs: named by their tabs
+            access.name(self.details.widget(i), self.details.tabText(i))
         lay = QVBoxLayout(self)
         lay.addLayout(bar)
+        lay.addLayout(self.carry_slot)
         lay.addWidget(self.stack, 1)
 
         self.period.currentIndexChanged.connect(self._period_changed)

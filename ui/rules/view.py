@@ -6,6 +6,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QStyle, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget)
 
+from ..common import access
 from .models import RulesModel
 
 
@@ -60,7 +61,7 @@ class RulesPanel(QWidget):
         style = self.style()
         self.model.warn_icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         self.model.note_icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
-        self.view = QTableView()
+        self.view = access.name(QTableView(), "Rules of the scenario")
         self.view.setModel(self.model)
         self.view.setItemDelegate(RuleDelegate(session, self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -92,8 +93,10 @@ class RulesPanel(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel("Rules apply in order, year by year; each sees the amounts the rules before it left. "
-                             "Double-click a label, value, start or end to edit it."))
+        intro = QLabel("Rules apply in order, year by year; each sees the amounts the rules before it left. "
+                       "Double-click a label, value, start or end to edit it.")
+        intro.setWordWrap(True)  # the window fits beside Excel (docs/ui.md)
+        lay.addWidget(intro)
         lay.addWidget(self.view, 1)
         lay.addLayout(buttons)
         lay.addWidget(self.summary)

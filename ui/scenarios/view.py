@@ -16,7 +16,7 @@ from kcplanner.engine.change_sense import good_sign, judge
 from kcplanner.engine.fund_data import NO_DATA_KIND
 from kcplanner.scenario import EMPTY_SCENARIO, Scenario
 
-from ..common import charts, fmt
+from ..common import access, charts, fmt
 from ..common.charts import X
 from ..common.models import SORT_ROLE, TableModel, change_brush
 from .models import ScenarioListModel
@@ -32,7 +32,7 @@ class ScenarioList(QWidget):
         super().__init__(parent)
         self.session = session
         self.model = ScenarioListModel(session, self)
-        self.view = QListView()
+        self.view = access.name(QListView(), "Scenarios")
         self.view.setModel(self.model)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.DoubleClicked)
         self.view.setToolTip("Click a scenario to work on it; double-click or F2 to rename")
@@ -161,11 +161,11 @@ class ComparePanel(QWidget):
         self.kpi.activated.connect(lambda _i: setattr(self, "_kpi_chosen", True))
         self.only_diff.toggled.connect(self._changed)
         top = QHBoxLayout()
-        top.addWidget(QLabel("A:"))
+        top.addWidget(access.label_for("&A:", self.a))
         top.addWidget(self.a, 1)
-        top.addWidget(QLabel("B:"))
+        top.addWidget(access.label_for("&B:", self.b))
         top.addWidget(self.b, 1)
-        top.addWidget(QLabel("Show:"))
+        top.addWidget(access.label_for("Sho&w:", self.section))
         top.addWidget(self.section)
         top.addWidget(self.only_diff)
         self.summary = QLabel()
@@ -174,14 +174,15 @@ class ComparePanel(QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
-        self.table = QTableView()
+        self.table = access.name(QTableView(), "Comparison", "Every figure of the selected year: A, B and B − A")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for c, w in enumerate([110, 300, 110, 140, 140, 140]):
             self.table.setColumnWidth(c, w)
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = access.chart(pg.GraphicsLayoutWidget(), "Charts of A and B",
+                                     "Total expenditure, total ending fund balance and the KPI's path by year")
         self.total_plot = self.graphics.addPlot(title="Total expenditure", axisItems={"left": charts.MoneyAxis("left")})
         self.balance_plot = self.graphics.addPlot(title="Total ending fund balance",
                                                   axisItems={"left": charts.MoneyAxis("left")})
@@ -198,7 +199,7 @@ class ComparePanel(QWidget):
                                        symbolBrush=charts.BLUE, name="B"))
         kpi_row = QHBoxLayout()
         kpi_row.addStretch(1)
-        kpi_row.addWidget(QLabel("KPI:"))
+        kpi_row.addWidget(access.label_for("&KPI:", self.kpi))
         kpi_row.addWidget(self.kpi)
         split = QSplitter(Qt.Orientation.Vertical)
         charts_box = QWidget()
