@@ -1,0 +1,130 @@
+"""A worksheet's rows as XML, built from numpy columns a chunk of rows at a time (the bulk sheets).
+
+xlsxwriter formats each cell in Python (a few microseconds a cell: most of a 100,000-line export).
+Here a chunk of rows is one `%` formatting of a row template repeated over the chunk, its
+arguments laid out by numpy: no Python loop over rows or cells.  The XML is what xlsxwriter writes
+in constant_memory mode (inline strings, numbers as `%.16G`, a column's format on each of its
+cells), so the workbook reads back cell for cell as the xlsxwriter one did.
+
+A text column is factorized: each distinct value is escaped once (pandas string methods) into
+the rest of its `<c>` element, and a row picks its value's piece by code (-1: no value).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from xlsxwriter.utility import _utf16_truncate, xl_col_to_name
+
+#: Excel's longest cell text, in UTF-16 units (xlsxwriter truncates to it too).
+TEXT_LIMIT = 32767
+#: The end of a `<c>` element without a value (a code of -1).
+NO_VALUE = "/>"
+
+
+@dataclass(frozen=True)
+class TextColumn:
+    """Text cells: `codes[i]` picks row i's value from `tails` (-1, the last entry, is no value).
+
+    `tails` holds the rest of each value's cell after `<c r="A2"`: its style, `t="inlineStr"`
+    and the escaped text; build it with `text_column` or `text_tails`."""
+
+    codes: np.ndarray
+    tails: np.ndarray  # object array, NO_VALUE last
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+@dataclass(frozen=True)
+class NumberColumn:
+    """Number cells with one style (xf index, or None); NaN and ±inf are no value."""
+
+    values: np.ndarray
+    style: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+Column = TextColumn | NumberColumn
+
+
+def _style(style: int | None) -> str:
+    return f' s="{style}"' if style else ""
+
+
+def text_tails(values: Sequence, style: int | None = None) -> np.ndarray:
+    """The `<c>` tail of each text in `values` (strings, or anything `str()` makes one), escaped
+    as xlsxwriter escapes it: `_xHHHH_` for control characters (and for text that looks like
+    one), `&amp;` `&lt;` `&gt;`, `xml:space="preserve"` for leading or trailing white space;
+    texts longer than Excel's limit are cut to it.  NO_VALUE is appended last."""
+    s = pd.Series(np.asarray(values, dtype=object), dtype=object).astype(str)
+    long = s.str.len() > TEXT_LIMIT // 2
+    if long.any():  # rare: only these few are measured in UTF-16 units
+        s[long] = [_utf16_truncate(t, TEXT_LIMIT) for t in s[long]]
+    s = (s.str.replace(r"(_x[0-9a-fA-F]{4}_)", r"_x005F\1", regex=True)
+          .str.replace(r"[\x00-\x08\x0b-\x1f]", lambda m: f"_x{ord(m.group(0)):04X}_", regex=True)
+          .str.replace("\ufffe", "_xFFFE_", regex=False).str.replace("\uffff", "_xFFFF_", regex=False)
+          .str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False)
+          .str.replace(">", "&gt;", regex=False))
+    preserve = s.str.contains(r"^\s|\s$", regex=True).to_numpy(dtype=bool)
+    head = np.where(preserve, _style(style) + ' t="inlineStr"><is><t xml:space="preserve">',
+                    _style(style) + ' t="inlineStr"><is><t>').astype(object)
+    tails = head + s.to_numpy(dtype=object) + "</t></is></c>"
+    return np.append(tails.astype(object), np.array([NO_VALUE], dtype=object))
+
+
+def text_column(values: Sequence, style: int | None = None) -> TextColumn:
+    """A TextColumn of `values` (None and NaN are no value), each distinct text escaped once."""
+    codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object), dtype=object), use_na_sentinel=True)
+    return TextColumn(codes.astype(np.int32, copy=False), text_tails(np.asarray(uniques, dtype=object), style))
+
+
+def coded_column(codes: np.ndarray, names: Sequence, style: int | None = None) -> TextColumn:
+    """A TextColumn from codes into `names` (a code of -1 or len(names) is no value)."""
+    codes = np.asarray(codes)
+    codes = np.where((codes < 0) | (codes >= len(names)), -1, codes).astype(np.int32)
+    return TextColumn(codes, text_tails(list(names), style))
+
+
+def _cells(col: Column, letter: str, a: int, b: int, rows: np.ndarray) -> tuple[str, list]:
+    """The template of one column's cell in a row and its argument arrays for rows a..b-1."""
+    ref = f'<c r="{letter}%d"'
+    if isinstance(col, TextColumn):
+        codes = col.codes[a:b]
+        missing = codes < 0
+        if missing.all():
+            return "", []  # xlsxwriter writes no cell for no value
+        return ref + "%s", [rows, col.tails[codes]]
+    values = np.asarray(col.values[a:b], dtype=float)
+    finite = np.isfinite(values)
+    if finite.all():
+        return ref + _style(col.style) + "><v>%.16G</v></c>", [rows, values]
+    if not finite.any():
+        return "", []
+    tails = np.full(len(values), NO_VALUE, dtype=object)
+    tails[finite] = np.char.mod("><v>%.16G</v></c>", values[finite]).astype(object)
+    return ref + _style(col.style) + "%s", [rows, tails]
+
+
+def rows_xml(columns: Sequence[Column], a: int, b: int, first_row: int) -> str:
+    """The `<row>` elements of rows a..b-1 of `columns` (the first column is A); row a is the
+    sheet's row `first_row` (1-based, as in A1).  One `%` over the chunk: no loop over rows."""
+    k = b - a
+    if k <= 0:
+        return ""
+    rows = np.arange(first_row, first_row + k).astype(object)  # one int object per row, shared by its cells
+    template, args = ['<row r="%d">'], [rows]
+    for j, col in enumerate(columns):
+        piece, extra = _cells(col, xl_col_to_name(j), a, b, rows)
+        template.append(piece)
+        args.extend(extra)
+    template.append("</row>")
+    table = np.empty((k, len(args)), dtype=object)
+    for i, arg in enumerate(args):
+        table[:, i] = arg
+    return ("".join(template) * k) % tuple(table.ravel().tolist())
