@@ -61,7 +61,8 @@ def text_tails(values: Sequence, style: int | None = None) -> np.ndarray:
     """The `<c>` tail of each text in `values` (strings, or anything `str()` makes one), escaped
     as xlsxwriter escapes it: `_xHHHH_` for control characters (and for text that looks like
     one), `&amp;` `&lt;` `&gt;`, `xml:space="preserve"` for leading or trailing white space;
-    texts longer than Excel's limit are cut to it.  NO_VALUE is appended last."""
+    texts longer than Excel's limit are cut to it; an empty text is no value (xlsxwriter writes
+    no cell for it).  NO_VALUE is appended last."""
     s = pd.Series(np.asarray(values, dtype=object), dtype=object).astype(str)
     long = s.str.len() > TEXT_LIMIT // 2
     if long.any():  # rare: only these few are measured in UTF-16 units
@@ -75,6 +76,7 @@ def text_tails(values: Sequence, style: int | None = None) -> np.ndarray:
     head = np.where(preserve, _style(style) + ' t="inlineStr"><is><t xml:space="preserve">',
                     _style(style) + ' t="inlineStr"><is><t>').astype(object)
     tails = head + s.to_numpy(dtype=object) + "</t></is></c>"
+    tails[(s == "").to_numpy(dtype=bool)] = NO_VALUE
     return np.append(tails.astype(object), np.array([NO_VALUE], dtype=object))
 
 
@@ -91,15 +93,25 @@ def coded_column(codes: np.ndarray, names: Sequence, style: int | None = None) -
     return TextColumn(codes, text_tails(list(names), style))
 
 
+def _whole_cells(letter: str, rows: np.ndarray, tails: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Whole `<c>` elements, "" where there is no value (xlsxwriter writes no cell there): for the
+    rare chunk where a column has gaps."""
+    refs = (f'<c r="{letter}' + rows.astype(str).astype(object) + '"') + tails
+    refs[missing] = ""
+    return refs
+
+
 def _cells(col: Column, letter: str, a: int, b: int, rows: np.ndarray) -> tuple[str, list]:
     """The template of one column's cell in a row and its argument arrays for rows a..b-1."""
     ref = f'<c r="{letter}%d"'
     if isinstance(col, TextColumn):
-        codes = col.codes[a:b]
-        missing = codes < 0
+        tails = col.tails[col.codes[a:b]]
+        missing = tails == NO_VALUE
+        if not missing.any():
+            return ref + "%s", [rows, tails]
         if missing.all():
             return "", []  # xlsxwriter writes no cell for no value
-        return ref + "%s", [rows, col.tails[codes]]
+        return "%s", [_whole_cells(letter, rows, tails, missing)]
     values = np.asarray(col.values[a:b], dtype=float)
     finite = np.isfinite(values)
     if finite.all():
@@ -107,8 +119,8 @@ def _cells(col: Column, letter: str, a: int, b: int, rows: np.ndarray) -> tuple[
     if not finite.any():
         return "", []
     tails = np.full(len(values), NO_VALUE, dtype=object)
-    tails[finite] = np.char.mod("><v>%.16G</v></c>", values[finite]).astype(object)
-    return ref + _style(col.style) + "%s", [rows, tails]
+    tails[finite] = np.char.mod(_style(col.style) + "><v>%.16G</v></c>", values[finite]).astype(object)
+    return "%s", [_whole_cells(letter, rows, tails, ~finite)]
 
 
 def rows_xml(columns: Sequence[Column], a: int, b: int, first_row: int) -> str:
