@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._common import Steps
-from .sheet_xml import NO_VALUE, Column, NumberColumn, TextColumn, coded_column, rows_xml, text_column
+from .sheet_xml import NO_VALUE, Column, Lazy, NumberColumn, TextColumn, coded_column, rows_xml, text_column
 
 #: Rows formatted at a time: big enough that numpy's per-chunk work is small, small enough
 #: that a chunk's strings stay a few MB.
@@ -23,24 +23,32 @@ CHUNK_ROWS = 4000
 
 
 def _no_text(n: int) -> TextColumn:
-    return TextColumn(np.full(n, -1, dtype=np.int32), np.array([NO_VALUE], dtype=object))
+    return TextColumn(Lazy(n, lambda a, b: np.full(b - a, -1, dtype=np.int32)), np.array([NO_VALUE], dtype=object))
 
 
 def _frame_text(frame: pd.DataFrame, name: str, n: int) -> TextColumn:
-    return text_column(frame[name].to_numpy(dtype=object, na_value=None)) if name in frame.columns else _no_text(n)
+    return text_column(frame[name]) if name in frame.columns else _no_text(n)
 
 
 def _frame_rows(frame: pd.DataFrame, n: int, style: int) -> NumberColumn:
     """Source rows as numbers (no value where there is none), like the xlsxwriter writer's int()."""
     if "source_row" not in frame.columns:
-        return NumberColumn(np.full(n, np.nan), style)
-    rows = pd.to_numeric(frame["source_row"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return NumberColumn(np.trunc(rows), style)
+        return NumberColumn(Lazy(n, lambda a, b: np.full(b - a, np.nan)), style)
+    rows = frame["source_row"]
+    return NumberColumn(Lazy(n, lambda a, b: np.trunc(pd.to_numeric(rows.iloc[a:b], errors="coerce")
+                                                      .to_numpy(dtype=float, na_value=np.nan))), style)
 
 
 def _amounts(base: np.ndarray, scen: np.ndarray, style: int) -> list[Column]:
-    change = scen - base
-    return [NumberColumn(block[:, t], style) for block in (base, scen, change) for t in range(block.shape[1])]
+    """Baseline, Scenario, Change per plan year (Change = Scenario − Baseline, a chunk at a time)."""
+    ny = base.shape[1]
+    change = [Lazy(len(base), lambda a, b, t=t: scen[a:b, t] - base[a:b, t]) for t in range(ny)]
+    return [NumberColumn(v, style) for v in [base[:, t] for t in range(ny)] + [scen[:, t] for t in range(ny)] + change]
+
+
+def _by_group(codes: np.ndarray, group: np.ndarray) -> Lazy:
+    """A line's code (fund, department, …) from its group's, looked up a chunk at a time."""
+    return Lazy(len(group), lambda a, b: codes[group[a:b]])
 
 
 def line_blocks(P, R, money: int, whole: int) -> list[list[Column]]:
@@ -50,11 +58,13 @@ def line_blocks(P, R, money: int, whole: int) -> list[list[Column]]:
     g = P.line_group
     li = P.dataset.budget.line_items
     n = P.n_lines
+    recurring = P.line_recurring
     budget: list[Column] = [
-        coded_column(P.g_fund[g], P.funds.names), coded_column(P.g_dept[g], P.departments.names),
-        coded_column(P.g_prog[g], P.programs.names), _frame_text(li, "account", n),
-        coded_column(P.g_class[g], P.classes.names),
-        coded_column(np.where(P.line_recurring, 0, 1), ["Y", "N"]), coded_column(np.zeros(n, dtype=np.int32), ["Budget"]),
+        coded_column(_by_group(P.g_fund, g), P.funds.names), coded_column(_by_group(P.g_dept, g), P.departments.names),
+        coded_column(_by_group(P.g_prog, g), P.programs.names), _frame_text(li, "account", n),
+        coded_column(_by_group(P.g_class, g), P.classes.names),
+        coded_column(Lazy(n, lambda a, b: np.where(recurring[a:b], 0, 1)), ["Y", "N"]),
+        coded_column(Lazy(n, lambda a, b: np.zeros(b - a, dtype=np.int32)), ["Budget"]),
         _no_text(n), _frame_text(li, "source_file", n), _frame_text(li, "source_sheet", n), _frame_rows(li, n, whole),
     ] + _amounts(base, scen, money)
     return [budget, _request_block(P, R, money, whole)]

@@ -25,14 +25,30 @@ TEXT_LIMIT = 32767
 NO_VALUE = "/>"
 
 
+class Lazy:
+    """A column computed a chunk at a time: `fn(a, b)` gives rows a..b-1 as an array, so nothing
+    is held per line (a difference of two amount arrays, a code looked up by group)."""
+
+    def __init__(self, n: int, fn):
+        self.n, self.fn = int(n), fn
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        a, b, _ = rows.indices(self.n)
+        return np.asarray(self.fn(a, b))
+
+
 @dataclass(frozen=True)
 class TextColumn:
-    """Text cells: `codes[i]` picks row i's value from `tails` (-1, the last entry, is no value).
+    """Text cells: `codes[i]` picks row i's value from `tails` (-1, the last entry, or any code
+    out of range is no value); `codes` is an array or a Lazy.
 
     `tails` holds the rest of each value's cell after `<c r="A2"`: its style, `t="inlineStr"`
     and the escaped text; build it with `text_column` or `text_tails`."""
 
-    codes: np.ndarray
+    codes: np.ndarray | Lazy
     tails: np.ndarray  # object array, NO_VALUE last
 
     def __len__(self) -> int:
@@ -41,9 +57,10 @@ class TextColumn:
 
 @dataclass(frozen=True)
 class NumberColumn:
-    """Number cells with one style (xf index, or None); NaN and ±inf are no value."""
+    """Number cells with one style (xf index, or None); NaN and ±inf are no value.  `values` is
+    an array or a Lazy."""
 
-    values: np.ndarray
+    values: np.ndarray | Lazy
     style: int | None = None
 
     def __len__(self) -> int:
@@ -80,16 +97,17 @@ def text_tails(values: Sequence, style: int | None = None) -> np.ndarray:
     return np.append(tails.astype(object), np.array([NO_VALUE], dtype=object))
 
 
-def text_column(values: Sequence, style: int | None = None) -> TextColumn:
-    """A TextColumn of `values` (None and NaN are no value), each distinct text escaped once."""
-    codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object), dtype=object), use_na_sentinel=True)
+def text_column(values, style: int | None = None) -> TextColumn:
+    """A TextColumn of `values` (a pandas Series or a sequence; None and NaN are no value), each
+    distinct text escaped once."""
+    if not isinstance(values, pd.Series):
+        values = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return TextColumn(codes.astype(np.int32, copy=False), text_tails(np.asarray(uniques, dtype=object), style))
 
 
-def coded_column(codes: np.ndarray, names: Sequence, style: int | None = None) -> TextColumn:
+def coded_column(codes: np.ndarray | Lazy, names: Sequence, style: int | None = None) -> TextColumn:
     """A TextColumn from codes into `names` (a code of -1 or len(names) is no value)."""
-    codes = np.asarray(codes)
-    codes = np.where((codes < 0) | (codes >= len(names)), -1, codes).astype(np.int32)
     return TextColumn(codes, text_tails(list(names), style))
 
 
@@ -105,7 +123,8 @@ def _cells(col: Column, letter: str, a: int, b: int, rows: np.ndarray) -> tuple[
     """The template of one column's cell in a row and its argument arrays for rows a..b-1."""
     ref = f'<c r="{letter}%d"'
     if isinstance(col, TextColumn):
-        tails = col.tails[col.codes[a:b]]
+        codes = np.asarray(col.codes[a:b])
+        tails = col.tails[np.where((codes < 0) | (codes >= len(col.tails)), -1, codes)]
         missing = tails == NO_VALUE
         if not missing.any():
             return ref + "%s", [rows, tails]
