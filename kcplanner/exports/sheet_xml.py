@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from xlsxwriter.utility import _utf16_truncate, xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name
 
 #: Excel's longest cell text, in UTF-16 units (xlsxwriter truncates to it too).
 TEXT_LIMIT = 32767
@@ -70,6 +70,17 @@ class NumberColumn:
 Column = TextColumn | NumberColumn
 
 
+def _cut(text: str) -> str:
+    """`text` cut to Excel's limit in UTF-16 units, never inside a character beyond U+FFFF."""
+    units = text.encode("utf-16-le", "surrogatepass")
+    if len(units) <= 2 * TEXT_LIMIT:
+        return text
+    cut = units[:2 * TEXT_LIMIT]
+    if 0xD800 <= int.from_bytes(cut[-2:], "little") <= 0xDBFF:  # the first half of a pair: drop it
+        cut = cut[:-2]
+    return cut.decode("utf-16-le", "surrogatepass")
+
+
 def _style(style: int | None) -> str:
     return f' s="{style}"' if style else ""
 
@@ -83,7 +94,7 @@ def text_tails(values: Sequence, style: int | None = None) -> np.ndarray:
     s = pd.Series(np.asarray(values, dtype=object), dtype=object).astype(str)
     long = s.str.len() > TEXT_LIMIT // 2
     if long.any():  # rare: only these few are measured in UTF-16 units
-        s[long] = [_utf16_truncate(t, TEXT_LIMIT) for t in s[long]]
+        s[long] = [_cut(t) for t in s[long]]
     s = (s.str.replace(r"(_x[0-9a-fA-F]{4}_)", r"_x005F\1", regex=True)
           .str.replace(r"[\x00-\x08\x0b-\x1f]", lambda m: f"_x{ord(m.group(0)):04X}_", regex=True)
           .str.replace("\ufffe", "_xFFFE_", regex=False).str.replace("\uffff", "_xFFFF_", regex=False)
