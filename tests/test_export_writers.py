@@ -20,7 +20,7 @@ import pytest
 import xlsxwriter
 
 from kcplanner.engine import evaluate, prepare
-from kcplanner.exports import bulk_zip, export_scenario
+from kcplanner.exports import ExportCancelled, bulk_zip, export_scenario
 from kcplanner.exports.sheet_xml import NumberColumn, rows_xml, text_column
 
 from .engine_data import synthetic_dataset, synthetic_scenario
@@ -182,3 +182,21 @@ def test_without_isal_the_rows_are_deflated_by_zlib(tmp_path, monkeypatch):
     assert parts(plain) == parts(with_isal)  # different deflate streams, the same content
     with zipfile.ZipFile(plain) as z:
         assert z.testzip() is None
+
+
+def test_cancel_while_the_rows_stream_leaves_the_previous_file(tmp_path):
+    ds = synthetic_dataset(9000, seed=2)  # three chunks of rows
+    P = prepare(ds)
+    R = evaluate(P, synthetic_scenario(ds, n_rules=5, seed=2, n_funded=3))
+    target = tmp_path / "scenario.xlsx"
+    target.write_bytes(b"the previous export")
+    seen: list[float] = []
+
+    def cancelled() -> bool:
+        return bool(seen) and seen[-1] > 0.5  # after the first chunk of rows
+
+    with pytest.raises(ExportCancelled):
+        export_scenario(P, R, target, progress=lambda f, t: seen.append(f), cancelled=cancelled)
+    assert 0.5 < seen[-1] < 0.99  # cancelled between two chunks of rows
+    assert target.read_bytes() == b"the previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.xlsx"]  # no temporary file, no scratch folder
