@@ -200,3 +200,20 @@ def test_cancel_while_the_rows_stream_leaves_the_previous_file(tmp_path):
     assert 0.5 < seen[-1] < 0.99  # cancelled between two chunks of rows
     assert target.read_bytes() == b"the previous export"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.xlsx"]  # no temporary file, no scratch folder
+
+
+def test_a_part_that_may_pass_4_gib_gets_zip64_sizes(tmp_path):
+    shell, out = tmp_path / "shell.xlsx", tmp_path / "out.xlsx"
+    wb = xlsxwriter.Workbook(str(shell), {"constant_memory": True})
+    wb.add_worksheet("Line Items").write_string(0, 0, "Fund")
+    wb.close()
+    rows = rows_xml([text_column(["General Fund", "Water"]), NumberColumn(np.array([1.25, -3.5]))], 0, 2, 2)
+    part = "xl/worksheets/sheet1.xml"
+    bulk_zip.splice_rows(shell, out, part, [rows.encode()], last_row=3, last_col=1,
+                         expected_bytes=bulk_zip.ZIP64_FROM)
+    with zipfile.ZipFile(out) as z:
+        info = z.getinfo(part)
+        assert info.extract_version >= 45  # ZIP64 (its sizes in the local header's ZIP64 field)
+        assert b'<dimension ref="A1:B3"/>' in z.read(part)
+    ws = openpyxl.load_workbook(out)["Line Items"]
+    assert [[c.value for c in r] for r in ws.iter_rows()] == [["Fund", None], ["General Fund", 1.25], ["Water", -3.5]]

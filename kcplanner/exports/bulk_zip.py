@@ -25,8 +25,9 @@ except ImportError:  # pragma: no cover - depends on the platform's wheels
 
 #: Deflate level of the bulk part: ISA-L's level 1 (of 0-3) or zlib's level 1 (of 1-9).
 BULK_LEVEL = 1
-#: Above this many uncompressed bytes a part needs ZIP64 sizes (estimated before writing).
-ZIP64_FROM = 2**31
+#: A part that may hold this many uncompressed bytes is written with ZIP64 sizes (zip's own limit
+#: is 4 GiB; most workbooks stay far below, and old readers do not read ZIP64).
+ZIP64_FROM = 2**32 - 2**20
 
 
 def worksheet_part(workbook, worksheet) -> str:
@@ -74,7 +75,7 @@ def splice_rows(shell: str | Path, out: str | Path, part: str, chunks: Iterable[
                 last_col: int, expected_bytes: int = 0) -> int:
     """Write `out`: every part of the `shell` workbook, with `chunks` (UTF-8 `<row>` elements)
     added at the end of `part`'s sheet data.  `last_row` (1-based) and `last_col` (0-based) are
-    the sheet's last cell; `expected_bytes` estimates the rows' size (ZIP64 when large).
+    the sheet's last cell; `expected_bytes` bounds the rows' size (ZIP64 when it may pass 4 GiB).
     Returns the uncompressed size of the rows written."""
     written = 0
     with zipfile.ZipFile(shell) as zin, \

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ._common import Steps
-from .sheet_xml import NO_VALUE, Column, Lazy, NumberColumn, TextColumn, coded_column, rows_xml, text_column
+from .sheet_xml import (NO_VALUE, Column, Lazy, NumberColumn, TextColumn, coded_column, row_bytes_bound, rows_xml,
+                        text_column)
 
 #: Rows formatted at a time: big enough that numpy's per-chunk work is small, small enough
 #: that a chunk's strings stay a few MB.
@@ -89,6 +90,11 @@ def _request_block(P, R, money: int, whole: int) -> list[Column]:
         coded_column(np.zeros(nq, dtype=np.int32), ["Request"]), text_column(list(q.ids)),
         _frame_text(src, "source_file", nq), _frame_text(src, "source_sheet", nq), _frame_rows(src, nq, whole),
     ] + _amounts(np.zeros((nq, ny)), costs, money)
+
+
+def rows_bytes_bound(blocks: list[list[Column]]) -> int:
+    """At most how many bytes of XML the rows of `blocks` take."""
+    return sum(len(cols[0]) * row_bytes_bound(cols) for cols in blocks)
 
 
 def line_rows(blocks: list[list[Column]], steps: Steps, lo: float, hi: float) -> Iterator[bytes]:

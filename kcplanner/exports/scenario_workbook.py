@@ -30,7 +30,7 @@ from .funds_sheet import write_funds
 from .history_sheet import HISTORY_SHEET, write_history
 from .kpis_sheet import write_kpis
 from .bulk_zip import splice_rows, worksheet_part
-from .line_items_bulk import line_blocks, line_rows
+from .line_items_bulk import line_blocks, line_rows, rows_bytes_bound
 from .line_items_sheet import line_arrays, line_items_frame, write_line_items, write_revenue
 from .rules_sheet import write_scenario_rules
 from .summary_sheet import write_summary
@@ -38,8 +38,6 @@ from .workbook_layout import (CHART_SHEET, DEPARTMENTS_SHEET, FUNDS_SHEET, KPI_S
                               SUMMARY_SHEET, Layout)
 
 WRITERS = ("numpy", "xlsxwriter")
-#: Bytes of sheet XML a Line Items row takes, about (to choose ZIP64 before writing a huge part).
-ROW_BYTES = 1600
 SHEETS = [SUMMARY_SHEET, FUNDS_SHEET, DEPARTMENTS_SHEET, KPI_SHEET, DRIVERS_SHEET, CHART_SHEET, REVENUE_SHEET, LINE_SHEET, "Rules"]
 
 
@@ -89,7 +87,7 @@ def export_scenario(prepared, results, out_path: str | Path, *, sources: Sequenc
             part, blocks = rows
             n = info.line_rows
             splice_rows(book, tmp, part, line_rows(blocks, steps, 0.25, 0.99), last_row=n + 1,
-                        last_col=len(blocks[0]) - 1, expected_bytes=n * ROW_BYTES)
+                        last_col=len(blocks[0]) - 1, expected_bytes=rows_bytes_bound(blocks))
     steps(1.0, "Done")
     return info
 

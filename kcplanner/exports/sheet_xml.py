@@ -153,6 +153,22 @@ def _cells(col: Column, letter: str, a: int, b: int, rows: np.ndarray) -> tuple[
     return "%s", [_whole_cells(letter, rows, tails, ~finite)]
 
 
+#: Bytes of the longest number cell (`<c r="XFD1048576" s="999"><v>-1.234567890123457E-308</v></c>`).
+NUMBER_CELL_BYTES = 64
+
+
+def row_bytes_bound(columns: Sequence[Column]) -> int:
+    """At most how many UTF-8 bytes a row of `columns` takes (to choose ZIP64 before writing)."""
+    total = len('<row r="1048576"></row>')
+    for col in columns:
+        if isinstance(col, TextColumn):
+            longest = pd.Series(col.tails, dtype=object).str.encode("utf-8").str.len().max()
+            total += len('<c r="XFD1048576"') + int(longest)
+        else:
+            total += NUMBER_CELL_BYTES
+    return total
+
+
 def rows_xml(columns: Sequence[Column], a: int, b: int, first_row: int) -> str:
     """The `<row>` elements of rows a..b-1 of `columns` (the first column is A); row a is the
     sheet's row `first_row` (1-based, as in A1).  One `%` over the chunk: no loop over rows."""
