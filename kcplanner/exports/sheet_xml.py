@@ -13,6 +13,7 @@ the rest of its `<c>` element, and a row picks its value's piece by code (-1: no
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -53,6 +54,11 @@ class TextColumn:
 
     def __len__(self) -> int:
         return len(self.codes)
+
+    @cached_property
+    def blank(self) -> np.ndarray:
+        """Which tails are no value (NO_VALUE: a missing or empty text)."""
+        return np.asarray(self.tails == NO_VALUE, dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -135,8 +141,8 @@ def _cells(col: Column, letter: str, a: int, b: int, rows: np.ndarray) -> tuple[
     ref = f'<c r="{letter}%d"'
     if isinstance(col, TextColumn):
         codes = np.asarray(col.codes[a:b])
-        tails = col.tails[np.where((codes < 0) | (codes >= len(col.tails)), -1, codes)]
-        missing = tails == NO_VALUE
+        codes = np.where((codes < 0) | (codes >= len(col.tails)), -1, codes)
+        tails, missing = col.tails[codes], col.blank[codes]
         if not missing.any():
             return ref + "%s", [rows, tails]
         if missing.all():
