@@ -23,13 +23,13 @@ import xlsxwriter
 
 from ..atomic import OutputError, atomic_path, scratch_dir
 from ._common import WORKBOOK_OPTIONS, ExportInfo, Steps, discard_workbook, make_formats
+from .bulk_zip import splice_rows, worksheet_part
 from .charts_sheet import write_charts
 from .departments_sheet import write_departments
 from .drivers_sheet import DRIVERS_SHEET, write_drivers
 from .funds_sheet import write_funds
 from .history_sheet import HISTORY_SHEET, write_history
 from .kpis_sheet import write_kpis
-from .bulk_zip import splice_rows, worksheet_part
 from .line_items_bulk import line_blocks, line_rows, rows_bytes_bound
 from .line_items_sheet import line_arrays, line_items_frame, write_line_items, write_revenue
 from .rules_sheet import write_scenario_rules
@@ -105,7 +105,7 @@ def _write(wb, P, R, sources, steps: Steps, info: ExportInfo, exported_at, bulk:
     formulas = [0]
     # Progress: the xlsxwriter writer spends 5-80 % on the line rows, then writes the other sheets;
     # the numpy writer writes the other sheets first (5-20 %) and streams the rows last (25-99 %).
-    at = (lambda f: 0.05 + (f - 0.80) * 0.15 / 0.15) if bulk else (lambda f: f)  # noqa: E731
+    at = (lambda f: f - 0.75) if bulk else (lambda f: f)  # noqa: E731
 
     # Worksheets in display order; each is written top to bottom (constant_memory).
     ws_summary = wb.add_worksheet(SUMMARY_SHEET)
@@ -125,9 +125,7 @@ def _write(wb, P, R, sources, steps: Steps, info: ExportInfo, exported_at, bulk:
         # the header and the first line (so both writers' files are the same, byte for byte).
         fmt["header"]._get_xf_index()
         whole, money = fmt["int"]._get_xf_index(), fmt["money"]._get_xf_index()
-        blocks = line_blocks(P, R, money, whole)
-        assert sum(len(b[0]) for b in blocks) == n_lines
-        rows = (worksheet_part(wb, ws_lines), blocks)
+        rows = (worksheet_part(wb, ws_lines), line_blocks(P, R, money, whole))
     else:
         lines = line_arrays(P, R)
         write_line_items(ws_lines, fmt, L, lines, steps)
