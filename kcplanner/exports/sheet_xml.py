@@ -97,7 +97,7 @@ def text_tails(values: Sequence, style: int | None = None) -> np.ndarray:
     one), `&amp;` `&lt;` `&gt;`, `xml:space="preserve"` for leading or trailing white space;
     texts longer than Excel's limit are cut to it; an empty text is no value (xlsxwriter writes
     no cell for it).  NO_VALUE is appended last."""
-    s = pd.Series(np.asarray(values, dtype=object), dtype=object).astype(str)
+    s = pd.Series(np.asarray(values, dtype=object), dtype=object).astype(str).astype(object)  # plain str objects
     long = s.str.len() > TEXT_LIMIT // 2
     if long.any():  # rare: only these few are measured in UTF-16 units
         s[long] = [_cut(t) for t in s[long]]
