@@ -64,7 +64,9 @@ def line_arrays(P, R) -> dict[str, Any]:
 
 # -- Line Items ------------------------------------------------------------------------------------
 
-def write_line_items(ws, fmt, L: Layout, lines, steps: Steps) -> None:
+def line_items_frame(ws, fmt, L: Layout, n: int) -> list[str]:
+    """Everything of the Line Items sheet but its rows: columns, header, panes, filter, printing.
+    Both writers use it (the rows: below, or kcplanner.exports.line_items_bulk).  Returns the headers."""
     headers = LINE_KEY_HEADERS + [f"{k} {lab}" for k in ("Baseline", "Scenario", "Change") for lab in L.labels]
     widths = [12, 22, 24, 28, 20, 9, 9, 12, 18, 12, 9]
     for j, w in enumerate(widths):
@@ -73,7 +75,17 @@ def write_line_items(ws, fmt, L: Layout, lines, steps: Steps) -> None:
     ws.set_row(0, 32)
     for j, h in enumerate(headers):
         ws.write_string(0, j, h, fmt["header"])
+    ws.freeze_panes(1, 3)
+    ws.autofilter(0, 0, max(n, 1), len(headers) - 1)
+    print_setup(ws, (0, 0), "Line items: baseline and scenario")
+    return headers
+
+
+def write_line_items(ws, fmt, L: Layout, lines, steps: Steps) -> None:
+    """The rows through xlsxwriter (`export_scenario(..., writer="xlsxwriter")`, the benchmark's
+    baseline): two `write_row` calls a line."""
     n = lines["n"]
+    line_items_frame(ws, fmt, L, n)
     keys = lines["keys"]
     nums = lines["nums"]
     write_row = ws.write_row
@@ -85,10 +97,6 @@ def write_line_items(ws, fmt, L: Layout, lines, steps: Steps) -> None:
             write_row(r, 0, key)
             write_row(r, LI_FIRST_AMOUNT, num)
         steps(0.05 + 0.75 * b / max(n, 1), f"Writing line items ({b:,} of {n:,})")
-    last_col = len(headers) - 1
-    ws.freeze_panes(1, 3)
-    ws.autofilter(0, 0, max(n, 1), last_col)
-    print_setup(ws, (0, 0), "Line items: baseline and scenario")
 
 
 # -- Revenue -----------------------------------------------------------------------------------------
