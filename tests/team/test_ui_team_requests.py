@@ -302,3 +302,18 @@ def test_a_save_over_a_newer_version_goes_to_the_conflict_handler(qtbot, team, o
     assert len(told) == 1 and isinstance(told[0], ConflictError)
     assert team.logins["analyst"] in str(told[0])
     assert "Theirs" == panel.model.rows[panel.model.row_of(rid)]["title"]
+
+
+def test_the_counts_line_matches_the_database(qtbot, team, open_panel):
+    rids = ids_of(team, "Police", 2) + ids_of(team, "Fire", 1)
+    force(team, "Submitted", *rids[:2])
+    force(team, "Under review", rids[2])
+    panel = open_panel(team, "analyst")
+    with team.sql("viewer") as c:
+        rows = c.execute("SELECT status, count(*), count(DISTINCT department) FROM requests "
+                         "WHERE status NOT IN ('Draft', 'Returned') GROUP BY status").fetchall()
+    counts = {s: n for s, n, _ in rows}
+    assert counts == {"Submitted": 2, "Under review": 1}
+    assert panel.counts.text() == "3 requests in 2 departments: 2 Submitted · 1 Under review"
+    panel.department.setCurrentText("Police")
+    assert panel.counts.text() == "2 requests in 1 department: 2 Submitted"

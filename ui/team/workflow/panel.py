@@ -38,6 +38,15 @@ def _esc(text) -> str:
     return html.escape(str(text), quote=False)
 
 
+def count_text(rows: list[dict]) -> str:
+    """"12 requests in 4 departments: 5 Submitted · 4 Under review · …" (statuses in the workflow's order)."""
+    by_status = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
+    departments = len({r["department"] for r in rows})
+    parts = " · ".join(f"{n} {s}" for s, n in by_status.items() if n)
+    return (f"{len(rows)} request{'s' * (len(rows) != 1)} in {departments} department{'s' * (departments != 1)}"
+            + (f": {parts}" if parts else ""))
+
+
 class TeamRequestsPanel(QWidget):
     """A shared project's requests, as its login's role sees and moves them."""
 
@@ -125,12 +134,14 @@ class TeamRequestsPanel(QWidget):
         self.trail = QTextBrowser()
         self.result = QLabel()
         self.result.setWordWrap(True)
+        self.counts = QLabel()
 
         top = QWidget()
         tl = QVBoxLayout(top)
         tl.setContentsMargins(0, 0, 0, 0)
         tl.addWidget(self.heading)
         tl.addLayout(filters)
+        tl.addWidget(self.counts)
         tl.addWidget(self.table)
         tl.addLayout(actions)
         tl.addWidget(self.reason)
@@ -214,6 +225,7 @@ class TeamRequestsPanel(QWidget):
         rows = [r for r in self.all_requests if (dept in (ALL, "") or r["department"] == dept)
                 and (status in (ALL, "") or r["status"] == status)]
         self.model.set_requests(rows, self.order.currentText() or next(iter(ORDERS)))
+        self.counts.setText(count_text(rows))
         self.select(chosen)
         self._selection_changed()
 
