@@ -317,3 +317,35 @@ def test_the_counts_line_matches_the_database(qtbot, team, open_panel):
     assert panel.counts.text() == "3 requests in 2 departments: 2 Submitted · 1 Under review"
     panel.department.setCurrentText("Police")
     assert panel.counts.text() == "2 requests in 1 department: 2 Submitted"
+
+
+def test_an_unsaved_proposal_offered_by_the_window_comes_first(qtbot, team, open_panel):
+    from ui.team.workflow.dialogs import ProposalDialog
+    from ui.team.workflow.proposal import OFFERED
+
+    rids = ids_of(team, "Fire", 3)
+    force(team, "Under review", *rids)
+    panel = open_panel(team, "analyst")
+    panel.set_proposal(Scenario("Optimizer run", funded_requests=(rids[1],)))
+    names, chosen = panel.proposals.choices()
+    assert chosen == "Optimizer run" + OFFERED and names[0] == chosen and "Baseline" in names
+    dialog = ProposalDialog(names, chosen, panel.proposals.moves_for, panel)
+    qtbot.addWidget(dialog)
+    assert {(m.request_id, m.to_status) for m in dialog.moves} == \
+        {(rids[0], "Not recommended"), (rids[1], "Recommended"), (rids[2], "Not recommended")}
+    dialog.scenario.setCurrentText("Baseline")          # funds none of them
+    assert {m.to_status for m in dialog.moves} == {"Not recommended"} and len(dialog.moves) == 3
+    assert [status_of(team, r) for r in rids] == ["Under review"] * 3     # showing moves nothing
+
+
+def test_the_edit_dialog_sends_only_what_changed(qtbot):
+    from ui.team.workflow.dialogs import EditRequestDialog
+
+    request = {"request_id": "REQ-X-1", "department": "Police", "title": "Old", "program": "Patrol",
+               "justification": None, "rank": 3.0, "fte": None, "version": 4}
+    dialog = EditRequestDialog(request)
+    qtbot.addWidget(dialog)
+    assert dialog.changes() == {}
+    dialog.title.setText("New title")
+    dialog.rank.setValue(5)
+    assert dialog.changes() == {"title": "New title", "rank": 5.0}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSortFilterProxyModel, Qt, QThreadPool, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSortFilterProxyModel, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QMessageBox, QPushButton, QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget)
 
@@ -213,6 +213,7 @@ class TeamRequestsPanel(QWidget):
         self.department.blockSignals(False)
         self._show()
 
+    @Slot(object)
     def on_change(self, change) -> None:
         """A change someone made (the window's listener): re-read when it touched requests (or, with
         no change given — the listener's gap — always)."""
