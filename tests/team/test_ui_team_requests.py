@@ -279,11 +279,12 @@ def test_a_saved_draft_and_the_connection_lost_with_retry(qtbot, team, open_pane
     panel.project.move_request = drops_once
     panel.ask_retry = lambda parent, text: (panel.messages.append(("retry", text)), True)[1]
     panel.select([rid])
-    with qtbot.waitSignal(panel.jobFinished, timeout=10000) as first:
-        with qtbot.waitSignal(panel.jobFinished, timeout=10000):
-            panel.buttons["submit"].click()
-    assert first.args[0].lost and any("nothing of it was written" in t for k, t in panel.messages if k == "retry")
-    qtbot.waitUntil(lambda: status_of(team, rid) == "Submitted", timeout=10000)
+    outcomes = []
+    panel.jobFinished.connect(outcomes.append)
+    panel.buttons["submit"].click()
+    qtbot.waitUntil(lambda: len(outcomes) == 2, timeout=10000)
+    assert outcomes[0].lost and any("nothing of it was written" in t for k, t in panel.messages if k == "retry")
+    assert outcomes[1].done == [rid] and status_of(team, rid) == "Submitted"
     assert len(calls) == 2
 
 
@@ -349,3 +350,28 @@ def test_the_edit_dialog_sends_only_what_changed(qtbot):
     dialog.title.setText("New title")
     dialog.rank.setValue(5)
     assert dialog.changes() == {"title": "New title", "rank": 5.0}
+
+
+def test_a_move_committed_just_before_the_loss_is_not_made_twice_on_retry(qtbot, team, open_panel):
+    rid = ids_of(team, "Police", 1)[0]
+    told = []
+    panel = open_panel(team, "police", on_conflict=told.append)
+    real = panel.project.move_request
+    calls = []
+
+    def commits_then_drops(*a, **kw):
+        calls.append(a)
+        result = real(*a, **kw)
+        if len(calls) == 1:   # the commit reached the server, the answer did not
+            raise ConnectionLost("the connection to the server was lost during moving; nothing of it was written")
+        return result
+
+    panel.project.move_request = commits_then_drops
+    panel.ask_retry = lambda parent, text: True
+    panel.select([rid])
+    panel.buttons["submit"].click()
+    qtbot.waitUntil(lambda: len(calls) == 2 and not panel.busy, timeout=10000)
+    assert status_of(team, rid) == "Submitted"
+    assert len(told) == 1 and told[0].theirs.changed_by == team.logins["police"]     # told, by its own name
+    with team.sql("viewer") as c:
+        assert c.execute("SELECT count(*) FROM request_moves WHERE request_id = %s", (rid,)).fetchone()[0] == 1

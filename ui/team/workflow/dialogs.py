@@ -9,6 +9,8 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QTableWidget, QTableWidgetItem,
                                QVBoxLayout)
 
+from kcplanner.project.errors import ProjectError
+
 
 class ReasonDialog(QDialog):
     """"Return to the department": the reason is required (the database refuses a return without
@@ -94,7 +96,14 @@ class ProposalDialog(QDialog):
         self._load(self.scenario.currentText())
 
     def _load(self, name: str) -> None:
-        self.moves = list(self.moves_for(name)) if name else []
+        try:
+            self.moves = list(self.moves_for(name)) if name else []
+        except ProjectError as exc:   # the server went away, or the scenario was deleted meanwhile
+            self.moves = []
+            self.table.setRowCount(0)
+            self.summary.setText(str(exc))
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+            return
         self.table.setRowCount(len(self.moves))
         for i, m in enumerate(self.moves):
             rank = "" if m.rank is None else f"{m.rank:g}"

@@ -342,6 +342,7 @@ class TeamRequestsPanel(QWidget):
         if not self.confirm_proposal(dialog):
             return None
         moves, comment = list(dialog.moves), dialog.comment.text().strip() or None
+
         def run(left):
             return self._run(lambda: jobs.apply_moves(self.project, left, comment), run)
         return run(moves)
@@ -391,15 +392,14 @@ class TeamRequestsPanel(QWidget):
         self.jobFinished.emit(outcome)
 
     def _retry(self, outcome: jobs.Outcome):
-        """Try again what the lost connection left: requests over the versions re-read now (a move
-        whose commit did reach the server before the loss is then refused, not made twice)."""
+        """Try again what the lost connection left, each over the version it was shown at: one whose
+        commit did reach the server before the loss then meets its own newer version and is told
+        (a conflict naming this login), never made twice; one someone else changed is not forced."""
         again = getattr(self, "_again", None)
         if again is None or not outcome.left:
             return None
-        fresh = {r["request_id"]: r for r in self.all_requests}
-        left = [fresh.get(r["request_id"], r) if isinstance(r, dict) else r for r in outcome.left]
         self.result.setText(f"{outcome.what}: trying again…")
-        return again(left)
+        return again(list(outcome.left))
 
     # -- messages ------------------------------------------------------------------------------------
     def _message(self, title: str, text: str) -> None:
