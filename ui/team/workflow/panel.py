@@ -38,6 +38,11 @@ def _esc(text) -> str:
     return html.escape(str(text), quote=False)
 
 
+def _when(moved_at: str) -> str:
+    """The server's UTC time to the minute, said as UTC (people in several offices read it)."""
+    return _esc(moved_at[:16].replace("T", " ")) + " UTC"
+
+
 def count_text(rows: list[dict]) -> str:
     """"12 requests in 4 departments: 5 Submitted · 4 Under review · …" (statuses in the workflow's order)."""
     by_status = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
@@ -277,7 +282,7 @@ class TeamRequestsPanel(QWidget):
         except TeamError as exc:
             self.trail.setPlainText(str(exc))
             return
-        lines = [f"<p><b>{_esc(m.moved_at[:16].replace('T', ' '))}</b> {_esc(m.moved_by)}: "
+        lines = [f"<p><b>{_when(m.moved_at)}</b> {_esc(m.moved_by)}: "
                  f"{_esc(m.from_status)} → <b>{_esc(m.to_status)}</b>"
                  + (f"<br>&nbsp;&nbsp;“{_esc(m.comment)}”" if m.comment else "") + "</p>" for m in moves]
         self.trail.setHtml("".join(lines) or f"<i>{_esc(request['request_id'])} has not moved yet "
@@ -286,7 +291,7 @@ class TeamRequestsPanel(QWidget):
             last = next((m for m in reversed(moves) if m.to_status == "Returned"), None)
             if last is not None:
                 self.returned.setText(f"<b>Returned by {_esc(last.moved_by)}</b> on "
-                                      f"{_esc(last.moved_at[:16].replace('T', ' '))}: "
+                                      f"{_when(last.moved_at)}: "
                                       f"“{_esc(last.comment)}”")
                 self.returned.setVisible(True)
 
