@@ -1,12 +1,13 @@
 """`kcplanner team init URL (--from PROJECT.kcplan | --plan PLAN --budget PATH …)`,
-`kcplanner team add-user URL LOGIN --role omb_analyst | department_manager | viewer [--department D …]`
-and `kcplanner team upgrade URL`.
+`kcplanner team add-user URL LOGIN --role omb_analyst | department_manager | viewer [--department D …]`,
+`kcplanner team list-users URL`, `kcplanner team remove-user URL LOGIN` and `kcplanner team upgrade URL`.
 
 Team mode (docs/team-mode.md): the project in a PostgreSQL database the city runs, with the roles
 enforced by the database.  `init` creates the schema and loads the project (as the login in the
 URL, which owns it); `add-user` creates a login in one of the three roles (the password, when
 given, is hashed here and only its hash goes to the server: kcplanner never stores it).
-Exit 0 done; 1 the server refused or cannot be reached, or the inputs are invalid; 2 bad usage
+Exit 0 done; 1 the server refused or cannot be reached, the inputs are invalid, or remove-user was
+asked to remove the owner or a login that is not the project's; 2 bad usage
 (a URL that is not PostgreSQL's, --from with --budget, a missing file, an unknown role).
 """
 
@@ -24,7 +25,7 @@ ROLES = ("omb_analyst", "department_manager", "viewer")
 
 def add_parser(sub) -> None:
     """Register `team init` and `team add-user` on the CLI's subparsers."""
-    p = sub.add_parser("team", help="team mode: the project in a PostgreSQL database (init, add-user, upgrade)",
+    p = sub.add_parser("team", help="team mode: the project in a PostgreSQL database (init, add-user, list-users, remove-user, upgrade)",
                        description="Put a project in a PostgreSQL database so that OMB analysts and every "
                                    "department work on it at once, each with the rights of their role.")
     team = p.add_subparsers(dest="team_command", metavar="TEAM_COMMAND")
@@ -56,6 +57,15 @@ def add_parser(sub) -> None:
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--department", action="append", default=[], metavar="D",
                      help="a department the manager changes (repeatable)")
+    lst = team.add_parser("list-users", help="list the project's logins with their role and departments",
+                          description="List the owner and every login in one of the three roles, with the "
+                                      "departments a manager changes.")
+    lst.add_argument("url", metavar="URL", help="postgresql://login@host/database")
+    rm = team.add_parser("remove-user", help="remove a login (not the owner)",
+                         description="Drop a person's login from the server (its departments go with it; what it "
+                                     "did stays in the audit trail). The owner of the project cannot be removed.")
+    rm.add_argument("url", metavar="URL", help="postgresql://admin@host/database (a login that may drop roles)")
+    rm.add_argument("login", metavar="LOGIN")
     how = add.add_mutually_exclusive_group()
     how.add_argument("--password-env", metavar="VAR",
                      help="set the login's password from this environment variable")
@@ -71,7 +81,8 @@ def cmd_team(args) -> int:
 
     command = getattr(args, "team_command", None)
     if command is None:
-        print("team: say what to do: `kcplanner team init …`, `team add-user …` or `team upgrade …` (see --help)",
+        print("team: say what to do: `kcplanner team init …`, `add-user …`, `list-users …`, `remove-user …` or "
+              "`upgrade …` (see --help)",
               file=sys.stderr)
         return EXIT_USAGE
     if not _url_ok(args.url):
@@ -79,7 +90,8 @@ def cmd_team(args) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     try:
-        return {"init": _init, "upgrade": _upgrade, "add-user": _add_user}[command](args)
+        return {"init": _init, "upgrade": _upgrade, "add-user": _add_user, "list-users": _list_users,
+                "remove-user": _remove_user}[command](args)
     except ProjectError as exc:  # TeamError and the file's errors: each names where
         print(f"team {command}: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -147,6 +159,26 @@ def _add_user(args) -> int:
     departments = add_user(args.url, args.login, args.role, args.department, password=password)
     rights = f", changes {', '.join(departments)}" if departments else ""
     print(f"{args.login}: {args.role}{rights}" + ("" if password is None else " (password set on the server)"))
+    return EXIT_OK
+
+
+def _list_users(args) -> int:
+    from .project.postgres.users import list_users
+
+    users = list_users(args.url)
+    width = max(len("login"), *(len(u.login) for u in users))
+    print(f"{'login':<{width}}  {'role':<18}  departments")
+    for u in users:
+        print(f"{u.login:<{width}}  {u.role:<18}  {', '.join(u.departments)}".rstrip())
+    return EXIT_OK
+
+
+def _remove_user(args) -> int:
+    from .project.postgres.users import remove_user
+
+    user = remove_user(args.url, args.login)
+    rights = f" (changed {', '.join(user.departments)})" if user.departments else ""
+    print(f"Removed {user.login}: {user.role}{rights}. What it did stays in the audit trail.")
     return EXIT_OK
 
 

@@ -108,19 +108,23 @@ class TeamDataMixin:
                                                                                   b.request_costs))
         b.positions = positions_frame(positions, templates.get("budget.positions", b.positions))
         self._loaded_requests = {r["request_id"]: r for r in requests}   # what update_dataset compares with
+        self._loaded_positions = positions
         return dataset
 
     def update_dataset(self, dataset: "Dataset" | None = None, *, description: str | None = None,
                        tables: Iterable[str] | None = None) -> int | None:
         """Store what changed in `dataset` (as `Project.update_dataset`): OMB's tables (analysts only)
-        are replaced whole; requests are saved one by one over the versions read (ConflictError
-        when someone changed one since).  Returns the last audit row's seq, None if nothing changed."""
+        are replaced whole; requests are saved one by one over the versions read, the positions
+        that differ in one transaction over the versions read (ConflictError when someone changed
+        one since).  Returns the last audit row's seq, None if nothing changed."""
         self._check_writable("changing the data")
         dataset = self.dataset if dataset is None else dataset
         wanted = set(tables) if tables is not None else None
         seq = None
         if wanted is None or {"budget.requests", "budget.request_costs"} & wanted:
             self._sync_requests(dataset)
+        if wanted is None or "budget.positions" in wanted:
+            self._sync_positions(dataset)
         others = {n: e for n, e in encoded_tables(dataset).items()
                   if not n.startswith(TEMPLATE) and (wanted is None or n in wanted)}
         with self._read("comparing the data") as c:

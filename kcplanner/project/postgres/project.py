@@ -17,12 +17,14 @@ from .data import TeamDataMixin
 from .history import TeamHistoryMixin
 from .migrate import check_version
 from .narratives import TeamNarrativesMixin
+from .positions import TeamPositionsSyncMixin
+from .reimport import TeamReimportMixin
 from .requests import TeamRequestsMixin
 from .scenarios import TeamScenariosMixin
 
 
-class TeamProject(TeamScenariosMixin, TeamRequestsMixin, TeamNarrativesMixin, TeamDataMixin, TeamHistoryMixin,
-                  TeamBase):
+class TeamProject(TeamScenariosMixin, TeamRequestsMixin, TeamNarrativesMixin, TeamPositionsSyncMixin, TeamReimportMixin,
+                  TeamDataMixin, TeamHistoryMixin, TeamBase):
     """An open shared project.  Thread-safe (one lock); the connection is made again after it was lost."""
 
     @classmethod

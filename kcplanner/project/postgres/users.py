@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import dataclass
 from typing import Iterable
 
 from psycopg import sql
@@ -68,6 +69,71 @@ def add_user(url: str, login: str, role: str, departments: Iterable[str] = (), *
         conn.close()
 
 
+@dataclass(frozen=True)
+class TeamUser:
+    """A login of the shared project: its role and, for a manager, the departments it changes."""
+
+    login: str
+    role: str                 # omb_analyst, department_manager, viewer, or owner (set the project up)
+    departments: tuple[str, ...] = ()
+
+
+OWNER_QUERY = "SELECT tableowner FROM pg_tables WHERE schemaname = 'kcplanner' AND tablename = 'requests'"
+MEMBERS_QUERY = ("SELECT u.rolname, g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+                 "JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = ANY(%s) AND u.rolcanlogin "
+                 "ORDER BY u.rolname, g.rolname")
+
+
+def list_users(url: str) -> list[TeamUser]:
+    """The owner and every login in one of the three roles, by login.  The roles are the server's
+    (shared by its databases), so a login added for another budget round on the same server is
+    listed too; the departments are this project's."""
+    conn = connect(url, autocommit=True)
+    try:
+        with translated(where(conn), "listing the logins"):
+            check_version(conn)
+            owner = conn.execute(OWNER_QUERY).fetchone()[0]
+            members = conn.execute(MEMBERS_QUERY, (list(ROLES),)).fetchall()
+            managed: dict[str, list[str]] = {}
+            for login, department in conn.execute("SELECT login, department FROM department_members "
+                                                  "ORDER BY login, department"):
+                managed.setdefault(login, []).append(department)
+    finally:
+        conn.close()
+    users = {owner: TeamUser(owner, "owner")}
+    for login, role in members:
+        if login != owner:   # a login in two roles (not made by add-user) shows the first, by name
+            users.setdefault(login, TeamUser(login, role, tuple(managed.get(login, ()))))
+    return sorted(users.values(), key=lambda u: (u.role != "owner", u.login))
+
+
+def remove_user(url: str, login: str) -> TeamUser:
+    """Drop the login (and its departments) from the server; its rows in the audit trail stay.
+    TeamError for the owner of the project, or a login that is not one of the project's users."""
+    conn = connect(url, autocommit=True)
+    try:
+        place = where(conn)
+        with translated(place, f"removing the login {login}"):
+            check_version(conn)
+            owner = conn.execute(OWNER_QUERY).fetchone()[0]
+            if login == owner:
+                raise TeamError(f"{place}: {login} owns the shared project (it set it up): it cannot be removed")
+            if login == conn.execute("SELECT session_user").fetchone()[0]:
+                raise TeamError(f"{place}: {login} is the login running this command: it cannot remove itself")
+            roles = [r for (who, r) in conn.execute(MEMBERS_QUERY, (list(ROLES),)) if who == login]
+            if not roles:
+                raise TeamError(f"{place}: no login '{login}' among the project's users "
+                                "(see `kcplanner team list-users URL`)")
+            departments = tuple(d for (d,) in conn.execute(
+                "SELECT department FROM department_members WHERE login = %s ORDER BY department", (login,)))
+            with conn.transaction():
+                conn.execute("DELETE FROM department_members WHERE login = %s", (login,))
+                conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(login)))
+        return TeamUser(login, roles[0], departments)
+    finally:
+        conn.close()
+
+
 def _departments(conn) -> dict[str, str]:
     """The project's departments (line items, requests, positions), by their key."""
     names: dict[str, str] = {}
@@ -83,4 +149,4 @@ def _departments(conn) -> dict[str, str]:
     return names
 
 
-__all__ = ["add_user"]
+__all__ = ["add_user", "list_users", "remove_user", "TeamUser"]
