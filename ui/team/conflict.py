@@ -103,8 +103,8 @@ def connection_lost(parent: QWidget | None, error) -> bool:
     box = QMessageBox(QMessageBox.Icon.Warning, "The connection to the server was lost", str(error),
                       QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Cancel, parent)
     box.setObjectName("connection_lost")
-    box.setInformativeText("Nothing of this change was written. Retry saves it again; Cancel undoes it here "
-                           "(Redo brings it back).")
+    box.setInformativeText("Retry saves it again (kcplanner connects again by itself); Cancel undoes it here "
+                           "(Edit > Redo brings it back).")
     box.setDefaultButton(QMessageBox.StandardButton.Retry)
     box.exec()
     retry = box.clickedButton() is box.button(QMessageBox.StandardButton.Retry)

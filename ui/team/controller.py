@@ -270,6 +270,7 @@ class TeamController(QObject):
             return False
         if isinstance(error, ConflictError) and error.kind == "scenario":
             self._resolving += 1
+            self.projects._suspend += 1  # nothing is saved while the question is open (its event loop runs)
             before = {s.name for s in self.session.scenarios}
             try:
                 choice = resolve_conflict(self.window, p, error)
@@ -283,6 +284,7 @@ class TeamController(QObject):
                 return False
             finally:
                 self._resolving -= 1
+                self.projects._suspend -= 1
             # each choice read the scenarios again: the screen shows them as the server has them now
             copy = next((n for n in p.scenario_names if n not in before), None) if choice == "copy" else None
             if choice == "mine":
@@ -293,7 +295,12 @@ class TeamController(QObject):
             self._adopt_later(copy or (error.mine.name if error.mine is not None else error.name))
             return True
         if isinstance(error, ConnectionLost):
-            if connection_lost(self.window, error):
+            self.projects._suspend += 1
+            try:
+                retry_it = connection_lost(self.window, error)
+            finally:
+                self.projects._suspend -= 1
+            if retry_it:
                 QTimer.singleShot(0, retry)
             else:
                 self._say("Not saved: the change was undone here (Edit > Redo brings it back)")
