@@ -111,3 +111,31 @@ def test_a_server_that_cannot_be_reached_says_so(qtbot, window, team):
     assert isinstance(box, QMessageBox) and box.text() == text
     assert w.team.project is None and w.project_controller.project is None
     box.close()
+
+
+def test_a_manager_edits_its_own_request_twice_and_another_departments_is_refused(qtbot, window, team):
+    from dataclasses import replace
+
+    from kcplanner.requests import get_request
+    from ui.requests.commands import edit_request
+
+    w = window
+    p = open_shared(qtbot, w, team.url("police"))
+    police = next(r["request_id"] for r in p.my_requests())
+    for title in ("Patrol, first wording", "Patrol, second wording"):   # each over the version saved before it
+        edit_request(w.session, police, replace(get_request(w.session.dataset, police), title=title))
+        qtbot.wait(50)
+        with team.sql("analyst") as c:
+            assert c.execute("SELECT title FROM requests WHERE request_id = %s", (police,)).fetchone()[0] == title
+    assert w.session.undo_stack.count() == 2
+    # a Fire request: the database refuses it; the window says so and undoes it
+    fire = next(r["request_id"] for r in p.requests(department="Fire"))
+    old_title = get_request(w.session.dataset, fire).title
+    edit_request(w.session, fire, replace(get_request(w.session.dataset, fire), title="Police rewrote this"))
+    qtbot.waitUntil(lambda: get_request(w.session.dataset, fire).title == old_title, timeout=3000)
+    box = w.project_controller.message_box
+    assert box.objectName() == "team_refused" and "may not change the requests of Fire" in box.text()
+    assert w.team.last_message.startswith("Not saved: ")
+    with team.sql("analyst") as c:
+        assert c.execute("SELECT title FROM requests WHERE request_id = %s", (fire,)).fetchone()[0] == old_title
+    box.close()

@@ -98,7 +98,9 @@ class AutosaveMixin:
             try:
                 seq = self.project.update_dataset(current.dataset, tables=REQUEST_TABLES)
             except ProjectError as exc:
-                self.status(f"The request change could not be written to the project: {exc}")
+                refused = self.save_refused  # a shared project: the role, the workflow or a newer version
+                if refused is None or not refused(exc, self._sync_dataset):
+                    self.status(f"The request change could not be written to the project: {exc}")
                 return True
             if seq is not None:
                 self.history.schedule()

@@ -263,7 +263,7 @@ class TeamController(QObject):
     # -- a save the server refused ------------------------------------------------------------------
     def _save_refused(self, error, retry) -> bool:
         """ConflictError → the conflict dialog; ConnectionLost → Retry / Cancel.  True when handled."""
-        from kcplanner.project.postgres import ConflictError, ConnectionLost, take_theirs
+        from kcplanner.project.postgres import ConflictError, ConnectionLost, NotAllowed, WorkflowError, take_theirs
 
         p = self.project
         if p is None or p.closed:
@@ -294,6 +294,12 @@ class TeamController(QObject):
                           f"Took {error.theirs.changed_by}'s version of {error.name} (yours is in the History)")
             self._adopt_later(copy or (error.mine.name if error.mine is not None else error.name))
             return True
+        if isinstance(error, (NotAllowed, WorkflowError, ConflictError)):  # a request: undone here, said why
+            self._refused_box(error)
+            QTimer.singleShot(0, self._undo_unsaved)
+            if isinstance(error, ConflictError):  # someone changed it meanwhile: show theirs
+                self._reload_timer.start()
+            return True
         if isinstance(error, ConnectionLost):
             self.projects._suspend += 1
             try:
@@ -307,6 +313,16 @@ class TeamController(QObject):
                 QTimer.singleShot(0, self._undo_unsaved)
             return True
         return False
+
+    def _refused_box(self, error) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        self._say(f"Not saved: {error}")
+        box = QMessageBox(QMessageBox.Icon.Warning, "The change was not saved", str(error),
+                          QMessageBox.StandardButton.Close, self.window)
+        box.setObjectName("team_refused")
+        box.setInformativeText("It was undone here; the shared project is as it was.")
+        self.projects._show_box(box)
 
     def _adopt_later(self, current: str) -> None:
         """After the undo stack's push has returned: the server's scenarios on screen.  Nothing is
