@@ -24,6 +24,12 @@ Justification narratives (the Requests panel's `narratives`) are stored in the p
 `narrativesChanged` writes the narratives that differ from the file (`put_narrative`, one audited
 row each); opening a project loads its narratives into the panel; New Project keeps the panel's.
 
+A shared project (team mode, a `TeamProject` on PostgreSQL) is held the same way through
+`kcplanner.project.ProjectStore`: `open_project(url)` opens it (`open_shared`), autosave writes each
+edit to the server, and what only a file has (Save As, revert, recovery, re-import, the view state)
+is disabled or skipped for it.  ui/team/ adds the role, the listener and the conflict questions
+(`save_refused`).
+
 Where each part lives (ui/project/): menus.py (install, menus and actions), files.py (New / Open /
 Save / Save As), autosave.py (edits → the journal, with audit rows), narratives.py, reimport.py,
 closing.py (Save / Don't Save / Cancel, the close event), notices.py (title, status, message boxes,

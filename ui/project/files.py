@@ -90,7 +90,8 @@ class FileActionsMixin:
         self.ask_unsaved(go)
 
     def open_project_dialog(self) -> None:
-        start = last_project_file() or st.get_str(st.KEY_LAST_DIR, "")
+        last = last_project_file()
+        start = last if last and not is_shared_location(last) else st.get_str(st.KEY_LAST_DIR, "")
         path, _ = QFileDialog.getOpenFileName(self.main, "Open a project", start, PROJECT_FILTER)
         if path:
             self.open_project(path)
