@@ -9,8 +9,9 @@ here (`save_refused`).  This controller adds what only a shared project has.
     window.team.changes_arrived.connect(slot)   # slot(change: kcplanner.project.postgres.Change), GUI thread
 
 `changes_arrived` is emitted for every change committed on the server by anyone (this window
-included; `change.user` is the login), after this window has been brought up to date for the
-scenarios; `reloaded` after the data (requests, positions, OMB's tables) were read again.
+included; `change.user` is the login) as it arrives; the window's own refresh follows (the
+scenarios 100 ms later, coalesced); `reloaded` after the data (requests, positions, OMB's tables)
+were read again.
 """
 
 from __future__ import annotations
