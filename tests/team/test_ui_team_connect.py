@@ -109,3 +109,16 @@ def test_the_window_in_team_mode_screenshot(qtbot, window, team, who):
     qtbot.wait(50)
     grab(w, f"team-window-{who}-requests")
     assert not w.requests.buttons["new"].isEnabled() and "viewer" in w.requests.buttons["new"].toolTip()
+
+
+def test_a_recent_url_gets_the_keyrings_password_and_only_in_memory(monkeypatch):
+    fake = FakeKeyring()
+    monkeypatch.setattr(cn, "keyring_backend", lambda: fake)
+    url = "postgresql://pchief@db.city.gov:5433/budget"
+    assert cn.with_keyring_password(url) == url                      # nothing kept for it: ~/.pgpass
+    fake.set_password(cn.KEYRING_SERVICE, cn.keyring_account("pchief", "db.city.gov", 5433, "budget"), "k:y")
+    assert conninfo_to_dict(cn.with_keyring_password(url))["password"] == "k:y"
+    typed = "postgresql://pchief:typed@db.city.gov:5433/budget"
+    assert cn.with_keyring_password(typed) == typed                  # a password given wins
+    monkeypatch.setattr(cn, "keyring_backend", lambda: None)
+    assert cn.with_keyring_password(url) == url

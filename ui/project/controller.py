@@ -111,6 +111,7 @@ class ProjectController(MenusMixin, FileActionsMixin, ReimportMixin, ClosingMixi
         # a shared project (ui/team/): a save the server refused (ConflictError, ConnectionLost) goes to
         # `save_refused(error, retry)`, which returns True when it dealt with it
         self.save_refused: Callable[[ProjectError, Callable[[], int]], bool] | None = None
+        self.complete_url: Callable[[str], str] | None = None  # a shared project's URL → with its keyring password
         self._drag_timer = QTimer(self)  # a shared project: a slider drag is saved once it pauses
         self._drag_timer.setSingleShot(True)
         self._drag_timer.setInterval(DRAG_SAVE_DELAY_MS)

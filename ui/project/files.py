@@ -146,6 +146,8 @@ class FileActionsMixin:
         """Open the shared project at `url` (File > Open Shared Project…, or the recent list) on a
         worker, with a progress dialog: connect, read the data and the scenarios, compute the
         baseline.  A TeamError (server down, login refused, no project there) → its message."""
+        if self.complete_url is not None:  # ui/team/: the password from the system keyring, if it has one
+            url = self.complete_url(url)
         name = shared_name(url)
         same = self.project is not None and not self.project.closed and is_shared(self.project) \
             and url_without_password(self.project.url) == url_without_password(url)

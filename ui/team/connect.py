@@ -157,6 +157,20 @@ class ConnectionDialog(QDialog):
         return self.account(), self.password.text()
 
 
+def with_keyring_password(url: str) -> str:
+    """A URL without a password (File > Open Recent Project) with the keyring's password for it,
+    if the system keyring has one; else the URL as it is (libpq looks in ~/.pgpass)."""
+    host, port, database, login = parse_url(url)
+    backend = keyring_backend()
+    if backend is None or not login or urlsplit(url).password:
+        return url
+    try:
+        password = backend.get_password(KEYRING_SERVICE, keyring_account(login, host or "localhost", port, database))
+    except Exception:  # noqa: BLE001 - a locked or broken keyring: libpq tries ~/.pgpass
+        return url
+    return build_url(host, port, database, login, password) if password else url
+
+
 def store_in_keyring(entry: tuple[str, str] | None) -> str:
     """Put a password in the system keyring (after it worked); the message to show if it failed."""
     backend = keyring_backend()
@@ -176,4 +190,5 @@ def _os_user() -> str:
         return ""
 
 
-__all__ = ["ConnectionDialog", "build_url", "parse_url", "keyring_backend", "store_in_keyring", "KEY_LAST_SHARED"]
+__all__ = ["ConnectionDialog", "build_url", "parse_url", "keyring_backend", "store_in_keyring", "with_keyring_password",
+           "KEY_LAST_SHARED"]

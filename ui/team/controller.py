@@ -24,7 +24,7 @@ from kcplanner.project import ProjectError, is_shared
 from ..common import settings as st
 from ..common.workers import JobTask
 from .conflict import connection_lost, resolve_conflict
-from .connect import KEY_LAST_SHARED, ConnectionDialog, store_in_keyring
+from .connect import KEY_LAST_SHARED, ConnectionDialog, store_in_keyring, with_keyring_password
 from .listener import ChangeBridge
 from .readonly import ControlHold, hold_for_role, refusal
 from .status import RoleLabel, role_notice
@@ -92,6 +92,7 @@ class TeamController(QObject):
         self.session.undo_stack.guard = lambda command: refusal(self.project, command)
         self.session.undo_stack.refused.connect(lambda reason: self._say(f"Not changed: {reason}"))
         self.projects.save_refused = self._save_refused
+        self.projects.complete_url = with_keyring_password  # Open Recent Project: the keyring's password
         self.projects.projectChanged.connect(self._project_changed)
         self.projects.opened.connect(self._opened)
         self.projects.failed.connect(lambda _text: setattr(self, "_keyring_entry", None))
