@@ -178,3 +178,23 @@ def test_a_slider_drag_is_one_version_saved_when_it_pauses(qtbot, window, team):
         data = c.execute("SELECT data FROM scenarios WHERE name = 'Police plan'").fetchone()[0]
     assert data == w.session.scenario.to_dict()
     assert w.session.undo_stack.count() == 1
+
+
+def test_a_listener_that_lost_the_server_reloads_everything_when_back(qtbot, window, team):
+    import psycopg
+
+    w = window
+    open_shared(qtbot, w, team.url("analyst"))
+    with psycopg.connect(team.admin, autocommit=True) as admin:
+        pids = [r[0] for r in admin.execute("SELECT pid FROM pg_stat_activity WHERE usename = %s AND query LIKE "
+                                            "'LISTEN%%'", (team.logins["analyst"],))]
+        assert len(pids) == 1
+        with TeamProject.open(team.admin) as other:   # a change made while the window is not listening
+            admin.execute("SELECT pg_terminate_backend(%s)", (pids[0],))
+            base = other.scenario("Police plan")
+            missed = with_rule(base, "Made while away", 2.0)
+            other.record_edit("Police plan", None, base, missed)
+    with qtbot.waitSignal(w.team.reloaded, timeout=15_000):
+        pass
+    assert missed in w.session.scenarios
+    assert w.team.last_message.startswith("Reconnected to the server")
