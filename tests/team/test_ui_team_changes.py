@@ -37,6 +37,8 @@ def test_a_change_by_a_second_client_shows_in_the_window_within_2_seconds(qtbot,
         print(f"\nscenario change seen in the window after {elapsed * 1000:.0f} ms")
         assert elapsed < 2.0
         assert w.team.last_message == f"{other.user} changed Police plan"
+        assert w.statusBar().currentMessage() == w.team.last_message
+        grab(w, "team-window-change-arrived")
         assert seen and seen[-1].table == "scenarios" and seen[-1].key == "Police plan" and seen[-1].user == other.user
         assert w.session.undo_stack.count() == 0   # not an edit of this window
         # a scenario created by the other shows too, and the window's own save afterwards is no conflict

@@ -40,6 +40,7 @@ class RoleLabel(QLabel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setToolTip("Who you are signed in as on the shared project, and what your role lets you change")
+        self.setContentsMargins(12, 0, 4, 0)  # apart from the recalculation time beside it
         self.hide()
 
     def show_project(self, project) -> None:
