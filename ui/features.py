@@ -35,6 +35,7 @@ from .scenarios.files import ScenarioFiles
 from .scenarios.view import ComparePanel
 from .stories.keeper import StoriesKeeper
 from .stories.panel import StoriesPanel
+from .team.controller import install_team
 from .workbooks.controller import WorkbooksController
 
 
@@ -76,7 +77,9 @@ def stories_in_project(window) -> StoriesKeeper:
     """The Stories tab's stories kept in the project file (ui/stories/keeper.py); a project open
     read-only shows them without letting them change."""
     panel, controller = window.stories, window.project_controller
-    controller.projectChanged.connect(lambda p: panel.set_read_only(p is not None and p.read_only))
+    # a shared project keeps no stories (they are a project file's): read-only there
+    controller.projectChanged.connect(lambda p: panel.set_read_only(p is not None and (
+        p.read_only or not hasattr(p, "stories"))))
     return StoriesKeeper(panel.book, controller, window.session)
 
 
@@ -122,4 +125,6 @@ FEATURES: tuple[Feature, ...] = (
     Feature("project_controller", project_support, toolbar=("save_action",)),
     # after the project controller: the stories follow its project file
     Feature("stories_file", stories_in_project),
+    # team mode (ui/team/): File > Open Shared Project…, the role, read-only controls, others' changes
+    Feature("team", install_team),
 )

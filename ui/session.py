@@ -95,6 +95,26 @@ class StateCommand(QUndoCommand):
         self.session._restore(self.old)
 
 
+class GuardedUndoStack(QUndoStack):
+    """The session's undo stack, with a guard that can refuse a command before it is pushed (a
+    viewer of a shared project changes nothing; a department manager no scenario): `guard(command)`
+    returns the reason it is refused, or None.  A refused command is never done; `refused(reason)`
+    says why."""
+
+    refused = Signal(str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.guard = None  # Callable[[QUndoCommand], str | None] | None
+
+    def push(self, command: QUndoCommand) -> None:  # noqa: D401 - Qt's name
+        reason = self.guard(command) if self.guard is not None else None
+        if reason:
+            self.refused.emit(reason)
+            return
+        super().push(command)
+
+
 class Session(QObject):
     datasetChanged = Signal()
     scenariosChanged = Signal()      # the list (names, count, current) changed
@@ -117,7 +137,7 @@ class Session(QObject):
         self.results: Results | None = None
         self.baseline: Results | None = None
         self.year = 0
-        self.undo_stack = QUndoStack(self)
+        self.undo_stack = GuardedUndoStack(self)
         self.evaluations = 0
         self.load_serial = 0        # +1 on every set_data (a load); replace_prepared keeps it
         self.last_data_change = ""  # "load" or "edit": the reason of the last dataReplaced
@@ -210,6 +230,17 @@ class Session(QObject):
             self.yearChanged.emit(index)
 
     # -- edits ----------------------------------------------------------------------------------------
+    def adopt(self, scenarios, current_name: str | None = None) -> None:
+        """Show `scenarios` as they are in the project now (another person changed them, or a
+        conflict was settled): no undo step, and the undo history is cleared (its steps restore
+        whole scenario lists, which would undo the other person's change)."""
+        scenarios = tuple(scenarios) or (Scenario("Scenario 1"),)
+        names = [s.name for s in scenarios]
+        want = current_name if current_name is not None else self.scenario.name
+        current = names.index(want) if want in names else min(self.state.current, len(scenarios) - 1)
+        self.undo_stack.clear()
+        self._restore(State(scenarios, current))
+
     def push(self, new: State, text: str, merge_key=None) -> None:
         if new == self.state:
             return

@@ -16,8 +16,12 @@ from kcplanner.project import ProjectError, describe_change
 from . import untitled as ut
 from .apply import _merge_key_text, apply_scenarios
 from .recent import forget_last_project_file
+from .where import display_name, is_shared
 
 SYNC_INTERVAL_MS = 1000
+#: In a shared project each save is a version seen by everyone: the steps of a slider drag (one merge
+#: key) are saved once the drag pauses this long (or when another edit comes), not step by step.
+DRAG_SAVE_DELAY_MS = 400
 REQUEST_TABLES = ["budget.requests", "budget.request_costs"]  # what the app edits in the data
 
 
@@ -44,6 +48,7 @@ class AutosaveMixin:
         if not self._writable():
             return
         if index < prev:  # undo (or a clear, which changes no scenario)
+            self._drag_timer.stop()
             cmd = stack.command(index) if index < stack.count() else None
             text = cmd.text() if cmd is not None else ""
             self._record(None, (lambda b, a: f"Undo “{text}”: {describe_change(b, a)}") if text else None,
@@ -51,6 +56,14 @@ class AutosaveMixin:
         else:
             cmd = stack.command(index - 1) if index > 0 else None
             key = _merge_key_text(getattr(cmd, "merge_key", None)) if cmd is not None else None
+            if key is not None and is_shared(self.project):  # a drag: one version when it pauses
+                if self._drag_timer.isActive() and key != self._drag_key:
+                    self._drag_timer.stop()
+                    self._record(self._drag_key, None, undoable=True)
+                self._drag_key = key
+                self._drag_timer.start()
+                return
+            self._drag_timer.stop()
             self._record(key, None, undoable=cmd is not None)
 
     def _schedule_check(self, *_args) -> None:
@@ -74,7 +87,7 @@ class AutosaveMixin:
         if self.project is None or self._suspend or current is self.prepared:
             return self.project is not None
         if not self._same_source_data(current):
-            name = self.project.path.name
+            name = display_name(self.project)
             self._detach()
             forget_last_project_file()
             self.status(f"Closed the project {name} (its edits are in the file); now working on the workbooks. "
@@ -85,7 +98,9 @@ class AutosaveMixin:
             try:
                 seq = self.project.update_dataset(current.dataset, tables=REQUEST_TABLES)
             except ProjectError as exc:
-                self.status(f"The request change could not be written to the project: {exc}")
+                refused = self.save_refused  # a shared project: the role, the workflow or a newer version
+                if refused is None or not refused(exc, self._sync_dataset):
+                    self.status(f"The request change could not be written to the project: {exc}")
                 return True
             if seq is not None:
                 self.history.schedule()
@@ -104,6 +119,9 @@ class AutosaveMixin:
         try:
             n = apply_scenarios(self.project, self.session.scenarios, merge_key=merge_key, describe=describe)
         except ProjectError as exc:
+            refused = self.save_refused
+            if refused is not None and refused(exc, lambda: self._record(merge_key, describe, undoable)):
+                return 0
             self._edit_failed(exc, undoable)
             return 0
         if n:

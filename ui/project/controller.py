@@ -24,6 +24,12 @@ Justification narratives (the Requests panel's `narratives`) are stored in the p
 `narrativesChanged` writes the narratives that differ from the file (`put_narrative`, one audited
 row each); opening a project loads its narratives into the panel; New Project keeps the panel's.
 
+A shared project (team mode, a `TeamProject` on PostgreSQL) is held the same way through
+`kcplanner.project.ProjectStore`: `open_project(url)` opens it (`open_shared`), autosave writes each
+edit to the server, and what only a file has (Save As, revert, recovery, re-import, the view state)
+is disabled or skipped for it.  ui/team/ adds the role, the listener and the conflict questions
+(`save_refused`).
+
 Where each part lives (ui/project/): menus.py (install, menus and actions), files.py (New / Open /
 Save / Save As), autosave.py (edits → the journal, with audit rows), narratives.py, reimport.py,
 closing.py (Save / Don't Save / Cancel, the close event), notices.py (title, status, message boxes,
@@ -45,7 +51,7 @@ from kcplanner.project import Project, ProjectError
 from . import untitled as ut
 from . import viewstate as vs
 from .apply import _key
-from .autosave import SYNC_INTERVAL_MS, AutosaveMixin
+from .autosave import DRAG_SAVE_DELAY_MS, SYNC_INTERVAL_MS, AutosaveMixin
 from .closing import ClosingMixin
 from .files import FileActionsMixin
 from .history import HistoryPanel
@@ -54,6 +60,7 @@ from .narratives import NarrativesMixin
 from .notices import NoticesMixin
 from .recent import forget_last_project_file, last_project_file, remember_project_file
 from .recovery import InfoBar, ReimportDialog
+from .where import location_of
 from .reimport import ReimportMixin, _mappings_of, _workbooks_of
 from .tasks import FunctionTask, TasksMixin
 
@@ -69,6 +76,7 @@ class ProjectController(MenusMixin, FileActionsMixin, ReimportMixin, ClosingMixi
     reimportReady = Signal(object)    # the re-import preview dialog is shown (Preview)
     reimported = Signal(object)       # ReplaceReport
     busyChanged = Signal(bool)
+    dataReloaded = Signal()           # a shared project's data were read again (others' changes)
 
     def __init__(self, main_window):
         super().__init__(main_window)
@@ -92,6 +100,7 @@ class ProjectController(MenusMixin, FileActionsMixin, ReimportMixin, ClosingMixi
         self._setting_title = False
         self._progress: QProgressDialog | None = None
         self._progress_bar = None
+        self._shared_progress: QProgressDialog | None = None  # File > Open Shared Project… connecting
         self._narratives_stored: dict[str, tuple[str, dict]] = {}  # key → (request ID, dict) in the file
         # the untitled session (ui/project/untitled.py): autosaved from the first edit with no project open
         self.autosave_untitled = True
@@ -99,6 +108,15 @@ class ProjectController(MenusMixin, FileActionsMixin, ReimportMixin, ClosingMixi
         self._untitled_task: FunctionTask | None = None
         self._close_after_create = False
         self._stopped = False  # shut down (application quit): no new untitled session
+        # a shared project (ui/team/): a save the server refused (ConflictError, ConnectionLost) goes to
+        # `save_refused(error, retry)`, which returns True when it dealt with it
+        self.save_refused: Callable[[ProjectError, Callable[[], int]], bool] | None = None
+        self.complete_url: Callable[[str], str] | None = None  # a shared project's URL → with its keyring password
+        self._drag_timer = QTimer(self)  # a shared project: a slider drag is saved once it pauses
+        self._drag_timer.setSingleShot(True)
+        self._drag_timer.setInterval(DRAG_SAVE_DELAY_MS)
+        self._drag_timer.timeout.connect(lambda: self._record(self._drag_key, None, undoable=True))
+        self._drag_key: str | None = None
         self._untitled_failed = False  # the untitled file could not be made: closing still asks
 
         self.history = HistoryPanel()
@@ -109,7 +127,7 @@ class ProjectController(MenusMixin, FileActionsMixin, ReimportMixin, ClosingMixi
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
         self._check_timer.setInterval(0)
-        self._check_timer.timeout.connect(lambda: self._record())
+        self._check_timer.timeout.connect(lambda: self._drag_timer.isActive() or self._record())
         self._view_timer = QTimer(self)  # the view state (scenario, tab, year) → the file, debounced
         self._view_timer.setSingleShot(True)
         self._view_timer.setInterval(vs.WRITE_DELAY_MS)
@@ -147,10 +165,10 @@ class ProjectController(MenusMixin, FileActionsMixin, ReimportMixin, ClosingMixi
             self._suspend += 1
             try:
                 scenarios = tuple(project.scenarios) or None
-                try:
+                try:  # a shared project keeps no source workbooks (file-only)
                     args = project.import_arguments()
                     workbooks, mappings = _workbooks_of(args), _mappings_of(args)
-                except (ProjectError, ValueError, TypeError):
+                except (ProjectError, ValueError, TypeError, AttributeError):
                     workbooks, mappings = None, ()
                 self.session.set_data(prepared, None, workbooks, scenarios, mappings=mappings)
             finally:
@@ -169,16 +187,19 @@ class ProjectController(MenusMixin, FileActionsMixin, ReimportMixin, ClosingMixi
             self._load_narratives()
         self.history.set_project(project)
         if not self.is_untitled:
-            remember_project_file(project.path)
+            remember_project_file(location_of(project))
         if prepared is not None:
             vs.restore(self)
         self._sync_timer.start()
         self._update_actions()
         self.projectChanged.emit(project)
         self._show_notices(created)
-        self.opened.emit(str(project.path))
+        self.opened.emit(location_of(project))
 
     def _detach(self, close: bool = True) -> None:
+        if self._drag_timer.isActive():  # a drag that has not been saved yet
+            self._drag_timer.stop()
+            self._record(self._drag_key)
         p = self.project
         if p is not None and close and not p.closed:
             vs.store(self)

@@ -10,19 +10,21 @@ from typing import Callable
 
 from PySide6.QtWidgets import QFileDialog
 
-from kcplanner.project import Project, ProjectError
+from kcplanner.project import Project, ProjectError, open_project
 
 from ..common import settings as st
+from ..common.progress import close_progress, job_progress
 from . import viewstate as vs
 from .recent import last_project_file, remember_project_file
 from .recovery import open_error_box
+from .where import display_name, is_shared, is_shared_location, shared_name, url_without_password
 
 PROJECT_FILTER = "kcplanner projects (*.kcplan);;All files (*)"
 
 
 @dataclass
 class Opened:
-    project: Project
+    project: object  # a ProjectStore: the file's Project or a shared TeamProject
     prepared: object
     changes: list
 
@@ -54,7 +56,8 @@ class FileActionsMixin:
         if self.is_untitled:  # the untitled session holds these data already: name it
             self.save_project_as(path)
             return
-        if self.project is not None and not self.project.closed and path.resolve() == self.project.path.resolve():
+        if self.project is not None and not self.project.closed and not is_shared(self.project) \
+                and path.resolve() == self.project.path.resolve():
             self._failed("Could not create the project", ProjectError(
                 f"{path}: that project is open in this kcplanner; use File > Save Project As… for a copy"))
             return
@@ -87,7 +90,8 @@ class FileActionsMixin:
         self.ask_unsaved(go)
 
     def open_project_dialog(self) -> None:
-        start = last_project_file() or st.get_str(st.KEY_LAST_DIR, "")
+        last = last_project_file()
+        start = last if last and not is_shared_location(last) else st.get_str(st.KEY_LAST_DIR, "")
         path, _ = QFileDialog.getOpenFileName(self.main, "Open a project", start, PROJECT_FILTER)
         if path:
             self.open_project(path)
@@ -95,9 +99,13 @@ class FileActionsMixin:
     def open_project(self, path: str | Path, *, read_only: bool = False, take_over: bool = False,
                      on_failure: Callable[[], None] | None = None) -> None:
         """Open a .kcplan on a worker (no workbook is read), then show its data and scenarios.
-        ProjectError → a message (with Open read-only / Open anyway where the error allows)."""
+        ProjectError → a message (with Open read-only / Open anyway where the error allows).
+        A `postgresql://` URL opens the shared project there (`open_shared`)."""
+        if is_shared_location(str(path)):
+            self.open_shared(str(path), on_failure=on_failure)
+            return
         path = Path(path)
-        if self.project is not None and not self.project.closed and path.exists() \
+        if self.project is not None and not self.project.closed and not is_shared(self.project) and path.exists() \
                 and path.resolve() == self.project.path.resolve() and not read_only:
             self.status(f"{path.name} is already open")
             return
@@ -134,6 +142,60 @@ class FileActionsMixin:
             self._run(job, done, fail, f"Opening {path.name}…")
         self.ask_unsaved(go)
 
+    def open_shared(self, url: str, on_failure: Callable[[], None] | None = None) -> None:
+        """Open the shared project at `url` (File > Open Shared Project…, or the recent list) on a
+        worker, with a progress dialog: connect, read the data and the scenarios, compute the
+        baseline.  A TeamError (server down, login refused, no project there) → its message."""
+        if self.complete_url is not None:  # ui/team/: the password from the system keyring, if it has one
+            url = self.complete_url(url)
+        name = shared_name(url)
+        same = self.project is not None and not self.project.closed and is_shared(self.project) \
+            and url_without_password(self.project.url) == url_without_password(url)
+        if same:
+            self.status(f"{name} is already open")
+            return
+
+        def go(choice):
+            if choice == "cancel":
+                return
+
+            def job(task):
+                task.report(0.05, f"Connecting to {name}…")
+                project = open_project(url)
+                try:
+                    task.report(0.3, "Reading the budget data…")
+                    dataset = project.dataset
+                    task.report(0.7, "Computing the baseline…")
+                    from kcplanner.engine import prepare
+                    prepared = prepare(dataset)
+                    prepared.baseline_results()
+                    if task.is_cancelled:
+                        raise ProjectError(f"{name}: opening was cancelled")
+                except BaseException:
+                    try:
+                        project.close()
+                    except Exception:  # noqa: BLE001 - the first error is the one to show
+                        pass
+                    raise
+                return Opened(project, prepared, [])
+
+            def done(opened: Opened):
+                close_progress(self._shared_progress)
+                self._shared_progress = None
+                self._replace_current(choice)
+                self._attach(opened.project, opened.prepared, [])
+
+            def fail(error):
+                close_progress(self._shared_progress)
+                self._shared_progress = None
+                self._failed("Could not open the shared project", error)
+                if on_failure is not None:
+                    on_failure()
+            task = self._run(job, done, fail, f"Opening the shared project {name}…")
+            self._shared_progress = job_progress(self.main, f"Connecting to {name}…", "Opening the shared project",
+                                                 task)
+        self.ask_unsaved(go)
+
     def _open_failed(self, path: Path, error, on_failure) -> None:
         if not isinstance(error, ProjectError):
             self._failed("Could not open the project", error)
@@ -159,6 +221,9 @@ class FileActionsMixin:
         if p is None or p.closed:  # Save with no project: make one (asks for the file name)
             self.new_project_dialog()
             return
+        if is_shared(p):
+            self.status(f"Every change is already on the server ({display_name(p)}): nothing to save", 8000)
+            return
         if p.read_only:
             self.status(f"{p.path.name} is open read-only: use File > Save Project As… for a copy")
             return
@@ -181,6 +246,9 @@ class FileActionsMixin:
         p = self.project
         if p is None or p.closed:
             self.new_project_dialog()
+            return
+        if is_shared(p):  # the action is disabled; File > New Project… makes a file of what is on screen
+            self.status("A shared project lives on the server: File > New Project… makes a project file of it")
             return
         if self.is_untitled:
             path = self.choose_save_path() if self.choose_save_path is not None else \

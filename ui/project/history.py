@@ -32,7 +32,7 @@ ALL = "\x00all"
 EVENT_ACTIONS = ("project", "save", "recover")
 ACTION_WORDS = {"create": "Created", "update": "Edited", "rename": "Renamed", "delete": "Deleted",
                 "revert": "Reverted", "import": "Re-imported", "data": "Data changed", "project": "Project created",
-                "save": "Saved", "recover": "Recovered"}
+                "save": "Saved", "recover": "Recovered", "move": "Moved", "conflict": "Conflict (not saved)"}
 GREY = QColor("#6b6b6b")
 RAW = Qt.ItemDataRole.UserRole + 12
 TAIL = 16  # newest rows fetched for an incremental refresh
@@ -315,7 +315,12 @@ class HistoryPanel(QWidget):
     def export_dialog(self) -> None:
         if self.project is None:
             return
-        start = str(Path(self.project.path).with_name(Path(self.project.path).stem + " history.xlsx"))
+        if self.project.path is not None:
+            start = str(Path(self.project.path).with_name(Path(self.project.path).stem + " history.xlsx"))
+        else:  # a shared project: the database's name, in the last folder used
+            from ..common import settings as st
+            database = str(getattr(self.project, "location", "")).rsplit("/", 1)[-1].split("?")[0] or "project"
+            start = str(Path(st.get_str(st.KEY_LAST_DIR, "")) / f"{database} history.xlsx")
         path, _ = QFileDialog.getSaveFileName(self, "Export the history", start,
                                               "Excel workbook (*.xlsx);;CSV file (*.csv)")
         if not path:

@@ -5,13 +5,21 @@ shortcuts, and which of them are enabled; `install` wires the controller into th
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 
 from .recent import recent_project_files
 from .recovery import make_container
+from .where import is_shared, recent_label
+
+#: The tooltips of the actions a shared project does not have (they work on a file), and theirs otherwise.
+SHARED_TIPS = {
+    "save_action": "A shared project has nothing to save: every change is on the server as soon as it is made",
+    "save_as_action": "A shared project lives on the server: Save As copies a project file (open a .kcplan "
+                      "to use it)",
+    "reimport_action": "Re-import works on a project file's source workbooks; a shared project's data are "
+                       "loaded on the server by OMB (kcplanner team init)",
+}
 
 
 class MenusMixin:
@@ -114,7 +122,7 @@ class MenusMixin:
         self.recent_menu.clear()
         paths = recent_project_files()
         for p in paths:
-            a = self.recent_menu.addAction(Path(p).name)
+            a = self.recent_menu.addAction(recent_label(p))
             a.setToolTip(p)
             a.setStatusTip(p)
             a.triggered.connect(lambda _c=False, p=p: self.open_project(p))
@@ -136,4 +144,14 @@ class MenusMixin:
         self.save_as_action.setEnabled(idle and open_)
         self.reimport_action.setEnabled(idle and writable)
         self.export_history_action.setEnabled(open_)
+        shared = open_ and is_shared(p)
+        if shared:  # what works on a file only: disabled, and the tooltip says why
+            self.save_as_action.setEnabled(False)
+            self.reimport_action.setEnabled(False)
+        if not hasattr(self, "_file_tips"):
+            self._file_tips = {name: getattr(self, name).toolTip() for name in SHARED_TIPS}
+        for name, tip in SHARED_TIPS.items():
+            text = tip if shared else self._file_tips[name]
+            getattr(self, name).setToolTip(text)
+            getattr(self, name).setStatusTip(text)
         self._apply_title()

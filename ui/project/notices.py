@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from kcplanner.project import ProjectError
 
+from .where import display_name, is_shared
+
 
 class NoticesMixin:
     """Title, status bar, message boxes and the info bar of the project controller."""
@@ -28,6 +30,8 @@ class NoticesMixin:
             return ""
         if self.is_untitled:
             return "Untitled (not saved in a project file)"
+        if is_shared(p):  # every change is on the server: never "unsaved"
+            return f"{display_name(p)} (shared{', read-only' if p.read_only else ''})"
         state = " (read-only)" if p.read_only else (" (unsaved changes)" if self._unsaved() else "")
         return f"{p.path.name}{state}"
 
@@ -40,11 +44,10 @@ class NoticesMixin:
         if p is None or p.closed:
             title = base
         else:
-            state = " (read-only)" if p.read_only else (" (unsaved changes)" if self._unsaved() else "")
+            part = self.title_part()
             suffix = " — kcplanner"
             head = base[: -len(suffix)] if base.endswith(suffix) else base
-            title = f"{head} — {p.path.name}{state}{suffix}" if head and head != "kcplanner" else \
-                f"{p.path.name}{state}{suffix}"
+            title = f"{head} — {part}{suffix}" if head and head != "kcplanner" else f"{part}{suffix}"
         if self.main.windowTitle() != title:
             self._setting_title = True
             try:
@@ -81,6 +84,12 @@ class NoticesMixin:
 
     def _show_notices(self, created: bool) -> None:
         p = self.project
+        if is_shared(p):  # who may change what is said by ui/team/ (the info bar and the status bar)
+            self.bar.hide()
+            n = self.session.prepared.n_lines if self.session.prepared is not None else 0
+            self.status(f"Opened the shared project {display_name(p)} as {p.user}: {n:,} line items, "
+                        f"{len(p.scenarios)} scenario{'s' * (len(p.scenarios) != 1)}", 15000)
+            return
         parts, actions, level = [], [], "info"
         if p.recovered is not None:
             parts.append(p.recovered.message)

@@ -1,5 +1,6 @@
 """The last and the recent project files, kept in QSettings (ui/common/settings.py): File > Open
-Recent Project, and the project reopened at start."""
+Recent Project, and the project reopened at start.  A shared project is listed by its URL without
+the password (ui/project/where.py); it is not reopened at start (a server may be slow to answer)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,10 @@ def recent_project_files() -> list[str]:
 
 
 def remember_project_file(path: str | Path) -> None:
-    path = str(Path(path).resolve())
+    """Remember a project file's path, or a shared project's URL (its password left out)."""
+    from .where import is_shared_location, url_without_password
+
+    path = url_without_password(path) if is_shared_location(str(path)) else str(Path(path).resolve())
     s = st.settings()
     s.setValue(KEY_PROJECT_LAST, json.dumps(path))
     recent = [p for p in recent_project_files() if p != path]

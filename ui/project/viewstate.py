@@ -30,8 +30,8 @@ def current(c) -> dict:
 def store(c) -> bool:
     """Write the view state to the open, writable project (no audit row, not an edit)."""
     p = c.project
-    if p is None or p.closed or p.read_only or c._suspend or not c.session.loaded:
-        return False
+    if p is None or p.closed or p.read_only or c._suspend or not c.session.loaded or p.path is None:
+        return False  # (a shared project keeps no one person's view)
     if c.session.load_serial != c._load_serial:  # other data are on screen now: not this project's view
         return False
     return write_view_state(p, current(c))
@@ -40,7 +40,7 @@ def store(c) -> bool:
 def restore(c) -> None:
     """Select the stored scenario, tab and plan year (each only if it still exists)."""
     p = c.project
-    if p is None or p.closed:
+    if p is None or p.closed or p.path is None:
         return
     state = read_view_state(p)
     if not state:

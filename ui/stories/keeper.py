@@ -36,8 +36,9 @@ class StoriesKeeper(QObject):
 
     # -- which stories the document has ------------------------------------------------------------
     def _project(self):
+        """The open project file; None without one, and for a shared project (it keeps no stories)."""
         p = self.controller.project
-        return p if p is not None and not p.closed else None
+        return p if p is not None and not p.closed and hasattr(p, "stories") else None
 
     def _data_replaced(self, why: str) -> None:
         if why != "load":
@@ -73,7 +74,7 @@ class StoriesKeeper(QObject):
         if note is None:  # loaded from the file
             return
         if self._project() is None:
-            if self.book.stories:
+            if self.book.stories and self.controller.project is None:
                 ut.start_untitled(self.controller)  # the first edit with no project: autosave it
             return
         self.write(merge_key, note)

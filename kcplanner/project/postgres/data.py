@@ -151,13 +151,17 @@ class TeamDataMixin:
         for rid, row in mine.items():
             fields = {k: v for k, v in row.items() if k not in ("request_id", "row_order")}
             if rid not in loaded:
-                self.add_request({"request_id": rid, **fields})
+                saved = self.add_request({"request_id": rid, **fields})
+                loaded[rid] = {**fields, "request_id": rid, "version": saved.get("version", 1)}
                 continue
             changes = {k: v for k, v in fields.items() if loaded[rid].get(k) != v}
             if changes:
-                self.save_request(rid, changes, loaded[rid]["version"])
+                saved = self.save_request(rid, changes, loaded[rid]["version"])
+                # the next save of this request goes over the version just written, not the one read
+                loaded[rid] = {**loaded[rid], **changes, "version": saved["version"]}
         for rid in set(loaded) - set(mine):
             self.delete_request(rid, loaded[rid]["version"])
+            del loaded[rid]
 
 
 __all__ = ["TeamDataMixin", "write_frames", "write_rows", "encoded_tables"]
