@@ -28,6 +28,7 @@ from .connect import KEY_LAST_SHARED, ConnectionDialog, store_in_keyring, with_k
 from .listener import ChangeBridge
 from .readonly import ControlHold, hold_for_role, refusal
 from .status import RoleLabel, role_notice
+from .workflow_tab import WorkflowTab
 
 REFRESH_DELAY_MS = 100   # a burst of notifications → one read of the scenarios
 RELOAD_DELAY_MS = 300    # … → one read of the data
@@ -78,6 +79,7 @@ class TeamController(QObject):
         self.bridge.gap.connect(self.reload_everything)
         self.hold = ControlHold(self)
         self.role_label = RoleLabel()
+        self.workflow = WorkflowTab(window, self)   # the requests workflow's tab while a shared project is open
         window.statusBar().addPermanentWidget(self.role_label)
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh_scenarios)
@@ -151,6 +153,7 @@ class TeamController(QObject):
         self.hold.release()
         self.project = shared
         self.role_label.show_project(shared)
+        self.workflow.show_for(shared)
         if shared is None:
             return
         hold_for_role(self.hold, self.window, shared)

@@ -1,0 +1,56 @@
+"""The requests workflow as a tab of the window while a shared project is open: "My requests" for a
+department manager, "Review queue" for OMB, "Requests workflow" for a viewer (ui/team/workflow).
+The tab comes and goes with the shared project; others' changes reach it through `window.team`."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from .workflow.panel import TeamRequestsPanel
+
+TITLES = {"department_manager": "My requests", "omb_analyst": "Review queue", "viewer": "Requests workflow"}
+
+
+def tab_title(role: str) -> str:
+    return TITLES.get(role, "Requests workflow")
+
+
+class WorkflowTab(QObject):
+    """Adds the panel after the Requests tab when a shared project opens, removes it when it closes."""
+
+    def __init__(self, window, team):
+        super().__init__(team)
+        self.window = window
+        self.team = team
+        self.panel: TeamRequestsPanel | None = None
+        team.changes_arrived.connect(self._changed)
+        team.reloaded.connect(lambda: self._changed(None))
+
+    def show_for(self, project) -> None:
+        """The project the window now holds (None: a file, or nothing): the tab follows it."""
+        if self.panel is not None and self.panel.project is project:
+            return
+        self._remove()
+        if project is None:
+            return
+        self.panel = TeamRequestsPanel(project, self.window)
+        self.panel.setObjectName("team_requests_panel")
+        tabs = self.window.tabs
+        requests = getattr(self.window, "requests", None)
+        at = tabs.indexOf(requests) + 1 if requests is not None and tabs.indexOf(requests) >= 0 else tabs.count()
+        tabs.insertTab(at, self.panel, tab_title(project.role))
+        self.panel.refresh()
+
+    def _remove(self) -> None:
+        if self.panel is None:
+            return
+        tabs = self.window.tabs
+        index = tabs.indexOf(self.panel)
+        if index >= 0:
+            tabs.removeTab(index)
+        self.panel.deleteLater()
+        self.panel = None
+
+    def _changed(self, change) -> None:
+        if self.panel is not None:
+            self.panel.on_change(change)
