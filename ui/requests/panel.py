@@ -16,11 +16,12 @@ from kcplanner.engine import Prepared, evaluate
 from kcplanner.justification import JustificationNarrative
 from kcplanner.requests import Request, RequestEffect, RequestError, new_request_id, request_effects
 
+from ..common import table_copy
 from .commands import copy_request, create_request, delete_request, edit_request, set_funded
 from .editor import RequestDialog
 from .effect import EffectPane, finding_changes
 from .export import ExportDialog, JustificationExportTask
-from .table import ALL_DEPARTMENTS, REQUEST_ID_ROLE, RequestFilter, RequestsModel
+from .table import ALL_DEPARTMENTS, REQUEST_ID_ROLE, RequestFilter, RequestsModel, show_cost_early
 from .text import name_key
 
 
@@ -52,7 +53,7 @@ class RequestsPanel(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # copy several rows
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.table.setAlternatingRowColors(True)
@@ -60,8 +61,10 @@ class RequestsPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.setWordWrap(False)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for c, w in enumerate([58, 44, 104, 250, 150, 160, 130, 96, 72, 108, 44, 64, 260]):
+        for c, w in enumerate([58, 44, 96, 220, 140, 150, 120, 90, 72, 112, 44, 64, 260]):
             self.table.setColumnWidth(c, w)
+        show_cost_early(self.table)
+        table_copy.install(self.table, "requests")
         self.table.selectionModel().currentRowChanged.connect(lambda _c, _p: self.update_effect())
         self.table.doubleClicked.connect(self._double_clicked)
 
