@@ -85,7 +85,7 @@ def cell_text(v) -> str:
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
     if isinstance(v, float):
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+        return repr(v)  # exact; Excel reads 1234567.5 and 1.0 as numbers
     if isinstance(v, int):
         return str(v)
     return _clean(v)
@@ -202,8 +202,8 @@ def block(view: QAbstractItemView, all_rows: bool = False) -> Block:
 def _tree_block(view: QTreeView, rows: list[QModelIndex], columns: list[int]) -> Block:
     """A tree's rows with its first column spread over one column per level."""
     model = view.model()
-    depth = 1 + max(len(_path(i)) - 1 for i in rows)
     names = list(getattr(model, "level_names", lambda: ())())
+    depth = max([1 + max(len(_path(i)) - 1 for i in rows), len(names)])  # every level: the same columns always
     level_headers = [names[k] if k < len(names) else f"Level {k + 1}" for k in range(depth)]
     rest = [c for c in columns if c != 0]
     headers = level_headers + [_header(model, c) for c in rest]
@@ -227,8 +227,9 @@ def copy_rows(view: QAbstractItemView, headers: bool = True) -> str:
     return text
 
 
-def install(view: QAbstractItemView, name: str = "table") -> QAbstractItemView:
-    """Give `view` Ctrl+C, Ctrl+Shift+C and the right-click menu. `name` is the export's file name."""
+def install(view: QAbstractItemView, name: str = "table", shortcuts: bool = True) -> QAbstractItemView:
+    """Give `view` Ctrl+C, Ctrl+Shift+C and the right-click menu. `name` is the export's file name;
+    `shortcuts` False leaves the keys to a dialog that has its own Copy (the validation report)."""
     if view.property(INSTALLED):
         return view
     copy = QAction("Copy with headers", view)
@@ -246,11 +247,15 @@ def install(view: QAbstractItemView, name: str = "table") -> QAbstractItemView:
     def _export():
         from .table_export import export_view
 
-        export_view(view, name)
+        export_view(view, block, name)
 
     export.triggered.connect(_export)
-    for a in (copy, bare):
-        view.addAction(a)
+    if shortcuts:
+        for a in (copy, bare):
+            view.addAction(a)
+    else:
+        copy.setShortcut(QKeySequence())
+        bare.setShortcut(QKeySequence())
     view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
     def _menu(pos):

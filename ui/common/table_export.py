@@ -35,11 +35,10 @@ def write_block(frame, path: str) -> str:
     return str(target)
 
 
-def export_view(view, name: str = "table", path: str | None = None, on_done=None):
-    """Ask for a file (unless given) and write the view's selected rows (all when none) to it.
-    Returns the JobTask when the write went to the thread pool, else the path written (or None)."""
-    from .table_copy import block
-
+def export_view(view, block, name: str = "table", path: str | None = None, on_done=None):
+    """Ask for a file (unless given) and write the view's selected rows (all when none) to it;
+    `block(view, all_rows=False)` reads them (ui/common/table_copy.py). Returns the JobTask when the
+    write went to the thread pool, else the path written (or None)."""
     b = block(view)
     if not b.rows:
         b = block(view, all_rows=True)

@@ -12,17 +12,22 @@ from kcplanner.fiscal import parse_fiscal_year
 from kcplanner.scenario import Rule
 
 from ..common import fmt
-from ..common.models import DISPLAY, LEFT, RED, RIGHT, ListTableModel
+from ..common.meaning import WORSE
+from ..common.models import DISPLAY, LEFT, RAW_ROLE, RIGHT, ListTableModel
+from .fixes import fix_for
 
 
 class RulesModel(ListTableModel):
     """The current scenario's rules in order.  Label, value, start and end are editable; each
     edit is one undo step through the session."""
 
-    HEADERS = ["#", "Label", "Target", "Kind", "Value", "Start", "End"]
-    HEADER_TIPS = {4: "percent points (percent), dollars a year (amount) or positions (fte)",
+    HEADERS = ["#", "Label", "Target", "Kind", "Value", "Start", "End", "Problem"]
+    HEADER_TIPS = {2: "which lines the rule changes; double-click to change it",
+                   4: "percent points (percent), dollars a year (amount) or positions (fte)",
                    5: "first fiscal year of the rule (blank = the plan's first)",
-                   6: "last fiscal year of the rule (blank = the plan's last)"}
+                   6: "last fiscal year of the rule (blank = the plan's last)",
+                   7: "why the rule is skipped, and the fix when a name is close to one in the data"}
+    PROBLEM = 7
     EDITABLE = {1, 4, 5, 6}
 
     def __init__(self, session, parent=None):
@@ -33,6 +38,7 @@ class RulesModel(ListTableModel):
         self.notes: dict[int, str] = {}
         self.warn_icon = None
         self.note_icon = None
+        self.fixes: dict[int, tuple] = {}  # row → (fixed rule, "use 'Police'")
 
     def set_scenario(self, scenario) -> None:
         if len(scenario.rules) != len(self.rules):
@@ -49,10 +55,20 @@ class RulesModel(ListTableModel):
         notes: dict[int, str] = {}
         for i, m in results.rule_notes:
             notes[i] = (notes[i] + "\n" + m) if i in notes else m
-        if problems != self.problems or notes != self.notes:
-            self.problems, self.notes = problems, notes
+        P = self.session.prepared
+        rules = results.scenario.rules
+        fixes = {i: fix for i in problems if i < len(rules) and (fix := fix_for(P, rules[i])) is not None}
+        if problems != self.problems or notes != self.notes or fixes != self.fixes:
+            self.problems, self.notes, self.fixes = problems, notes, fixes
             if self.rules:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(self.rules) - 1, 0))
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.rules) - 1, len(self.HEADERS) - 1))
+
+    def problem_text(self, r: int) -> str:
+        """`no line items of department 'Polce' — use 'Police'`, a note, or blank."""
+        if r in self.problems:
+            fix = self.fixes.get(r)
+            return self.problems[r] + (f" — {fix[1]}" if fix else "")
+        return ""
 
     def items(self) -> list:
         return self.rules
@@ -86,6 +102,11 @@ class RulesModel(ListTableModel):
                 return self._year_text(rule.start) if role == DISPLAY or rule.start else ""
             if c == 6:
                 return self._year_text(rule.end) if role == DISPLAY or rule.end else ""
+            if c == self.PROBLEM:
+                return self.problem_text(r)
+        if role == RAW_ROLE:
+            return {0: r + 1, 1: rule.label, 2: rule.target.describe(), 3: rule.kind, 4: rule.value,
+                    5: rule.start, 6: rule.end, 7: self.problem_text(r) or None}.get(c)
         if role == Qt.ItemDataRole.DecorationRole and c == 0:
             if r in self.problems:
                 return self.warn_icon
@@ -98,7 +119,7 @@ class RulesModel(ListTableModel):
                 return self.notes[r]
             return f"{rule.label}: {rule.kind} {rule.value:g} on {rule.target.describe()}"
         if role == Qt.ItemDataRole.ForegroundRole and r in self.problems:
-            return QBrush(RED)
+            return QBrush(WORSE)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT if c == 4 else LEFT
         return None
