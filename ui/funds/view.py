@@ -81,6 +81,9 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         self.table.setWordWrap(False)
         table_copy.install(self.table, "funds")
         self._sized = False
+        h = self.table.horizontalHeader()  # Status beside the fund's name: in view at 1280 (the model keeps its order)
+        h.moveSection(h.visualIndex(8), 1)
+        h.setStretchLastSection(False)
         self.table.selectionModel().currentRowChanged.connect(self._fund_selected)
         self.title = QLabel()
         self.missing = QLabel()  # funds without revenue data: what the fund checks need
@@ -138,7 +141,7 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         table_row.addWidget(side)
         table_row.setStretchFactor(0, 3)
         table_row.setStretchFactor(1, 1)
-        table_row.setSizes([900, 300])
+        table_row.setSizes([980, 260])
         tl.addWidget(table_row)
         mid = QWidget()
         ml = QVBoxLayout(mid)

@@ -4,6 +4,7 @@ the session."""
 from __future__ import annotations
 
 import math
+import re
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
@@ -51,12 +52,14 @@ class RulesModel(ListTableModel):
                 self.dataChanged.emit(self.index(0, 0), self.index(len(self.rules) - 1, len(self.HEADERS) - 1))
 
     def set_results(self, results) -> None:
-        problems = {i: m for i, m in results.invalid_rules}
+        P = self.session.prepared
+        rules = results.scenario.rules
+        # the reason itself (the engine's message names the rule: the row already does)
+        problems = {i: ((P.rule_problem(rules[i]) if P is not None and i < len(rules) else None) or m)
+                    for i, m in results.invalid_rules}
         notes: dict[int, str] = {}
         for i, m in results.rule_notes:
             notes[i] = (notes[i] + "\n" + m) if i in notes else m
-        P = self.session.prepared
-        rules = results.scenario.rules
         fixes = {i: fix for i in problems if i < len(rules) and (fix := fix_for(P, rules[i])) is not None}
         if problems != self.problems or notes != self.notes or fixes != self.fixes:
             self.problems, self.notes, self.fixes = problems, notes, fixes
@@ -67,7 +70,9 @@ class RulesModel(ListTableModel):
         """`no line items of department 'Polce' — use 'Police'`, a note, or blank."""
         if r in self.problems:
             fix = self.fixes.get(r)
-            return self.problems[r] + (f" — {fix[1]}" if fix else "")
+            if fix is None:
+                return self.problems[r]
+            return re.sub(r" \(did you mean '[^']*'\?\)", "", self.problems[r]) + f" — {fix[1]}"
         return ""
 
     def items(self) -> list:
@@ -114,7 +119,8 @@ class RulesModel(ListTableModel):
                 return self.note_icon
         if role == Qt.ItemDataRole.ToolTipRole:
             if r in self.problems:
-                return "Invalid, skipped: " + self.problems[r]
+                return "Invalid, skipped: " + self.problem_text(r) + (
+                    " (double-click the Problem or press the button below to fix it)" if r in self.fixes else "")
             if r in self.notes:
                 return self.notes[r]
             return f"{rule.label}: {rule.kind} {rule.value:g} on {rule.target.describe()}"

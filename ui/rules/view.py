@@ -72,7 +72,8 @@ class RulesPanel(QWidget):
         self.view.verticalHeader().hide()
         h = self.view.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for c, w in enumerate([44, 220, 300, 70, 100, 90, 90, 360]):
+        self.view.setWordWrap(False)  # one line a rule; the Problem's full text is its tooltip
+        for c, w in enumerate([44, 190, 220, 70, 80, 80, 80, 320]):
             self.view.setColumnWidth(c, w)
         h.setStretchLastSection(True)
         self.view.doubleClicked.connect(self._double_clicked)
