@@ -285,3 +285,46 @@ def test_every_table_of_the_window_can_copy(qtbot, loaded):
     assert len(views) >= 10
     missing = [f"{v.parent().__class__.__name__}/{v.objectName()}" for v in views if not v.property(table_copy.INSTALLED)]
     assert not missing
+
+
+def test_the_keys_copy_with_and_without_headers(qtbot, loaded):
+    """Ctrl+C itself (not only the menu's action): headers first; Ctrl+Shift+C the rows alone."""
+    w = loaded
+    _show(qtbot, w, w.funds)
+    view = w.funds.table
+    w.activateWindow()
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    _select(view, [0, 1])
+    QGuiApplication.clipboard().clear()
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    lines = QGuiApplication.clipboard().text().splitlines()
+    assert lines[0].startswith("Fund\tStatus\t") and len(lines) == 3
+    f, t = w.session.results.funds, w.session.year
+    cells = lines[1].split("\t")
+    assert float(cells[2]) == pytest.approx(f.revenue[f.names.index(cells[0]), t])
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert QGuiApplication.clipboard().text().splitlines() == lines[1:]
+
+
+def test_export_selection_writes_numbers(qtbot, loaded, tmp_path, monkeypatch):
+    """Export selection… as .xlsx (small: written at once) and .csv (large: on the thread pool)."""
+    from ui.common import table_export
+
+    w = loaded
+    _show(qtbot, w, w.line_items)
+    view, m = w.line_items.view, w.line_items.model
+    _select(view, [1, 2])
+    out = table_export.export_view(view, table_copy.block, path=str(tmp_path / "lines.xlsx"))
+    got = pd.read_excel(out, engine="openpyxl")
+    base = w.session.prepared.E0[[m.line_at(1), m.line_at(2)], w.session.year]
+    np.testing.assert_allclose(got.iloc[:, 2].to_numpy(float), base)
+    monkeypatch.setattr(table_export, "BIG_CELLS", 10)
+    done = []
+    view.selectionModel().clearSelection()  # nothing selected: every row shown
+    task = table_export.export_view(view, table_copy.block, path=str(tmp_path / "lines.csv"), on_done=done.append)
+    assert not isinstance(task, str)
+    qtbot.waitUntil(lambda: bool(done), timeout=60_000)
+    frame = pd.read_csv(done[0], encoding="utf-8-sig")
+    assert len(frame) == m.rowCount() and frame.iloc[:, 2].sum() == pytest.approx(
+        w.session.prepared.E0[:, w.session.year].sum(), rel=1e-9)
