@@ -40,8 +40,13 @@ class Block:
 
     headers: list[str]
     rows: list[list] = field(default_factory=list)
+    table: object = None  # a DataFrame of the same, when a model gave the block at once (written by pandas)
 
     def tsv(self, headers: bool = True) -> str:
+        if self.table is not None and len(self.table):
+            cols = [_column_texts(self.table[c].to_numpy()) for c in self.table.columns]
+            body = "\n".join(map("\t".join, zip(*cols)))
+            return ("\t".join(_clean(h) for h in self.headers) + "\n" if headers else "") + body + "\n"
         lines = (["\t".join(_clean(h) for h in self.headers)] if headers else [])
         lines += ["\t".join(cell_text(v) for v in row) for row in self.rows]
         return "\n".join(lines) + "\n"
@@ -49,7 +54,25 @@ class Block:
     def frame(self):
         import pandas as pd
 
+        if self.table is not None:
+            return self.table.set_axis(_unique(self.headers), axis=1)
         return pd.DataFrame(self.rows, columns=_unique(self.headers))
+
+
+def _column_texts(values: np.ndarray) -> list[str]:
+    """A whole column as `cell_text` would write each cell, vectorized (floats: shortest exact text)."""
+    if values.dtype.kind == "f":
+        texts = list(map(repr, values.tolist()))
+        bad = np.flatnonzero(~np.isfinite(values))
+        for i in bad.tolist():
+            texts[i] = ""
+        return texts
+    if values.dtype.kind in "iu":
+        return list(map(str, values.tolist()))
+    import pandas as pd
+
+    codes, uniq = pd.factorize(values, use_na_sentinel=False)  # few names: each cleaned once
+    return np.array([cell_text(u) for u in uniq.tolist()], dtype=object)[codes].tolist()
 
 
 def _clean(text) -> str:
@@ -190,8 +213,8 @@ def block(view: QAbstractItemView, all_rows: bool = False) -> Block:
     rows, columns = selected_rows(view, every=all_rows)
     fast = _fast_source(view)
     if fast is not None:
-        headers, values = fast([i.row() for i in rows], columns)
-        return Block(headers, values)
+        headers, table = fast([i.row() for i in rows], columns)
+        return Block(headers, table.to_numpy(dtype=object).tolist() if len(table) <= 1000 else [], table)
     if isinstance(view, QTreeView) and rows and 0 in columns:
         return _tree_block(view, rows, columns)
     headers = [_header(model, c) for c in columns]

@@ -209,21 +209,19 @@ class LineItemsModel(QAbstractTableModel):
         t, which = divmod(c - len(self.KEYS), 2)
         return (self.base if which == 0 else self.scen)[i, t]
 
-    def raw_frame(self, rows: list[int], columns: list[int]) -> tuple[list[str], list[list]]:
-        """The headers and raw values of `rows` (shown positions) × `columns`, a column at a time
-        (a copy of 100,000 lines without a call per cell)."""
+    def raw_frame(self, rows: list[int], columns: list[int]) -> tuple[list[str], pd.DataFrame]:
+        """The headers and a DataFrame of the raw values of `rows` (shown positions) × `columns`, a
+        column at a time (a copy of 100,000 lines without a call per cell)."""
         lines = self.rows[np.asarray(rows, dtype=np.int64)] if len(rows) else np.zeros(0, dtype=np.int64)
-        cols = []
-        for c in columns:
+        data = {}
+        for k, c in enumerate(columns):
             if c < len(self.KEYS):
                 names = np.array(self.names[c], dtype=object)
-                cols.append(names[self.codes[c][lines]])
+                data[k] = names[self.codes[c][lines]]
             else:
-                cols.append(np.asarray(self._amount(lines, c), dtype=float).astype(object))
+                data[k] = np.asarray(self._amount(lines, c), dtype=float)
         headers = [" ".join(str(self.headerData(c, Qt.Orientation.Horizontal)).split()) for c in columns]
-        if not cols:
-            return headers, [[] for _ in lines]
-        return headers, np.column_stack(cols).tolist() if len(lines) else []
+        return headers, pd.DataFrame(data, index=pd.RangeIndex(len(lines)))
 
     def headerData(self, section, orientation, role=DISPLAY):  # noqa: N802
         if (role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal and self.prepared is not None
