@@ -42,6 +42,11 @@ class Block:
     rows: list[list] = field(default_factory=list)
     table: object = None  # a DataFrame of the same, when a model gave the block at once (written by pandas)
 
+    @property
+    def count(self) -> int:
+        """How many rows."""
+        return len(self.table) if self.table is not None else len(self.rows)
+
     def tsv(self, headers: bool = True) -> str:
         if self.table is not None and len(self.table):
             cols = [_column_texts(self.table[c].to_numpy()) for c in self.table.columns]

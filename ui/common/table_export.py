@@ -40,7 +40,7 @@ def export_view(view, block, name: str = "table", path: str | None = None, on_do
     `block(view, all_rows=False)` reads them (ui/common/table_copy.py). Returns the JobTask when the
     write went to the thread pool, else the path written (or None)."""
     b = block(view)
-    if not b.rows:
+    if not b.count:
         b = block(view, all_rows=True)
     if not path:
         folder = st.get_str(st.KEY_LAST_DIR, "")
@@ -55,7 +55,7 @@ def export_view(view, block, name: str = "table", path: str | None = None, on_do
     def failed(exc):
         QMessageBox.warning(view, "Export selection", f"The selection was not written: {exc}")
 
-    if len(b.rows) * max(len(b.headers), 1) < BIG_CELLS:
+    if b.count * max(len(b.headers), 1) < BIG_CELLS:
         try:
             done = write_block(frame, path)
         except Exception as exc:  # noqa: BLE001 - shown to the user
