@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
 
 from ..common import table_copy
+from ..common.frozen import freeze
 from ..common.table_size import fit_columns
 from .models import LineItemsModel
 
@@ -53,6 +54,7 @@ class LineItemsPanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.horizontalHeader().setSectionsMovable(True)
         table_copy.install(self.view, "line-items")
+        self.frozen = freeze(self.view, len(LEAD_KEYS))  # Department and Program stay while the years scroll
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.view, 1)
@@ -69,7 +71,7 @@ class LineItemsPanel(QWidget):
         self.model.set_prepared(self.session.prepared)
         self.model.year = self.session.year
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        fit_columns(self.view, limits={c: (60, 200) for c in range(len(self.model.KEYS))})
+        fit_columns(self.view, limits={c: (60, 170 if c in LEAD_KEYS else 200) for c in range(len(self.model.KEYS))})
         self.arrange()
 
     def _year_changed(self, year: int) -> None:
