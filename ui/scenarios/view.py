@@ -134,7 +134,9 @@ class CompareTable(TableModel):
             return "Plan score" if section == "score" else name
         return MEASURE_TEXT.get(measure, measure)
 
-    def difference_text(self, row: tuple) -> str:
+    def difference_text(self, row: tuple, judged: bool = True) -> str:
+        """B − A in words: `+$1,255,000`, `▼ -1.6 pt`, `▲ +0.25`, `→ met`; ▲/▼ beside a figure judged
+        better or worse (`judged`), never beside spending, whose sign is in the text."""
         v, measure = row[5], row[2]
         if measure == "met":
             return fmt.DASH if v != v or v == 0 else ("→ met" if v > 0 else "→ missed")
@@ -142,9 +144,10 @@ class CompareTable(TableModel):
             return fmt.DASH
         f = MEASURE_FORMAT.get(measure, fmt.money)
         if f is fmt.money:
-            return fmt.signed_money(v)
-        text = points(v) if measure in POINTS else ("+" if v > 0 else "") + fmt.kpi_value(v)
-        return f"{meaning.marker(v)} {text}".strip()
+            text = fmt.signed_money(v)
+        else:
+            text = points(v) if measure in POINTS else ("+" if v > 0 else "") + fmt.kpi_value(v)
+        return f"{meaning.marker(v)} {text}".strip() if judged else text
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -154,7 +157,7 @@ class CompareTable(TableModel):
             return self.words(row, c)
         if role == Qt.ItemDataRole.DisplayRole and c >= 3:
             if c == 5:
-                return self.difference_text(row)
+                return self.difference_text(row, self.quality(index.row()) is not None)
             return MEASURE_FORMAT.get(row[2], fmt.money)(row[c])
         if role == Qt.ItemDataRole.ForegroundRole and c == 5:
             v = row[5]
