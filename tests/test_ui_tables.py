@@ -328,3 +328,25 @@ def test_export_selection_writes_numbers(qtbot, loaded, tmp_path, monkeypatch):
     frame = pd.read_csv(done[0], encoding="utf-8-sig")
     assert len(frame) == m.rowCount() and frame.iloc[:, 2].sum() == pytest.approx(
         w.session.prepared.E0[:, w.session.year].sum(), rel=1e-9)
+
+
+def test_a_table_of_texts_copies_dollar_figures_as_numbers_and_its_row_names(qtbot):
+    """A QTableWidget of formatted text (the justification builder's costs): `$1,000` and
+    `($2,000.50)` become numbers; the rows' names in the vertical header become the first column."""
+    from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+
+    t = QTableWidget(3, 2)
+    qtbot.addWidget(t)
+    t.setHorizontalHeaderLabels(["FY27", "FY28"])
+    t.setVerticalHeaderLabels(["Cost", "Net", "Note"])
+    for r, row in enumerate([["$1,000", "($2,000.50)"], ["-$3", "–"], ["about $1", "5 FTE"]]):
+        for c, text in enumerate(row):
+            t.setItem(r, c, QTableWidgetItem(text))
+    table_copy.install(t)
+    t.selectRow(0)
+    t.selectionModel().select(t.model().index(1, 0), SELECT)
+    got = pd.read_csv(io.StringIO(table_copy.copy_rows(t)), sep="\t", keep_default_na=False)
+    assert list(got.columns) == ["Unnamed: 0", "FY27", "FY28"]
+    assert got.iloc[:, 0].tolist() == ["Cost", "Net"]
+    assert got["FY27"].tolist() == [1000.0, -3.0] and got["FY28"].tolist() == ["-2000.5", ""]  # blank for a dash
+    assert table_copy.block(t, all_rows=True).rows[2][1:] == ["about $1", "5 FTE"]

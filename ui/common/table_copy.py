@@ -18,6 +18,7 @@ block at once instead of cell by cell.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +32,8 @@ INSTALLED = "tableCopyInstalled"  # the view property a test walks the widget tr
 DISPLAY = Qt.ItemDataRole.DisplayRole
 EDIT = Qt.ItemDataRole.EditRole
 CHECK = Qt.ItemDataRole.CheckStateRole
-_TEXT_BLANKS = {"–", "—"}  # a dash shown for "no figure" is an empty cell in Excel
+_TEXT_BLANKS = {"–", "—"}
+_MONEY = re.compile(r"^(\(\$[\d,]+(\.\d+)?\)|[+-]?\$[\d,]+(\.\d+)?)$")  # $1,234  ($1,234)  -$1,234.50  # a dash shown for "no figure" is an empty cell in Excel
 
 
 @dataclass
@@ -133,6 +135,10 @@ def raw(index: QModelIndex):
         v = index.data(DISPLAY)
     if isinstance(v, str) and not v.strip():
         return None
+    if isinstance(v, str) and _MONEY.match(v.strip()):  # a dollar figure shown as text: its number
+        text = v.strip()
+        number = float(text.strip("()+-$").replace("$", "").replace(",", ""))
+        return -number if text.startswith(("(", "-")) else number
     return plain(v)
 
 
@@ -224,7 +230,23 @@ def block(view: QAbstractItemView, all_rows: bool = False) -> Block:
         return _tree_block(view, rows, columns)
     headers = [_header(model, c) for c in columns]
     out = [[raw(i.siblingAtColumn(c)) for c in columns] for i in rows]
+    labels = _row_labels(view, rows)
+    if labels is not None:  # rows named in the vertical header ("Net budget effect"): a first column
+        return Block([""] + headers, [[label] + row for label, row in zip(labels, out)])
     return Block(headers, out)
+
+
+def _row_labels(view, rows: list[QModelIndex]) -> list[str] | None:
+    """The row names of a shown vertical header, unless it only numbers the rows."""
+    header = getattr(view, "verticalHeader", lambda: None)()
+    if header is None or header.isHidden() or not rows:
+        return None
+    model = view.model()
+    labels = [model.headerData(i.row(), Qt.Orientation.Vertical, DISPLAY) for i in rows]
+    texts = ["" if v is None else _clean(v) for v in labels]
+    if all(t == str(i.row() + 1) or t.isdigit() or not t for t, i in zip(texts, rows)):
+        return None
+    return texts
 
 
 def _tree_block(view: QTreeView, rows: list[QModelIndex], columns: list[int]) -> Block:
