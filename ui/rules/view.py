@@ -197,8 +197,13 @@ class RulesPanel(QWidget):
         return True
 
     def selected_row(self) -> int:
-        rows = self.view.selectionModel().selectedRows()
-        return rows[0].row() if rows else -1
+        """The rule the buttons act on: the current row when selected (several may be, to copy them)."""
+        sel = self.view.selectionModel()
+        current = self.view.currentIndex()
+        if current.isValid() and sel.isRowSelected(current.row(), current.parent()):
+            return current.row()
+        rows = sorted(i.row() for i in sel.selectedRows())
+        return rows[0] if rows else -1
 
     def delete_selected(self) -> None:
         r = self.selected_row()
