@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QAbstractItemView
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QTreeView
 
 from kcplanner.engine import compare, evaluate, prepare
 from kcplanner.requests import request_records
@@ -22,6 +22,7 @@ from tests.engine_data import build_dataset
 from tests.test_engine_model import line
 from tests.test_trust_panels import kpi_dataset
 from ui.common import meaning, table_copy
+from ui.common.models import RAW_ROLE
 
 SELECT = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
 
@@ -274,17 +275,44 @@ def test_rules_problem_column_and_the_one_click_fix(qtbot, loaded):
     assert len(s.scenario.rules) == 1
 
 
+def _uncopyable(top) -> list[str]:
+    views = [v for v in top.findChildren(QAbstractItemView)  # tables and trees; lists and headers are not
+             if isinstance(v, (QTableView, QTreeView)) and v.window() is top]
+    return [f"{type(v).__name__} in {type(v.parent()).__name__}" for v in views if not v.property(table_copy.INSTALLED)]
+
+
+def test_every_table_of_the_dialogs_can_copy(qtbot, loaded, tmp_path):
+    """The KPI detail, the optimizer, the justification builder and the mapping dialog."""
+    from tests.conftest import write_csv
+    from ui.mapping.dialog import MappingDialog
+
+    w, s = loaded, loaded.session
+    w.show_kpi(0)
+    assert w.kpi_detail.findChildren(QTableView) and not _uncopyable(w.kpi_detail)
+    dlg = w.requests.open_optimizer()
+    qtbot.addWidget(dlg)
+    assert len(dlg.findChildren(QTableView)) >= 3 and not _uncopyable(dlg)
+    dlg.close()
+    path = write_csv(tmp_path / "city-FY2025-26-adopted.csv", [
+        ["Account Type", "Dept", "Unit", "Object", "AMT"], ["Expense", "Police", "Patrol", "Salaries", "1000"]])
+    d = MappingDialog(path)
+    qtbot.addWidget(d)
+    tables = [v for v in d.findChildren(QAbstractItemView) if v.property(table_copy.INSTALLED)]
+    assert len(tables) >= 5  # source, preview, totals, excluded rows, problems (and the candidate totals)
+    frame = d.preview_model.frame  # the preview copies its raw values
+    amount = next(c for c in range(frame.shape[1]) if isinstance(frame.iloc[0, c], (int, float)))
+    assert d.preview_model.index(0, amount).data(RAW_ROLE) == frame.iloc[0, amount]
+
+
 def test_every_table_of_the_window_can_copy(qtbot, loaded):
     w = loaded
     for i in range(w.tabs.count()):  # panels built when first shown are built here
         w.tabs.setCurrentIndex(i)
         qtbot.wait(1)
-    views = [v for v in w.findChildren(QAbstractItemView)
-             if type(v).__name__ in ("QTableView", "QTreeView", "QTableWidget", "TotalRow")
+    views = [v for v in w.findChildren(QAbstractItemView) if isinstance(v, (QTableView, QTreeView))
              and v.window() is w]
-    assert len(views) >= 10
-    missing = [f"{v.parent().__class__.__name__}/{v.objectName()}" for v in views if not v.property(table_copy.INSTALLED)]
-    assert not missing
+    assert len(views) >= 15
+    assert not _uncopyable(w)
 
 
 def test_the_keys_copy_with_and_without_headers(qtbot, loaded):
