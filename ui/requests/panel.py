@@ -17,6 +17,7 @@ from kcplanner.justification import JustificationNarrative
 from kcplanner.requests import Request, RequestEffect, RequestError, new_request_id, request_effects
 
 from ..common import table_copy
+from ..common.table_size import fit_columns
 from .commands import copy_request, create_request, delete_request, edit_request, set_funded
 from .editor import RequestDialog
 from .effect import EffectPane, finding_changes
@@ -185,6 +186,11 @@ class RequestsPanel(QWidget):
         self.department.setCurrentIndex(max(0, self.department.findText(current)))
         self.department.blockSignals(False)
         self.proxy.set_department(self.department.currentText())
+        if self.model.records and not getattr(self, "_fitted", False):  # once: a user's widths then stay
+            fit_columns(self.table, range(1, RequestsModel.JUST), limits={RequestsModel.TITLE: (120, 240),
+                                                                         RequestsModel.DEPT: (80, 150),
+                                                                         RequestsModel.PROG: (80, 150)})
+            self._fitted = True
         self.effect.set_prepared(P)
         if selected is None or not self.select_request(selected):
             if self.proxy.rowCount():

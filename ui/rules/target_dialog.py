@@ -25,6 +25,7 @@ class RuleDialog(QDialog):
         self.prepared = prepared
         self.base = rule or Rule("", Target(), "percent", 0.0)
         self.setWindowTitle("Change the rule's target" if target_only else "Add a rule")
+        self.setMinimumWidth(460)
         form = QFormLayout()
         self.keys: dict[str, QComboBox] = {}
         for key, _vocab in VOCABS:
