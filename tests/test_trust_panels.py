@@ -1,6 +1,6 @@
 """Issue 11, silently wrong numbers (the panels): on budget-only data the Overview and Funds panels
 say what is missing and give no all-clear; Compare colours a change by whether it is good (a worse
-Lower-is-better KPI is red); the baseline shows the year it comes from; the city is named."""
+Lower-is-better KPI is worse, orange); the baseline shows the year it comes from; the city is named."""
 
 from __future__ import annotations
 
