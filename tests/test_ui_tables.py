@@ -333,6 +333,8 @@ def test_the_keys_copy_with_and_without_headers(qtbot, loaded):
     assert float(cells[2]) == pytest.approx(f.revenue[f.names.index(cells[0]), t])
     qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert QGuiApplication.clipboard().text().splitlines() == lines[1:]
+    qtbot.keyClick(view, Qt.Key.Key_Escape)  # no modifier held for the next tests (selectRow reads them)
+    assert QGuiApplication.keyboardModifiers() == Qt.KeyboardModifier.NoModifier
 
 
 def test_export_selection_writes_numbers(qtbot, loaded, tmp_path, monkeypatch):

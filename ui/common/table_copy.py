@@ -8,8 +8,8 @@
 - a right-click menu: Copy with headers, Copy without headers, Export selection… (.xlsx or .csv,
   ui/common/table_export.py; written on the thread pool when large).
 
-A model that has no `RAW_ROLE` for a cell gives its edit value, else its text (a checkbox column
-its check state as TRUE/FALSE). A tree's first column is written as one column per level
+A model that has no `RAW_ROLE` for a cell gives its number under `SORT_ROLE`, else its edit value,
+else its text (a checkbox column its check state as TRUE/FALSE; `$1,234` and `($1,234)` as numbers). A tree's first column is written as one column per level
 (Fund, Department, Program: `model.level_names()` when the model has it), so a copied row says
 where it sits. A model with `raw_frame(rows, columns)` (the 100,000-row line items) gives a whole
 block at once instead of cell by cell.
@@ -26,7 +26,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView
 
-from .models import RAW_ROLE
+from .models import RAW_ROLE, SORT_ROLE
 
 INSTALLED = "tableCopyInstalled"  # the view property a test walks the widget tree for
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -130,6 +130,9 @@ def raw(index: QModelIndex):
     if check is not None:
         state = check.value if hasattr(check, "value") else int(check)
         return state == Qt.CheckState.Checked.value
+    key = index.data(SORT_ROLE)  # a model that sorts numbers as numbers holds them there
+    if isinstance(key, (int, float, np.number)) and not isinstance(key, (bool, np.bool_)):
+        return plain(float(key) if isinstance(key, float) else key)
     v = index.data(EDIT)
     if v is None or isinstance(v, str):
         v = index.data(DISPLAY)
