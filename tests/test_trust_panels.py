@@ -1,6 +1,6 @@
 """Issue 11, silently wrong numbers (the panels): on budget-only data the Overview and Funds panels
 say what is missing and give no all-clear; Compare colours a change by whether it is good (a worse
-Lower-is-better KPI is red); the baseline shows the year it comes from; the city is named."""
+Lower-is-better KPI is worse, orange); the baseline shows the year it comes from; the city is named."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.engine_data import build_dataset
 from tests.test_engine_model import kpi, line
 from tests.test_trust_engine import LINE_ITEMS, REQUESTS
 from ui.common import fmt
-from ui.common.models import CHANGED, GREEN, RED
+from ui.common.meaning import BETTER, NEUTRAL, WORSE
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 FOREGROUND = Qt.ItemDataRole.ForegroundRole
@@ -105,8 +105,8 @@ def test_mixed_funds_give_no_all_clear(qtbot, window):
     m = window.funds.model
     assert m.index(0, 3).data(DISPLAY) == fmt.money(500) and m.index(1, 3).data(DISPLAY) == fmt.DASH
     assert window.funds.missing.isVisible()
-    items = _items(window.funds.findings)
-    assert items[0] == "No policy findings in the 1 fund(s) checked."
+    items = _items(window.funds.findings)  # the selected fund's findings (General Fund: none), never an all-clear
+    assert items[0].startswith("No policy findings: General Fund") and "Water Fund" in items[-1]
 
 
 def kpi_dataset():
@@ -140,22 +140,22 @@ def test_compare_colours_a_change_by_whether_it_is_good(qtbot, window):
         i = rows[(section, name, measure)]
         return m.index(i, 5).data(FOREGROUND).color()
 
-    # PS-01: 100 × (1 − 0.4 × −0.1) = 104, up: worse for a Lower-is-better KPI → red
+    # PS-01: 100 × (1 − 0.4 × −0.1) = 104, up: worse for a Lower-is-better KPI → worse (orange)
     k = res.kpis.ids.index("PS-01")
     assert res.kpis.scenario[k, 0] - base.kpis.scenario[k, 0] == pytest.approx(4.0)
     assert m.rows[rows[("kpis", "PS-01", "value")]][5] == pytest.approx(4.0)
-    assert colour("kpis", "PS-01", "value") == RED
-    # PS-02: 100 × (1 + 0.5 × −0.1) = 95, down, Higher is better → red; PK-01: 100 × 1.02 = 102 → green
+    assert colour("kpis", "PS-01", "value") == WORSE
+    # PS-02: 100 × (1 + 0.5 × −0.1) = 95, down, Higher is better → worse; PK-01: 100 × 1.02 = 102 → better (blue)
     assert m.rows[rows[("kpis", "PS-02", "value")]][5] == pytest.approx(-5.0)
-    assert colour("kpis", "PS-02", "value") == RED
+    assert colour("kpis", "PS-02", "value") == WORSE
     assert m.rows[rows[("kpis", "PK-01", "value")]][5] == pytest.approx(2.0)
-    assert colour("kpis", "PK-01", "value") == GREEN
+    assert colour("kpis", "PK-01", "value") == BETTER
     # spending down by 140 is neither good nor bad; the fund balance up by 140 is good
     assert m.rows[rows[("departments", "Police", "expenditure")]][5] == pytest.approx(-100.0)
-    assert colour("departments", "Police", "expenditure") == CHANGED
-    assert colour("funds", "General Fund", "expenditure") == CHANGED
+    assert colour("departments", "Police", "expenditure") == NEUTRAL
+    assert colour("funds", "General Fund", "expenditure") == NEUTRAL
     assert m.rows[rows[("funds", "General Fund", "balance")]][5] == pytest.approx(140.0)
-    assert colour("funds", "General Fund", "balance") == GREEN
+    assert colour("funds", "General Fund", "balance") == BETTER
 
 
 def test_baseline_labels_show_the_source_year(qtbot, budget_only_window):

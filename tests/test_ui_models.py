@@ -191,8 +191,10 @@ def test_other_models_pass_the_model_tester(qtmodeltester, qtbot, small_prepared
     compare.set_rows([("funds", "General Fund", "balance", 1.0, 3.0, 2.0),
                       ("kpis", "K1", "met", 0.0, 1.0, 1.0), ("score", "plan score", "score", 0.5, 0.6, 0.1)])
     qtmodeltester.check(compare)
-    assert compare.index(0, 5).data() == "+$2" and compare.index(1, 4).data() == "met"
-    assert compare.index(1, 5).data() == "→ met"
+    # a fund balance up is better: ▲ beside it (meaning never rests on colour alone); points for a score
+    assert compare.index(0, 5).data() == "▲ +$2" and compare.index(1, 4).data() == "met"
+    assert compare.index(1, 5).data() == "→ met" and compare.index(2, 5).data() == "▲ +10.0 pt"
+    assert [compare.index(2, c).data() for c in range(3)] == ["Plan score", "Plan score", "Plan score"]
 
 
 def test_rule_helpers_update_instead_of_stacking():

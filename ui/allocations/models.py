@@ -244,6 +244,62 @@ class AllocationModel(QAbstractItemModel):
             parent = self.createIndex(node.row, 0, node)
             self.dataChanged.emit(self.index(0, first, parent), self.index(len(node.children) - 1, last, parent))
 
+    # -- sorting (a click on a header: Excel's sort, done once, not on every recalculation) ----------
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        """Order every level's rows by `column` (-1 or the name column: by name), keeping the tree."""
+        if not self.roots:
+            return
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        nodes = [(i.internalPointer(), i.column()) for i in persistent]
+        key = self._sort_key(column)
+        reverse = order == Qt.SortOrder.DescendingOrder and column > 0
+
+        def arrange(children: list) -> None:
+            children.sort(key=lambda n: n.name.casefold())  # ties (and the name column) by name
+            if column > 0:
+                children.sort(key=key, reverse=reverse)
+            elif order == Qt.SortOrder.DescendingOrder and column == 0:
+                children.reverse()
+            for r, ch in enumerate(children):
+                ch.row = r
+
+        arrange(self.roots)
+        for node in self.parents:
+            arrange(node.children)
+        self.changePersistentIndexList(
+            persistent, [self.createIndex(n.row, c, n) if n is not None else QModelIndex() for n, c in nodes])
+        self._text_cache.clear()
+        self.layoutChanged.emit()
+
+    def _sort_key(self, column: int):
+        def key(node: _Node):
+            base, scen = self.values(node)
+            if column == 1:
+                return base
+            if column == 2:
+                return scen
+            if column == 3:
+                return scen - base
+            if column == 4:
+                return (scen - base) / base if base else -math.inf
+            return self._texts(node)[0][5]
+        return key
+
+    def level_names(self) -> tuple[str, ...]:
+        """The names of the tree's levels (a copied row gets one column per level)."""
+        return MODES[self.mode]
+
+    def total(self, nodes=None) -> tuple[float, float]:
+        """(baseline, scenario) of the selected year summed over `nodes` (default: every top-level row)."""
+        if self.prepared is None:
+            return 0.0, 0.0
+        if nodes is None:
+            return float(self.base[0][:, self.year].sum()), float(self.scen[0][:, self.year].sum())
+        base = sum(float(self.base[n.level][n.idx, self.year]) for n in nodes)
+        scen = sum(float(self.scen[n.level][n.idx, self.year]) for n in nodes)
+        return base, scen
+
     # -- values ------------------------------------------------------------------------------------
     def values(self, node: _Node) -> tuple[float, float]:
         return float(self.base[node.level][node.idx, self.year]), float(self.scen[node.level][node.idx, self.year])
@@ -330,8 +386,10 @@ class AllocationModel(QAbstractItemModel):
                 parts.append(f"{self.rule_pct[node.target]:+g}%")
             if node.target in self.rule_amt:
                 parts.append(fmt.signed_money(self.rule_amt[node.target]))
-            texts = (node.name, fmt.money(base), fmt.money(scen), fmt.signed_money(d),
-                     fmt.percent(d / base, 1, signed=True) if base else fmt.DASH, "  ".join(parts))
+            changed = abs(d) > 0.5  # an unchanged row shows blanks, not "$0 0.0%"
+            texts = (node.name, fmt.money(base), fmt.money(scen), fmt.signed_money(d) if changed else "",
+                     (fmt.percent(d / base, 1, signed=True) if base else fmt.DASH) if changed else "",
+                     "  ".join(parts))
             brush = _CHANGED_BRUSH if abs(d) > 0.5 else _GREY_BRUSH  # spending: neither good nor bad
             row = self._text_cache[id(node)] = (texts, brush)
         return row

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import itertools
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QPushButton, QSlider, QTreeView, QVBoxLayout, QWidget)
+                               QLabel, QLineEdit, QPushButton, QSlider, QTreeView, QVBoxLayout, QWidget)
 
 from kcplanner.scenario import Target
 
-from ..common import access, fmt
+from ..common import access, fmt, table_copy
 from ..common.edits import rule_value, target_name, upsert_many
 from .models import MODE_DEPARTMENT, MODE_FUND, MODES, AllocationModel
+from .total import TotalRow, filter_tree
 
 SLIDER_STEPS_PER_PERCENT = 2  # the slider moves in 0.5% steps
 SLIDER_RANGE = 50             # ± percent
@@ -41,10 +42,23 @@ class AllocationPanel(QWidget):
         expand.clicked.connect(lambda: self.tree.expandAll())
         collapse = QPushButton("Collapse all")
         collapse.clicked.connect(lambda: self.tree.collapseAll())
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by name…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setToolTip("Shows the rows whose name contains this text, with the rows above and below them; "
+                               "the total sums the matching rows")
+        self.filter.setAccessibleName("Filter the allocations by name")
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(150)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.filter.textChanged.connect(lambda _t: self._debounce.start())
+        self._matches = None  # the rows the total sums (None: every top-level row)
         top = QHBoxLayout()
         top.addWidget(access.label_for("&Group by:", self.mode))
         top.addWidget(self.mode)
-        top.addStretch(1)
+        top.addWidget(self.filter, 1)
+        top.addStretch(0)
         top.addWidget(expand)
         top.addWidget(collapse)
 
@@ -61,6 +75,10 @@ class AllocationPanel(QWidget):
         for c in range(1, len(AllocationModel.COLUMNS)):
             header.resizeSection(c, 150 if c < 3 else 120)
         header.setStretchLastSection(False)
+        self.tree.setSortingEnabled(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # by name until a header is clicked
+        table_copy.install(self.tree, "allocations")
+        self.total = TotalRow(self.tree)
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.visible_ranges = self.visible_ranges
         self.model.live = False
@@ -121,10 +139,12 @@ class AllocationPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.tree, 1)
+        lay.addWidget(self.total)
         lay.addWidget(strip)
 
         session.datasetChanged.connect(self._dataset_changed)
         session.resultsChanged.connect(self.model.set_results)
+        session.resultsChanged.connect(lambda _r: self.update_total())
         session.scenarioChanged.connect(self._scenario_changed)
         session.yearChanged.connect(self._year_changed)
 
@@ -161,7 +181,31 @@ class AllocationPanel(QWidget):
         self.model.set_prepared(self.session.prepared)
         self.model.set_scenario(self.session.scenario)
         self.tree.expandToDepth(0)
+        self._resort()
+        self.apply_filter()
         self._selection_changed()
+
+    def _resort(self) -> None:
+        """Keep the order a header click chose over a rebuild of the tree."""
+        h = self.tree.header()
+        if h.sortIndicatorSection() >= 0:
+            self.model.sort(h.sortIndicatorSection(), h.sortIndicatorOrder())
+
+    def apply_filter(self) -> None:
+        self._debounce.stop()
+        text = self.filter.text()
+        tops = filter_tree(self.tree, self.model, text)
+        self._matches = tops if text.strip() else None
+        self.update_total()
+
+    def update_total(self) -> None:
+        """The total row: every top-level row, or the rows the filter matches."""
+        base, scen = self.model.total(self._matches)
+        if self._matches is None:
+            label = "Total"
+        else:
+            label = f"Total of {len(self._matches)} matching row{'s' if len(self._matches) != 1 else ''}"
+        self.total.set_total(label, base, scen)
 
     def _scenario_changed(self) -> None:
         self.model.set_scenario(self.session.scenario)
@@ -170,6 +214,7 @@ class AllocationPanel(QWidget):
     def _year_changed(self, year: int) -> None:
         self.model.set_year(year)
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 1, 2)
+        self.update_total()
 
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
@@ -181,6 +226,8 @@ class AllocationPanel(QWidget):
         self.model.set_mode(mode)
         self.model.set_scenario(self.session.scenario)
         self.tree.expandToDepth(0)
+        self._resort()
+        self.apply_filter()
         self._selection_changed()
 
     # -- selection -------------------------------------------------------------------------------

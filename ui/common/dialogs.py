@@ -15,6 +15,7 @@ from kcplanner.readers import WORKBOOK_SUFFIXES
 
 from . import access, file_errors
 from . import settings as st
+from . import table_copy
 from .models import SORT_ROLE
 from .report_model import ReportModel
 from .settings import Project
@@ -82,6 +83,7 @@ class ReportDialog(QDialog):
         copy.setToolTip("Copy the selected rows (or all) as tab-separated text (Ctrl+C)")
         copy.clicked.connect(self.copy)
         QShortcut(QKeySequence.StandardKey.Copy, self, activated=self.copy)
+        table_copy.install(self.view, "validation-report", shortcuts=False)  # the right-click menu; Ctrl+C above
         save = QPushButton("Save…")
         save.setToolTip("Save the report (.txt as text, otherwise JSON)")
         save.clicked.connect(self.save)

@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
+from .models import RAW_ROLE
+
 
 class FrameModel(QAbstractTableModel):
     """A read-only view of a DataFrame (or 2-D array with headers)."""
@@ -34,6 +36,8 @@ class FrameModel(QAbstractTableModel):
         v = self._values[index.row(), index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return _show(v)
+        if role == RAW_ROLE:  # copied unformatted (ui/common/table_copy.py)
+            return v.item() if isinstance(v, np.generic) else v
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(v, (float, int, np.floating, np.integer)) \
                 and not isinstance(v, bool):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from kcplanner.evidence import driver_sentence
 
-from ..common import access
+from ..common import access, table_copy
 from . import choices
 from .charts import FitChart, HistoryChart
 from .models import FLAG_WORDS, driver_model, driver_rows
@@ -45,6 +45,7 @@ class KpiEvidencePage(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        table_copy.install(self.table, "kpi-drivers")
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._driver_changed())
         # as tall as its rows (a KPI has a few drivers): the rest of the window goes to the charts
         rows = self.table.verticalHeader().defaultSectionSize()

@@ -10,14 +10,14 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QThreadPool, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QMessageBox, QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from ..common import access
 from ..common import settings as st
+from ..common import table_copy
 from ..common.workers import JobTask
-from .models import MERGE, ReviewFilter, recommendation_kind, review_model, review_rows, rows_as_tsv
+from .models import MERGE, ReviewFilter, recommendation_kind, review_model, review_rows
 
 RECOMMENDATIONS = ("improve data", "add a driver", "no evidence that spending moves it", "review target", MERGE,
                    "keep")
@@ -57,7 +57,7 @@ class KpiReviewPage(QWidget):
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         h.setStretchLastSection(True)
         self.table.doubleClicked.connect(self._activated)
-        QShortcut(QKeySequence.StandardKey.Copy, self.table, activated=self.copy)
+        table_copy.install(self.table, "kpi-review")  # Ctrl+C, the right-click menu (ui/common/table_copy.py)
         self.filter = access.name(QLineEdit(), "Filter the KPI review")
         self.filter.setPlaceholderText("Filter by KPI, goal or reason…")
         self.filter.setClearButtonEnabled(True)
@@ -133,9 +133,8 @@ class KpiReviewPage(QWidget):
         return [self.proxy.mapToSource(i).row() for i in sorted(picked, key=lambda i: i.row())]
 
     def copy(self) -> str:
-        text = rows_as_tsv(self.model, self.selected_rows())
-        QGuiApplication.clipboard().setText(text)
-        return text
+        """The selected rows (all shown when none) as raw numbers with headers, as Ctrl+C copies them."""
+        return table_copy.copy_rows(self.table)
 
     # -- the workbook -----------------------------------------------------------------------------------
     def export(self, path: str | None = None) -> JobTask | None:

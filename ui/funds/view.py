@@ -13,16 +13,43 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QListWidg
 
 from kcplanner.engine.fund_data import MISSING_TEXT, NO_DATA_KIND
 
-from ..common import access, charts, fmt
+from ..common import access, charts, fmt, meaning, table_copy
 from ..common.charts import X
 from ..common.deferred import UpdatesWhenShown
-from ..common.models import AMBER, GREEN, RED, SORT_ROLE, TableModel
+from ..common.models import AMBER, SORT_ROLE, TableModel
+from ..common.table_size import fit_columns
 from ..overview.view import missing_data_text
 
 STATUS_TEXT = {"no_policy": "no policy", "no_expenditure": "no expenditure", "below_floor": "below floor",
                "below_target": "below target", "within": "within policy", "above_ceiling": "above ceiling",
                "no_revenue_data": "no revenue data"}
-STATUS_COLOR = {"below_floor": RED, "below_target": AMBER, "above_ceiling": AMBER, "within": GREEN}
+#: Better (blue, ✓) only when the reserve is within policy AND the fund is structurally balanced; worse
+#: (orange, ▼) below the floor or with a structural deficit; a caution (amber) below target or above
+#: the ceiling (ui/common/meaning.py: meaning never rests on colour alone, the words say it).
+STATUS_COLOR = {"below_floor": meaning.WORSE, "below_target": AMBER, "above_ceiling": AMBER, "within": meaning.BETTER}
+DEFICIT = "structural deficit"
+
+
+def status_text(status: str, deficit: bool) -> str:
+    """`within policy`, `▼ below floor`, `within reserve policy · ▼ structural deficit`, …"""
+    words = STATUS_TEXT.get(status, status)
+    if status == "no_revenue_data":
+        return words
+    if deficit:
+        reserve = "within reserve policy" if status == "within" else words
+        return f"{'▼ ' if status == 'below_floor' else ''}{reserve} · ▼ {DEFICIT}"
+    return ("✓ " if status == "within" else "▼ " if status == "below_floor" else "") + words
+
+
+def status_color(status: str, deficit: bool):
+    if status == "no_revenue_data":
+        return None
+    return meaning.WORSE if deficit else STATUS_COLOR.get(status)
+
+
+def fund_findings(findings, fund: str) -> list[str]:
+    """The policy findings of one fund (the notes on missing revenue data left out)."""
+    return [x.message for x in findings if x.fund == fund and x.kind != NO_DATA_KIND]
 
 
 def _pct(v):
@@ -36,8 +63,7 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         self.fund = 0
         self.model = TableModel(["Fund", "Revenue", "Expenditure", "Ending balance", "Reserve ratio",
                                  "Floor", "Ceiling", "Structural balance", "Status"],
-                                [None, fmt.money, fmt.money, fmt.money, _pct, _pct, _pct, fmt.money,
-                                 lambda s: STATUS_TEXT.get(s, s)],
+                                [None, fmt.money, fmt.money, fmt.money, _pct, _pct, _pct, fmt.money, None],
                                 [False] + [True] * 7 + [False])
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -47,10 +73,17 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # copy several funds
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().setDefaultSectionSize(22)  # every fund in view (11 in the sample)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        table_copy.install(self.table, "funds")
+        self._sized = False
+        h = self.table.horizontalHeader()  # Status beside the fund's name: in view at 1280 (the model keeps its order)
+        h.moveSection(h.visualIndex(8), 1)
+        h.setStretchLastSection(False)
         self.table.selectionModel().currentRowChanged.connect(self._fund_selected)
         self.title = QLabel()
         self.title.setWordWrap(True)  # the window fits beside Excel (docs/ui.md)
@@ -93,30 +126,36 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         self.struct_note = QLabel("Grey bars: baseline · coloured bars: scenario (red where a structural deficit)")
         self.struct_note.setWordWrap(True)
         self.findings = QListWidget()
-        self.findings.setToolTip("Policy findings of the scenario, fund by fund and year by year")
+        self.findings.setToolTip("Policy findings of the selected fund, year by year")
         self.findings.setWordWrap(True)
+        self.findings_title = access.label_for("<b>Policy findings</b>", self.findings)
 
         split = QSplitter(Qt.Orientation.Vertical)
         top = QWidget()
         tl = QVBoxLayout(top)
         tl.setContentsMargins(0, 0, 0, 0)
         tl.addWidget(self.missing)
-        tl.addWidget(self.table)
+        table_row = QSplitter(Qt.Orientation.Horizontal)  # the findings of the selected fund beside its row
+        table_row.addWidget(self.table)
+        side = QWidget()
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(self.findings_title)
+        sl.addWidget(self.findings, 1)
+        table_row.addWidget(side)
+        table_row.setStretchFactor(0, 3)
+        table_row.setStretchFactor(1, 1)
+        table_row.setSizes([980, 260])
+        tl.addWidget(table_row)
         mid = QWidget()
         ml = QVBoxLayout(mid)
         ml.setContentsMargins(0, 0, 0, 0)
         ml.addWidget(self.title)
         ml.addWidget(self.charts, 1)
         ml.addWidget(self.struct_note)
-        bottom = QWidget()
-        bl = QVBoxLayout(bottom)
-        bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(access.label_for("<b>Policy findings</b>", self.findings))
-        bl.addWidget(self.findings)
         split.addWidget(top)
         split.addWidget(mid)
-        split.addWidget(bottom)
-        split.setSizes([260, 330, 150])
+        split.setSizes([290, 330])
         lay = QVBoxLayout(self)
         lay.addWidget(split)
         session.datasetChanged.connect(self._dataset_changed)
@@ -134,6 +173,7 @@ class FundsPanel(UpdatesWhenShown, QWidget):
     def _fund_selected(self, current, _previous=None) -> None:
         if current.isValid():
             self.fund = self.proxy.mapToSource(current).row()
+            self.update_findings(self.session.results)
             self.update_charts(self.session.results)
 
     def select_fund(self, name: str) -> None:
@@ -149,31 +189,49 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         for i, name in enumerate(f.names):
             # a fund without revenue data: its revenue is unknown (not 0) and it has no balance figures
             rev = f.revenue[i, t] if checked[i] else float("nan")
+            deficit = bool(checked[i] and f.structural_deficit[i, t])
             rows.append((name, rev, f.expenditure[i, t], f.balance[i, t], f.reserve_ratio[i, t],
-                         f.floor[i], f.ceiling[i], f.structural[i, t], f.status[i, t]))
-            colors.append(STATUS_COLOR.get(f.status[i, t]))
+                         f.floor[i], f.ceiling[i], f.structural[i, t], status_text(f.status[i, t], deficit)))
+            colors.append(status_color(f.status[i, t], deficit))
             tips.append(None if checked[i] else f"{name} has no Revenue lines and no Funds row: {MISSING_TEXT}")
+            if deficit:
+                tips[-1] = (f"{name}: recurring revenue falls short of recurring expenditure by "
+                            f"{fmt.money(-f.structural[i, t])} in {results.year_labels[t]}")
         self.model.headers[1:4] = [f"Revenue {results.year_labels[t]}", f"Expenditure {results.year_labels[t]}",
                                    f"Ending balance {results.year_labels[t]}"]
         self.model.set_rows(rows, colors=colors, tooltips=tips)
+        if not self._sized and rows:
+            fit_columns(self.table, limits={0: (90, 220), 8: (90, 420)})
+            self._sized = True
         self.missing.setVisible(not checked.all())
         if not checked.all():
             self.missing.setText(missing_data_text(f.names, checked) + " Their balance, reserve and structural "
                                  "figures are shown as –, and they get no policy findings.")
-        policy = [x.message for x in results.findings if x.kind != NO_DATA_KIND]
-        if checked.all():
-            messages = policy or ["No policy findings: every fund is within its reserve policy and structurally "
-                                  "balanced."]
-        else:  # never an all-clear for funds that were not checked
-            none = [f"No policy findings in the {int(checked.sum())} fund(s) checked."] if checked.any() else []
-            messages = (policy or none) + [missing_data_text(f.names, checked)]
+        if self.table.currentIndex().row() < 0 and rows:
+            self.table.selectRow(0)
+        self.update_findings(results)
+        self.update_charts(results)
+
+    def update_findings(self, results) -> None:
+        """The selected fund's policy findings (every year), or why it has none."""
+        if results is None or not results.funds.names:
+            return
+        f = results.funds
+        i = min(self.fund, len(f.names) - 1)
+        name = f.names[i]
+        self.findings_title.setText(f"<b>Policy findings: {escape(name)}</b>")
+        if not f.checked[i]:
+            messages = [f"{name} is not checked: {MISSING_TEXT}"]
+        else:
+            messages = fund_findings(results.findings, name) or [
+                f"No policy findings: {name} is within its reserve policy and structurally balanced in every plan "
+                "year."]
+        if not f.checked.all():  # never an all-clear for funds that were not checked
+            messages = messages + [missing_data_text(f.names, f.checked)]
         if messages != getattr(self, "_messages", None):  # rebuild the list only when it changes
             self._messages = messages
             self.findings.clear()
             self.findings.addItems(messages)
-        if self.table.currentIndex().row() < 0 and rows:
-            self.table.selectRow(0)
-        self.update_charts(results)
 
     def update_charts(self, results) -> None:
         if results is None or not results.funds.names:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QGraphicsRectItem, QGrap
 
 from ..common import access, charts, fmt
 from ..common.charts import X
+from ..common import table_copy
 from ..common.models import TableModel
 
 CELL_HEIGHT = 170
@@ -409,6 +410,8 @@ class KpiDetail(QDialog):
         self.drivers_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.drivers_view.horizontalHeader().setStretchLastSection(True)
         self.drivers_view.verticalHeader().hide()
+        table_copy.install(self.values_view, "kpi-values")
+        table_copy.install(self.drivers_view, "kpi-drivers")
         self.drivers_view.setToolTip("Each driver links spending to this KPI: spending change x is the scenario's "
                                      "spending against the baseline (lagged); effect e = elasticity × x (capped); "
                                      "KPI = baseline path × (1 + Σ e).  Contribution = baseline × e in the selected year.")

@@ -9,8 +9,16 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
 
-from ..common import access
+from ..common import access, table_copy
+from ..common.frozen import freeze
+from ..common.table_size import fit_columns
 from .models import LineItemsModel
+
+#: The key columns in the order shown: the department and program first (narrow), then the
+#: selected year's figures, then the other keys (model columns: Fund 0, Department 1, Program 2,
+#: Account 3, Account class 4, Recurring 5).
+LEAD_KEYS = (1, 2)
+TRAIL_KEYS = (3, 4, 0, 5)
 
 
 class LineItemsPanel(QWidget):
@@ -43,11 +51,16 @@ class LineItemsPanel(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.verticalHeader().setSectionResizeMode(self.view.verticalHeader().ResizeMode.Fixed)
         self.view.setWordWrap(False)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.horizontalHeader().setSectionsMovable(True)
+        table_copy.install(self.view, "line-items")
+        self.frozen = freeze(self.view, len(LEAD_KEYS))  # Department and Program stay while the years scroll
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.view, 1)
         session.datasetChanged.connect(self._dataset_changed)
         session.resultsChanged.connect(self.model.set_results)
+        session.yearChanged.connect(self._year_changed)
         self.model.layoutChanged.connect(self._update_count)
         self.model.modelReset.connect(self._update_count)
 
@@ -56,9 +69,29 @@ class LineItemsPanel(QWidget):
         self.filter.clear()
         self.filter.blockSignals(False)
         self.model.set_prepared(self.session.prepared)
+        self.model.year = self.session.year
         self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        for c, w in enumerate([170, 170, 190, 210, 150, 75] + [118] * 10):
-            self.view.setColumnWidth(c, w)
+        fit_columns(self.view, limits={c: (60, 170 if c in LEAD_KEYS else 200) for c in range(len(self.model.KEYS))})
+        self.arrange()
+
+    def _year_changed(self, year: int) -> None:
+        self.model.set_year(year)
+        self.arrange()
+
+    def column_order(self) -> list[int]:
+        """Model columns in the order shown: Department, Program, the selected year's Baseline,
+        Scenario and Change, the other keys, then every year's Baseline and Scenario."""
+        m, y = self.model, self.model.year
+        lead = [m.amount_column(y, False), m.amount_column(y, True), m.CHANGE]
+        years = [m.amount_column(t, s) for t in range(5) for s in (False, True)]
+        return list(LEAD_KEYS) + lead + list(TRAIL_KEYS) + [c for c in years if c not in lead]
+
+    def arrange(self) -> None:
+        """Move the sections into `column_order` (a view order: the model's columns stay put)."""
+        h = self.view.horizontalHeader()
+        for visual, logical in enumerate(self.column_order()):
+            if h.visualIndex(logical) != visual:
+                h.moveSection(h.visualIndex(logical), visual)
 
     def apply_filter(self) -> None:
         self._debounce.stop()

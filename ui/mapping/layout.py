@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialogB
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox,
                                QSplitter, QTableView, QTableWidget, QTabWidget, QVBoxLayout, QWidget)
 
-from ..common import access
+from ..common import access, table_copy
 from ..common.frame_model import FrameModel
 from .form import TABLE_LABELS
 from .totals import CandidateTotals
@@ -135,6 +135,7 @@ class MappingLayout:
             view.setWordWrap(False)
             view.verticalHeader().hide()
             view.verticalHeader().setDefaultSectionSize(22)
+            table_copy.install(view, "mapping-" + title.split(" ")[0].lower())
             self.tabs.addTab(view, title)
         self.status = QLabel()
         self.status.setWordWrap(True)

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QAbstractItemView, QMessageBox, QTableWidget, QTab
 
 from kcplanner.readers.amount_checks import Candidate, money, total_warning
 
+from ..common import table_copy
+
 RED = QColor("#b3261e")
 
 
@@ -58,6 +60,7 @@ class CandidateTotals(QTableWidget):
         self.setColumnWidth(2, 70)
         self.setWordWrap(False)
         self.verticalHeader().setDefaultSectionSize(22)
+        table_copy.install(self, "candidate-totals")
         self.candidates: list[Candidate] = []
 
     def show_candidates(self, candidates: list[Candidate], chosen: list[str], previous: float | None) -> None:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 from kcplanner.optimize import OptimizeOptions, rank_order
 from kcplanner.requests import request_records
 
-from ..common import access, fmt
+from ..common import access, fmt, table_copy
 from ..common.models import SORT_ROLE, TableModel
 from ..common.models import name_key as _key
 from .models import BoundsModel, LockModel
@@ -222,6 +222,7 @@ class OptimizerDialog(QDialog):
         v.setWordWrap(False)
         v.verticalHeader().setDefaultSectionSize(22)
         v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table_copy.install(v, "optimizer")
         v.horizontalHeader().setStretchLastSection(True)
         if sortable:
             v.setSortingEnabled(True)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
 
 from kcplanner.atomic import OutputError, atomic_path, atomic_write_text
 from kcplanner.project import HistoryEntry, ProjectError
-from ..common import access
+from ..common import access, table_copy
 from ..common.models import ListTableModel
 
 ALL = "\x00all"
@@ -189,8 +189,9 @@ class HistoryPanel(QWidget):
         self.view = access.name(QTableView(), "History of changes")
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # copy several edits
         self.view.setAlternatingRowColors(True)
+        table_copy.install(self.view, "history")
         self.view.setWordWrap(False)
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)

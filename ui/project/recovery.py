@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 
 from kcplanner.project import NewerFormatError, ProjectError, ProjectInUse
 
-from ..common import access, fmt
+from ..common import access, fmt, table_copy
 from ..common.models import ListTableModel
 
 SORT = Qt.ItemDataRole.UserRole + 11
@@ -286,6 +286,7 @@ class ReimportDialog(QDialog):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
+        table_copy.install(self.table, "reimport-changes")
         h = self.table.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         h.setStretchLastSection(False)

@@ -32,7 +32,7 @@ from kcplanner.fiscal import parse_fiscal_year
 from kcplanner.justification import JustificationNarrative
 from kcplanner.requests import Request, RequestEffect
 
-from ..common import access, fmt
+from ..common import access, fmt, table_copy
 from .pdf_action import RequestPdfAction
 from .text import format_delta, name_key
 
@@ -298,6 +298,7 @@ class JustificationBuilder(QDialog):
                 table.setItem(i, t, it)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         table.resizeRowsToContents()
+        table_copy.install(table, "justification-cost")
         table.setFixedHeight(table.horizontalHeader().sizeHint().height()
                              + sum(table.rowHeight(i) for i in range(table.rowCount())) + 2 * table.frameWidth() + 2)
         w = QWidget()

@@ -15,6 +15,7 @@ from kcplanner.requests import RequestEffect
 
 from ..common import access, charts, fmt
 from ..common.charts import X
+from ..common import table_copy
 from ..common.models import TableModel
 from .text import esc_html, format_delta, name_key
 
@@ -99,6 +100,7 @@ class EffectPane(QWidget):
         for c, w in enumerate(fixed or []):
             t.setColumnWidth(c, w)
         t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table_copy.install(t, "request-effect")
         return t
 
     def set_prepared(self, prepared) -> None:

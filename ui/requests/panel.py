@@ -16,12 +16,13 @@ from kcplanner.engine import Prepared, evaluate
 from kcplanner.justification import JustificationNarrative
 from kcplanner.requests import Request, RequestEffect, RequestError, new_request_id, request_effects
 
-from ..common import access
+from ..common import access, table_copy
+from ..common.table_size import fit_columns
 from .commands import copy_request, create_request, delete_request, edit_request, set_funded
 from .editor import RequestDialog
 from .effect import EffectPane, finding_changes
 from .export import ExportDialog, JustificationExportTask
-from .table import ALL_DEPARTMENTS, REQUEST_ID_ROLE, RequestFilter, RequestsModel
+from .table import ALL_DEPARTMENTS, REQUEST_ID_ROLE, RequestFilter, RequestsModel, show_cost_early
 from .text import name_key
 
 
@@ -53,7 +54,7 @@ class RequestsPanel(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # copy several rows
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.table.setAlternatingRowColors(True)
@@ -61,8 +62,10 @@ class RequestsPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.setWordWrap(False)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for c, w in enumerate([58, 44, 104, 250, 150, 160, 130, 96, 72, 108, 44, 64, 260]):
+        for c, w in enumerate([58, 44, 96, 220, 140, 150, 120, 90, 72, 112, 44, 64, 260]):
             self.table.setColumnWidth(c, w)
+        show_cost_early(self.table)
+        table_copy.install(self.table, "requests")
         self.table.selectionModel().currentRowChanged.connect(lambda _c, _p: self.update_effect())
         self.table.doubleClicked.connect(self._double_clicked)
 
@@ -183,6 +186,11 @@ class RequestsPanel(QWidget):
         self.department.setCurrentIndex(max(0, self.department.findText(current)))
         self.department.blockSignals(False)
         self.proxy.set_department(self.department.currentText())
+        if self.model.records and not getattr(self, "_fitted", False):  # once: a user's widths then stay
+            fit_columns(self.table, range(1, RequestsModel.JUST), limits={RequestsModel.TITLE: (120, 240),
+                                                                         RequestsModel.DEPT: (80, 150),
+                                                                         RequestsModel.PROG: (80, 150)})
+            self._fitted = True
         self.effect.set_prepared(P)
         if selected is None or not self.select_request(selected):
             if self.proxy.rowCount():

@@ -15,7 +15,7 @@ from kcplanner.engine import Prepared
 from kcplanner.requests import Request, RequestError, request_records
 
 from ..common import fmt
-from ..common.models import GREEN, SORT_ROLE
+from ..common.models import GREEN, RAW_ROLE, SORT_ROLE
 from .text import format_fte, format_rank, name_key
 
 ALL_DEPARTMENTS = "All departments"
@@ -147,6 +147,8 @@ class RequestsModel(QAbstractTableModel):
             if isinstance(v, str):
                 return v.casefold()
             return v
+        if role == RAW_ROLE:  # copied as it is (ui/common/table_copy.py): the full justification, the cost unrounded
+            return self._value(r, i, c)
         if role == REQUEST_ID_ROLE:
             return r.request_id
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -253,4 +255,15 @@ class RequestFilter(QSortFilterProxyModel):
         return True
 
 
-__all__ = ["RequestsModel", "RequestFilter", "ALL_DEPARTMENTS", "REQUEST_ID_ROLE"]
+def show_cost_early(view) -> None:
+    """Show Five-year cost and FTE right after the title (the model's columns stay put): the
+    figures an analyst reads first stay in view beside the effect pane."""
+    m = RequestsModel
+    order = [m.FUNDED, m.RANK, m.ID, m.TITLE, m.COST, m.FTE, m.DEPT, m.PROG, m.FUND, m.TYPE, m.REC, m.KPI, m.JUST]
+    h = view.horizontalHeader()
+    for visual, logical in enumerate(order):
+        if h.visualIndex(logical) != visual:
+            h.moveSection(h.visualIndex(logical), visual)
+
+
+__all__ = ["show_cost_early", "RequestsModel", "RequestFilter", "ALL_DEPARTMENTS", "REQUEST_ID_ROLE"]

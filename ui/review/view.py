@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLay
 
 from kcplanner.review import burn_up, review
 
-from ..common import access
+from ..common import access, table_copy
 from ..common.workers import JobTask
 from . import models as M
 from .carry import CarryCheckBox
@@ -59,6 +59,8 @@ def _table(model, text_columns) -> tuple[QTableView, M.ReviewFilter]:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     table.horizontalHeader().setStretchLastSection(True)
     table.horizontalHeader().setMaximumSectionSize(210)  # long names elide: the flag stays in sight
+    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # copy several rows
+    table_copy.install(table, "review")
     return table, proxy
 
 

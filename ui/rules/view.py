@@ -6,8 +6,9 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QStyle, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget)
 
-from ..common import access
+from ..common import access, table_copy
 from .models import RulesModel
+from .target_dialog import RuleDialog
 
 
 class RuleDelegate(QStyledItemDelegate):
@@ -65,15 +66,29 @@ class RulesPanel(QWidget):
         self.view.setModel(self.model)
         self.view.setItemDelegate(RuleDelegate(session, self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
                                   | QAbstractItemView.EditTrigger.AnyKeyPressed)
         self.view.verticalHeader().hide()
         h = self.view.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for c, w in enumerate([56, 280, 380, 80, 120, 110, 110]):
+        self.view.setWordWrap(False)  # one line a rule; the Problem's full text is its tooltip
+        for c, w in enumerate([44, 190, 220, 70, 80, 80, 80, 320]):
             self.view.setColumnWidth(c, w)
         h.setStretchLastSection(True)
+        self.view.doubleClicked.connect(self._double_clicked)
+        self.view.extra_menu_actions = self._row_actions
+        table_copy.install(self.view, "rules")
+        self.add = QPushButton("Add rule…")
+        self.add.setToolTip("Add a rule: pick its target from the names in the data, its kind and value (undoable)")
+        self.add.clicked.connect(lambda: self.add_rule())
+        self.target = QPushButton("Change target…")
+        self.target.setToolTip("Change which lines the selected rule changes (double-click its Target; undoable)")
+        self.target.clicked.connect(lambda: self.edit_target())
+        self.fix = QPushButton("Fix")
+        self.fix.setToolTip("Use the close name the data has (undoable)")
+        self.fix.clicked.connect(lambda: self.apply_fix())
+        self.fix.setEnabled(False)
         self.delete = QPushButton("Delete")
         self.delete.setShortcut("Del")
         self.delete.setToolTip("Delete the selected rule (Del)")
@@ -89,12 +104,13 @@ class RulesPanel(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         buttons = QHBoxLayout()
-        for b in (self.delete, self.up, self.down):
+        for b in (self.add, self.target, self.fix, self.delete, self.up, self.down):
             buttons.addWidget(b)
         buttons.addStretch(1)
         lay = QVBoxLayout(self)
         intro = QLabel("Rules apply in order, year by year; each sees the amounts the rules before it left. "
-                       "Double-click a label, value, start or end to edit it.")
+                       "Double-click a label, target, value, start or end to edit it; "
+                       "a skipped rule says why under Problem.")
         intro.setWordWrap(True)  # the window fits beside Excel (docs/ui.md)
         lay.addWidget(intro)
         lay.addWidget(self.view, 1)
@@ -102,6 +118,7 @@ class RulesPanel(QWidget):
         lay.addWidget(self.summary)
         session.scenarioChanged.connect(lambda: self.model.set_scenario(self.session.scenario))
         session.resultsChanged.connect(self._results)
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_fix())
 
     def _results(self, results) -> None:
         self.model.set_results(results)
@@ -109,16 +126,86 @@ class RulesPanel(QWidget):
         n = len(results.scenario.rules)
         text = f"{n} rule(s)"
         if bad:
-            text += f" · <span style='color:#b3261e'>{bad} invalid (skipped): hover the ⚠ for why</span>"
+            text += f" · <span style='color:#d55e00'>▼ {bad} invalid (skipped): see Problem</span>"
         if notes:
             text += f" · {notes} with notes"
         if results.unknown_requests:
             text += " · unknown funded requests: " + ", ".join(results.unknown_requests)
         self.summary.setText(text)
+        self._update_fix()
+
+    # -- the target, a new rule and the one-click fix (each an undoable edit) ------------------------
+    def _double_clicked(self, index) -> None:
+        if index.column() == 2:
+            self.edit_target(index.row())
+        elif index.column() == RulesModel.PROBLEM and index.row() in self.model.fixes:
+            self.apply_fix(index.row())
+
+    def _row_actions(self) -> list:
+        from PySide6.QtGui import QAction
+
+        r = self.selected_row()
+        out = []
+        if r in self.model.fixes:
+            a = QAction(self.model.fixes[r][1][0].upper() + self.model.fixes[r][1][1:], self.view)
+            a.triggered.connect(lambda: self.apply_fix(r))
+            out.append(a)
+        if r >= 0:
+            a = QAction("Change target…", self.view)
+            a.triggered.connect(lambda: self.edit_target(r))
+            out.append(a)
+        return out
+
+    def _update_fix(self) -> None:
+        fix = self.model.fixes.get(self.selected_row())
+        self.fix.setEnabled(fix is not None)
+        self.fix.setText(fix[1][0].upper() + fix[1][1:] if fix else "Fix")
+        self.target.setEnabled(self.selected_row() >= 0)
+
+    def apply_fix(self, row: int | None = None) -> bool:
+        """Replace the rule's unknown name by the close one the data has: one undoable edit."""
+        r = self.selected_row() if row is None else row
+        fix = self.model.fixes.get(r)
+        if fix is None:
+            return False
+        self.session.edit_scenario(self.session.scenario.replace_rule(r, fix[0]), f"Fix rule {r + 1}: {fix[1]}")
+        return True
+
+    def edit_target(self, row: int | None = None, dialog=None) -> bool:
+        """Change a rule's target in the target editor (`dialog`: a prepared RuleDialog, for tests)."""
+        r = self.selected_row() if row is None else row
+        rules = self.session.scenario.rules
+        if not 0 <= r < len(rules):
+            return False
+        dlg = dialog or RuleDialog(self.session.prepared, rules[r], self, target_only=True)
+        if dialog is None and not dlg.exec():
+            return False
+        new = dlg.rule()
+        if new == rules[r]:
+            return False
+        self.session.edit_scenario(self.session.scenario.replace_rule(r, new), f"Change the target of rule {r + 1}")
+        return True
+
+    def add_rule(self, dialog=None) -> bool:
+        """Add a rule made in the rule editor at the end (rules apply in order): one undoable edit."""
+        if self.session.prepared is None:
+            return False
+        dlg = dialog or RuleDialog(self.session.prepared, None, self)
+        if dialog is None and not dlg.exec():
+            return False
+        rule = dlg.rule()
+        self.session.edit_scenario(self.session.scenario.add_rule(rule), f"Add rule '{rule.label}'")
+        self._select(len(self.session.scenario.rules) - 1)
+        return True
 
     def selected_row(self) -> int:
-        rows = self.view.selectionModel().selectedRows()
-        return rows[0].row() if rows else -1
+        """The rule the buttons act on: the current row when selected (several may be, to copy them)."""
+        sel = self.view.selectionModel()
+        current = self.view.currentIndex()
+        if current.isValid() and sel.isRowSelected(current.row(), current.parent()):
+            return current.row()
+        rows = sorted(i.row() for i in sel.selectedRows())
+        return rows[0] if rows else -1
 
     def delete_selected(self) -> None:
         r = self.selected_row()

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
                                QListView, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
 
@@ -16,9 +17,10 @@ from kcplanner.engine.change_sense import good_sign, judge
 from kcplanner.engine.fund_data import NO_DATA_KIND
 from kcplanner.scenario import EMPTY_SCENARIO, Scenario
 
-from ..common import access, charts, fmt
+from ..common import access, charts, fmt, meaning, table_copy
 from ..common.charts import X
-from ..common.models import SORT_ROLE, TableModel, change_brush
+from ..common.models import RAW_ROLE, SORT_ROLE, TableModel
+from ..common.table_size import fit_columns
 from .models import ScenarioListModel
 
 
@@ -91,45 +93,82 @@ MEASURE_FORMAT = {"reserve_ratio": lambda v: fmt.percent(v, 1), "met": lambda v:
                   "score": lambda v: fmt.percent(v, 1)}
 SECTIONS = [("All", None), ("Funds", "funds"), ("Departments", "departments"), ("Programs", "programs"),
             ("Account classes", "account classes"), ("KPIs", "kpis"), ("Plan score", "score")]
+SECTION_TEXT = {key: label for label, key in SECTIONS if key}
+MEASURE_TEXT = {"revenue": "Revenue", "expenditure": "Expenditure", "balance": "Ending balance",
+                "reserve_ratio": "Reserve ratio", "structural": "Structural balance", "value": "Value",
+                "low": "Low", "high": "High", "met": "Target met", "score": "Plan score"}
+POINTS = frozenset({"reserve_ratio", "score"})  # fractions: a difference is in percentage points
+QUALITY_COLOR = {"good": meaning.BETTER, "bad": meaning.WORSE}
+
+
+def points(v: float) -> str:
+    """A difference of two percentages in percentage points: 0.012 → `+1.2 pt`."""
+    return fmt.DASH if v != v else ("+" if v > 0 else "") + fmt.number(v * 100, 1) + " pt"
 
 
 class CompareTable(TableModel):
-    """Section, name, measure, A, B, difference for the selected year; numbers formatted per measure."""
+    """Section, name, measure, A, B, difference for the selected year. `rows` keep the engine's keys
+    (section "kpis", the KPI ID); the table shows words (KPIs, `PS-01 Response time`, Reserve ratio),
+    differences of percentages in points, and colours a difference by whether it is better or worse
+    (ui/common/meaning.py; dollars neutral) with ▲/▼ beside it."""
 
     def __init__(self, parent=None):
         super().__init__(["Section", "Name", "Measure", "A", "B", "Difference"], numeric=[False] * 3 + [True] * 3,
                          parent=parent)
         self.directions: dict[str, float] = {}  # KPI ID → +1 higher is better, −1 lower is better
+        self.kpi_names: dict[str, str] = {}     # KPI ID → its name
 
     def quality(self, row: int) -> str | None:
         """"good", "bad" or None (neither) for the difference of `row` (docs/ui.md, "Colours of a change")."""
         section, name, measure, _a, _b, d = self.rows[row]
         return judge(d, good_sign(section, measure, self.directions.get(name)))
 
+    def words(self, row: tuple, column: int) -> str:
+        """The readable text of a row's section, name or measure."""
+        section, name, measure = row[:3]
+        if column == 0:
+            return SECTION_TEXT.get(section, section)
+        if column == 1:
+            if section == "kpis" and self.kpi_names.get(name):
+                return f"{name} {self.kpi_names[name]}"
+            return "Plan score" if section == "score" else name
+        return MEASURE_TEXT.get(measure, measure)
+
+    def difference_text(self, row: tuple, judged: bool = True) -> str:
+        """B − A in words: `+$1,255,000`, `▼ -1.6 pt`, `▲ +0.25`, `→ met`; ▲/▼ beside a figure judged
+        better or worse (`judged`), never beside spending, whose sign is in the text."""
+        v, measure = row[5], row[2]
+        if measure == "met":
+            return fmt.DASH if v != v or v == 0 else ("→ met" if v > 0 else "→ missed")
+        if v != v:
+            return fmt.DASH
+        f = MEASURE_FORMAT.get(measure, fmt.money)
+        if f is fmt.money:
+            text = fmt.signed_money(v)
+        else:
+            text = points(v) if measure in POINTS else ("+" if v > 0 else "") + fmt.kpi_value(v)
+        return f"{meaning.marker(v)} {text}".strip() if judged else text
+
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and index.isValid() and index.column() >= 3:
-            row = self.rows[index.row()]
-            v = row[index.column()]
-            f = MEASURE_FORMAT.get(row[2], fmt.money)
-            if index.column() == 5 and row[2] == "met":
-                return fmt.DASH if v != v or v == 0 else ("→ met" if v > 0 else "→ missed")
-            if index.column() == 5:
-                if v != v:
-                    return fmt.DASH
-                if f is fmt.money:
-                    return fmt.signed_money(v)
-                if row[2] in ("reserve_ratio", "score"):
-                    return fmt.percent(v, 1, signed=True)
-                return ("+" if v > 0 else "") + fmt.kpi_value(v)
-            return f(v)
-        if role == Qt.ItemDataRole.ForegroundRole and index.isValid() and index.column() == 5:
-            v = self.rows[index.row()][5]
+        if not index.isValid():
+            return None
+        row, c = self.rows[index.row()], index.column()
+        if c < 3 and role in (Qt.ItemDataRole.DisplayRole, RAW_ROLE):
+            return self.words(row, c)
+        if role == Qt.ItemDataRole.DisplayRole and c >= 3:
+            if c == 5:
+                return self.difference_text(row, self.quality(index.row()) is not None)
+            return MEASURE_FORMAT.get(row[2], fmt.money)(row[c])
+        if role == Qt.ItemDataRole.ForegroundRole and c == 5:
+            v = row[5]
             if isinstance(v, float) and v == v and abs(v) > 1e-9:
-                return change_brush(self.quality(index.row()))
-        if role == Qt.ItemDataRole.ToolTipRole and index.isValid() and index.column() == 5:
+                return QBrush(QUALITY_COLOR.get(self.quality(index.row()), meaning.NEUTRAL))
+        if role == Qt.ItemDataRole.ToolTipRole and c == 5:
             q = self.quality(index.row())
-            return {"good": "A change for the better", "bad": "A change for the worse"}.get(
-                q, "Neither good nor bad in itself (spending and revenue are choices)")
+            sense = {"good": "A change for the better", "bad": "A change for the worse"}.get(
+                q, "Neither better nor worse in itself (spending and revenue are choices)")
+            lower = row[0] == "kpis" and self.directions.get(row[1], 1.0) < 0
+            return sense + (" (lower is better for this KPI)" if lower and q else "")
         return super().data(index, role)
 
 
@@ -177,10 +216,18 @@ class ComparePanel(QWidget):
         self.table = access.name(QTableView(), "Comparison", "Every figure of the selected year: A, B and B − A")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the engine's order until a header is clicked
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for c, w in enumerate([110, 300, 110, 140, 140, 140]):
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for c, w in enumerate([110, 300, 120, 130, 130, 130]):
             self.table.setColumnWidth(c, w)
+        table_copy.install(self.table, "comparison")
+        self._sized = False
         self.graphics = access.chart(pg.GraphicsLayoutWidget(), "Charts of A and B",
                                      "Total expenditure, total ending fund balance and the KPI's path by year")
         self.total_plot = self.graphics.addPlot(title="Total expenditure", axisItems={"left": charts.MoneyAxis("left")})
@@ -291,7 +338,11 @@ class ComparePanel(QWidget):
         rows = list(zip(table["section"], table["name"].astype(str), table["measure"],
                         table["a"].astype(float), table["b"].astype(float), table["difference"].astype(float)))
         self.model.directions = dict(zip(ra.kpis.ids, (float(d) for d in ra.kpis.direction)))
+        self.model.kpi_names = dict(zip(ra.kpis.ids, ra.kpis.names))
         self.model.set_rows(rows)
+        if rows and not self._sized:
+            fit_columns(self.table, limits={1: (120, 360)})
+            self._sized = True
         tot_a, tot_b = ra.funds.expenditure[:, t].sum(), rb.funds.expenditure[:, t].sum()
         sc_a, sc_b = ra.kpis.score[t], rb.kpis.score[t]
         self.summary.setText(
