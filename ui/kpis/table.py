@@ -1,0 +1,77 @@
+"""The KPIs tab's table view: the figures of the small multiples as rows (one per KPI), for reading
+exact values, sorting, and screen readers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+from ..common import charts, fmt, meaning
+from ..common.models import SORT_ROLE, TableModel
+
+FIXED = ["KPI", "Name", "Unit", "Better when"]
+
+
+def change_text(change: float, lower_is_better: bool, percent: bool) -> str:
+    """`▼ 0.40 better` (the marker and the word: the meaning never rests on the colour alone)."""
+    if not math.isfinite(change):
+        return fmt.DASH
+    sense = meaning.judged(change, lower_is_better)
+    if sense == 0:
+        return "no change"
+    return f"{meaning.marker(change)} {fmt.kpi_value(abs(change))}{' pt' if percent else ''} " \
+           f"{'better' if sense > 0 else 'worse'}"
+
+
+class KpiTable(QTableView):
+    """Every KPI: its scenario per plan year, and for the selected year the baseline, target, low,
+    high, whether it meets its targets and its change (coloured better / worse, with ▲▼ and words)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.model_ = TableModel(FIXED)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model_)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.setModel(self.proxy)
+        self.setSortingEnabled(True)
+        self.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().hide()
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setAccessibleName("KPI figures")
+        self.rows_filled = 0  # fills (tests: a hidden table is not filled)
+
+    def fill(self, results, t: int, shown: list[int] | None = None) -> None:
+        r = results.kpis
+        years = [charts.short_year(y) for y in results.year_labels]
+        y = years[t]
+        headers = FIXED + [f"Scenario {v}" for v in years] + [f"Baseline {y}", f"Target {y}", f"Low {y}",
+                                                              f"High {y}", "Targets", f"Change {y}"]
+        num = lambda v: fmt.kpi_value(v)  # noqa: E731
+        formats = [None] * 4 + [num] * (len(years) + 4) + [None, None]
+        numeric = [False] * 4 + [True] * (len(years) + 4) + [False, False]
+        if headers != self.model_.headers:
+            self.model_.beginResetModel()
+            self.model_.headers, self.model_.formats, self.model_.numeric = headers, formats, numeric
+            self.model_.rows = []
+            self.model_.endResetModel()
+        rows, colors = [], []
+        off = r.has_target & ~r.met
+        for k in (range(len(r.ids)) if shown is None else shown):
+            lower = r.direction[k] < 0
+            percent = str(r.units[k]).strip() == "%"
+            change = float(r.scenario[k, t] - r.baseline[k, t])
+            missed = [years[j] for j in np.flatnonzero(off[k])]
+            status = ("off target in " + ", ".join(missed)) if missed else \
+                ("meets every target" if r.has_target[k].any() else "no targets")
+            rows.append((r.ids[k], r.names[k], r.units[k] or "", "lower" if lower else "higher",
+                         *[float(v) for v in r.scenario[k]], float(r.baseline[k, t]), float(r.target[k, t]),
+                         float(r.low[k, t]), float(r.high[k, t]), status, change_text(change, lower, percent)))
+            colors.append(meaning.color_of(change, lower))
+        self.model_.set_rows(rows, colors=colors)
+        self.rows_filled += 1
