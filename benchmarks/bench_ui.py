@@ -8,7 +8,7 @@
    every view updated), and the same plus painting the shown tab; median and p95 over N changes,
    wall and CPU time, beside the floor (the engine's `evaluate` alone). Then a citywide rule (every
    fund row on the slider: every KPI moves) at 100,000 lines with 48 KPIs: the KPI tab showing all
-   48 small multiples (a 1920 × 2600 window: every chart on screen), the Overview, the Funds tab.
+   48 small multiples (a 1920 × 3400 window: every chart on screen), the Overview, the Funds tab.
 2. Opening the sample: from `open_paths` to a usable window (read on the worker thread, prepare,
    views filled), for the bundled-size sample (20,000 lines) and for 100,000 lines.
 3. The line-items table at 100,000 rows: scrolling from top to bottom, page by page (repaint).
@@ -124,7 +124,7 @@ def citywide_cases(app, args) -> None:
     P = prepare(synthetic_dataset(n_lines=args.lines, n_kpis=48, n_drivers=96, seed=1))
     P.baseline_results()
     w = MainWindow()
-    w.resize(1920, 2600)
+    w.resize(1920, 3400)
     w.show()
     app.processEvents()
     w.session.set_data(P)

@@ -182,7 +182,7 @@ def money_tick(v: float, step: float) -> str:
     a = abs(v)
     sign = "-" if v < 0 else ""
     for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if a >= div or (a == 0 and step >= div):
+        if a >= div:
             return f"{sign}${a / div:,.{min(step_decimals(step, div), 2)}f}{suffix}"
     return f"{sign}${a:,.0f}"
 

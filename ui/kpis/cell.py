@@ -227,14 +227,14 @@ class KpiCell:
             self.sense = sense
             self.scenario.setPen(SCENARIO_PENS[sense])
         if sense == 0:
-            self.change.setText("no change" if math.isfinite(biggest) else "")
-            self.change.setBrush(QColor(MUTED))
+            text = "no change" if math.isfinite(biggest) else ""
         else:
             amount = kpi_value(abs(biggest)) + (" pt" if self.percent else "")
-            self.change.setText(f"{meaning.marker(biggest)} {amount} {'better' if sense > 0 else 'worse'}"
-                                f" in {self.years[j].text()}")
-            self.change.setBrush(meaning.BETTER if sense > 0 else meaning.WORSE)
-        self._draw_info()
+            text = f"{meaning.marker(biggest)} {amount} {'better' if sense > 0 else 'worse'} in {self.years[j].text()}"
+        if text != self.change.text():
+            self.change.setText(text)
+            self.change.setBrush(meaning.BETTER if sense > 0 else meaning.WORSE if sense < 0 else QColor(MUTED))
+            self._draw_info()
 
     def set_status(self, met: bool, has_target: bool) -> None:
         status = met if has_target else None
