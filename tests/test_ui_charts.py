@@ -158,8 +158,11 @@ def test_lower_is_better_marker_and_an_improvement_is_coloured_better(qtbot, sma
     w.kpis.as_table.setChecked(True)
     m = w.kpis.table.model_
     row = [r[0] for r in m.rows].index("PS-01")
-    assert m.rows[row][-1].startswith("▲") and m.rows[row][-1].endswith("worse")
-    assert m.index(row, m.columnCount() - 1).data(FOREGROUND).color() == meaning.WORSE
+    col = [h.startswith("Change") for h in m.headers].index(True)
+    assert m.rows[row][col].startswith("▲ 4.00") and m.rows[row][col].endswith("worse")
+    assert m.index(row, col).data(FOREGROUND).color() == meaning.WORSE
+    assert m.index(row, col + 1).data(FOREGROUND) is None
+    np.testing.assert_allclose(m.rows[row][-5:], evaluate(P, s.scenario).kpis.scenario[k])
     w.kpis.as_table.setChecked(False)
 
 

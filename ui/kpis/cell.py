@@ -121,6 +121,18 @@ def band_path(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> QPainterPath:
     return path
 
 
+def largest_change(scenario: np.ndarray, baseline: np.ndarray) -> tuple[int, float]:
+    """(year, scenario − baseline) where the change is largest relative to the baseline: what a chart
+    of five years is judged by; 0.0 when nothing changed, NaN when nothing is known."""
+    change = np.asarray(scenario, dtype=float) - np.asarray(baseline, dtype=float)
+    rel = np.abs(change) / np.maximum(np.abs(baseline), 1e-12)
+    rel[~np.isfinite(rel)] = -1.0
+    if not rel.size or rel.max() < 0:
+        return 0, math.nan
+    j = int(np.argmax(rel))
+    return j, (0.0 if rel[j] <= 1e-9 else float(change[j]))
+
+
 def _pen(color, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
     p = QPen(QColor(color), width, style)
     p.setCapStyle(Qt.PenCapStyle.RoundCap)
@@ -214,14 +226,7 @@ class KpiCell:
         """Colour and words of the scenario's change against the baseline: in the plan year where it
         is largest (relative to the baseline), named ("▼ 0.46 worse in FY30"), so that a line that
         parts from the baseline in later years never reads as unchanged."""
-        s, b = self.data["scenario"], self.data["baseline"]
-        change = s - b
-        rel = np.abs(change) / np.maximum(np.abs(b), 1e-12)
-        rel[~np.isfinite(rel)] = -1.0
-        j = int(np.argmax(rel)) if rel.size else 0
-        biggest = float(change[j]) if rel.size and rel[j] >= 0 else math.nan
-        if math.isfinite(biggest) and rel[j] <= 1e-9:
-            biggest = 0.0
+        j, biggest = largest_change(self.data["scenario"], self.data["baseline"])
         sense = meaning.judged(biggest, self.lower_is_better)
         if sense != self.sense:
             self.sense = sense

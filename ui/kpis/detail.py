@@ -13,6 +13,7 @@ from ..common import charts, fmt, meaning
 from ..common.charts import X
 from ..common.deferred import UpdatesWhenShown
 from ..common.models import TableModel
+from .cell import largest_change, tick_label
 from .goals import kpi_goals
 
 
@@ -38,8 +39,9 @@ class KpiDetail(UpdatesWhenShown, QDialog):
         band = pg.FillBetweenItem(self.low, self.high, brush=charts.brush(charts.BAND))
         self.baseline = pg.PlotCurveItem(pen=charts.pen(charts.GREY, 2, Qt.PenStyle.DotLine), name="baseline")
         self.scenario = pg.PlotCurveItem(pen=charts.pen(meaning.NEUTRAL_HEX, 3), name="scenario")
-        self.target = pg.ScatterPlotItem(symbol="t1", size=12, pen=pg.mkPen("#222"), brush=pg.mkBrush("#ffd54f"),
+        self.target = pg.ScatterPlotItem(symbol="o", size=10, pen=pg.mkPen("#222", width=1.5), brush=pg.mkBrush(None),
                                          name="target")
+        self.axis = charts.RoundAxis(plot, tick_label, max_ticks=6)  # round ticks, the unit's % on them
         for item in (band, self.low, self.high, self.baseline, self.scenario, self.target):
             plot.addItem(item)
         labels = list(P.year_labels)
@@ -105,12 +107,20 @@ class KpiDetail(UpdatesWhenShown, QDialog):
             if met_years else (f"<span style='color:{meaning.BETTER_HEX}'>✓ meets every target</span>"
                                if r.has_target[k].any() else "no targets")
         self.setWindowTitle(f"KPI {r.ids[k]} — {r.names[k]}")
+        j, change = largest_change(r.scenario[k], r.baseline[k])
+        sense = meaning.judged(change, r.direction[k] < 0)
+        color = meaning.BETTER_HEX if sense > 0 else meaning.WORSE_HEX if sense < 0 else meaning.NEUTRAL_HEX
+        said = (f" · <span style='color:{color}'>{meaning.marker(change)} {fmt.kpi_value(abs(change))} "
+                f"{'better' if sense > 0 else 'worse'} than the baseline in {results.year_labels[j]}</span>"
+                if sense else "")
         self.heading.setText(f"<h3>{r.ids[k]} {r.names[k]}</h3>Goal {goal[0]} {goal[1]} · unit {unit or '–'} · "
-                             f"{direction} · weight {r.weight[k]:g} · {status}")
-        t = self.session.year
-        sense = meaning.judged(float(r.scenario[k, t] - r.baseline[k, t]), r.direction[k] < 0)
-        self.scenario.setPen(charts.pen(meaning.BETTER_HEX if sense > 0 else meaning.WORSE_HEX if sense < 0
-                                        else meaning.NEUTRAL_HEX, 3))
+                             f"<b>{direction}</b> · weight {r.weight[k]:g} · {status}{said}")
+        self.scenario.setPen(charts.pen(color, 3))
+        percent = str(unit or "").strip() == "%"
+        self.axis.label = lambda v, step: tick_label(v, step, percent)
+        if k != getattr(self, "_axis_kpi", None):
+            self._axis_kpi, self.axis.range = k, None
+        self.axis.fit(r.baseline[k], r.scenario[k], r.low[k], r.high[k], r.target[k])
         self.baseline.setData(X, r.baseline[k], connect="finite")
         self.scenario.setData(X, r.scenario[k], connect="finite")
         self.low.setData(X, r.low[k], connect="finite")

@@ -7,12 +7,24 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from ..common import charts, fmt, meaning
 from ..common.models import SORT_ROLE, TableModel
 
 FIXED = ["KPI", "Name", "Unit", "Better when"]
+CHANGE_COLUMN = len(FIXED)  # the change comes first after the names: in view at 1280 px
+
+
+class KpiFigures(TableModel):
+    """TableModel with the row's colour on the Change column (TableModel colours the last one)."""
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.ForegroundRole:
+            col = self.colors[index.row()] if index.isValid() and index.row() < len(self.colors) else None
+            return QBrush(col) if col is not None and index.column() == CHANGE_COLUMN else None
+        return super().data(index, role)
 
 
 def change_text(change: float, lower_is_better: bool, percent: bool) -> str:
@@ -27,12 +39,12 @@ def change_text(change: float, lower_is_better: bool, percent: bool) -> str:
 
 
 class KpiTable(QTableView):
-    """Every KPI: its scenario per plan year, and for the selected year the baseline, target, low,
-    high, whether it meets its targets and its change (coloured better / worse, with ▲▼ and words)."""
+    """Every KPI: for the selected year its change against the baseline (coloured better / worse, with
+    ▲▼ and words), baseline, target, low, high; whether it meets its targets; its scenario per year."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.model_ = TableModel(FIXED)
+        self.model_ = KpiFigures(FIXED)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model_)
         self.proxy.setSortRole(SORT_ROLE)
@@ -50,11 +62,11 @@ class KpiTable(QTableView):
         r = results.kpis
         years = [charts.short_year(y) for y in results.year_labels]
         y = years[t]
-        headers = FIXED + [f"Scenario {v}" for v in years] + [f"Baseline {y}", f"Target {y}", f"Low {y}",
-                                                              f"High {y}", "Targets", f"Change {y}"]
+        headers = FIXED + [f"Change {y}", f"Baseline {y}", f"Target {y}", f"Low {y}", f"High {y}", "Targets"] \
+            + [f"Scenario {v}" for v in years]
         num = lambda v: fmt.kpi_value(v)  # noqa: E731
-        formats = [None] * 4 + [num] * (len(years) + 4) + [None, None]
-        numeric = [False] * 4 + [True] * (len(years) + 4) + [False, False]
+        formats = [None] * 5 + [num] * 4 + [None] + [num] * len(years)
+        numeric = [False] * 4 + [True] * 5 + [False] + [True] * len(years)
         if headers != self.model_.headers:
             self.model_.beginResetModel()
             self.model_.headers, self.model_.formats, self.model_.numeric = headers, formats, numeric
@@ -70,8 +82,8 @@ class KpiTable(QTableView):
             status = ("off target in " + ", ".join(missed)) if missed else \
                 ("meets every target" if r.has_target[k].any() else "no targets")
             rows.append((r.ids[k], r.names[k], r.units[k] or "", "lower" if lower else "higher",
-                         *[float(v) for v in r.scenario[k]], float(r.baseline[k, t]), float(r.target[k, t]),
-                         float(r.low[k, t]), float(r.high[k, t]), status, change_text(change, lower, percent)))
+                         change_text(change, lower, percent), float(r.baseline[k, t]), float(r.target[k, t]),
+                         float(r.low[k, t]), float(r.high[k, t]), status, *[float(v) for v in r.scenario[k]]))
             colors.append(meaning.color_of(change, lower))
         self.model_.set_rows(rows, colors=colors)
         self.rows_filled += 1
