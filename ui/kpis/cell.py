@@ -121,16 +121,37 @@ def band_path(x: np.ndarray, low: np.ndarray, high: np.ndarray) -> QPainterPath:
     return path
 
 
-def largest_change(scenario: np.ndarray, baseline: np.ndarray) -> tuple[int, float]:
-    """(year, scenario − baseline) where the change is largest relative to the baseline: what a chart
-    of five years is judged by; 0.0 when nothing changed, NaN when nothing is known."""
-    change = np.asarray(scenario, dtype=float) - np.asarray(baseline, dtype=float)
-    rel = np.abs(change) / np.maximum(np.abs(baseline), 1e-12)
+def largest_changes(scenario: np.ndarray, baseline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per KPI (rows), the year where scenario − baseline is largest relative to the baseline, and
+    that change: what a chart of five years is judged by; 0.0 when nothing changed, NaN when nothing
+    is known. One vectorised pass for every chart of a recalculation."""
+    scenario, baseline = np.atleast_2d(scenario).astype(float), np.atleast_2d(baseline).astype(float)
+    change = scenario - baseline
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.abs(change) / np.maximum(np.abs(baseline), 1e-12)
     rel[~np.isfinite(rel)] = -1.0
-    if not rel.size or rel.max() < 0:
-        return 0, math.nan
-    j = int(np.argmax(rel))
-    return j, (0.0 if rel[j] <= 1e-9 else float(change[j]))
+    j = np.argmax(rel, axis=1)
+    rows = np.arange(len(j))
+    best = rel[rows, j]
+    out = np.where(best < 0, np.nan, np.where(best <= 1e-9, 0.0, change[rows, j]))
+    return j, out
+
+
+def largest_change(scenario: np.ndarray, baseline: np.ndarray) -> tuple[int, float]:
+    """`largest_changes` of one KPI."""
+    j, change = largest_changes(scenario, baseline)
+    return int(j[0]), float(change[0])
+
+
+def value_spans(*stacks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per KPI (rows), the lowest and highest finite value of the stacks (NaN when none)."""
+    v = np.concatenate([np.atleast_2d(a).astype(float) for a in stacks], axis=1)
+    finite = np.isfinite(v)
+    lo = np.where(finite, v, np.inf).min(axis=1)
+    hi = np.where(finite, v, -np.inf).max(axis=1)
+    none = ~finite.any(axis=1)
+    lo[none], hi[none] = np.nan, np.nan
+    return lo, hi
 
 
 def _pen(color, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
@@ -197,14 +218,18 @@ class KpiCell:
         self.data["baseline"] = np.asarray(baseline, dtype=float)
         self.data["target"] = np.asarray(target, dtype=float)
 
-    def set_values(self, scenario, low, high) -> None:
-        """New scenario values: the same items get new paths; the axis only when it must change."""
+    def set_values(self, scenario, low, high, span: tuple[float, float] | None = None) -> None:
+        """New scenario values: the same items get new paths; the axis only when it must change.
+        `span`: the lowest and highest value of the chart, when the caller has it (value_spans)."""
         self.updates += 1
         self.data["scenario"] = np.asarray(scenario, dtype=float)
         self.data["low"] = np.asarray(low, dtype=float)
         self.data["high"] = np.asarray(high, dtype=float)
         d = self.data
-        lo, hi = charts.finite_range(d["baseline"], d["target"], d["scenario"], d["low"], d["high"])
+        if span is None:
+            lo, hi = value_spans(d["baseline"], d["target"], d["scenario"], d["low"], d["high"])
+            span = (float(lo[0]), float(hi[0]))
+        lo, hi = span
         if not math.isfinite(lo):
             lo, hi = 0.0, 1.0
         if not charts.keeps_range(self.range, lo, hi):
@@ -222,11 +247,12 @@ class KpiCell:
     def tick_texts(self) -> list[str]:
         return [t.text() for t in self.ticks if t.isVisible()]
 
-    def set_sense(self) -> None:
+    def set_sense(self, largest: tuple[int, float] | None = None) -> None:
         """Colour and words of the scenario's change against the baseline: in the plan year where it
         is largest (relative to the baseline), named ("▼ 0.46 worse in FY30"), so that a line that
-        parts from the baseline in later years never reads as unchanged."""
-        j, biggest = largest_change(self.data["scenario"], self.data["baseline"])
+        parts from the baseline in later years never reads as unchanged. `largest`: (year, change)
+        when the caller has it (largest_changes)."""
+        j, biggest = largest or largest_change(self.data["scenario"], self.data["baseline"])
         sense = meaning.judged(biggest, self.lower_is_better)
         if sense != self.sense:
             self.sense = sense

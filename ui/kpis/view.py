@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsSimpleTextItem, QH
 
 from ..common import fmt, meaning
 from ..common.deferred import UpdatesWhenShown
-from .cell import CELL_HEIGHT, MARGIN, KpiCell, text_item
+from .cell import CELL_HEIGHT, MARGIN, KpiCell, largest_changes, text_item, value_spans
 from .detail import KpiDetail  # noqa: F401 - the window imports it from here
 from .goals import kpi_goals  # noqa: F401 - idem
 from .table import KpiTable
@@ -213,9 +213,14 @@ class KpiPanel(UpdatesWhenShown, QWidget):
         else:
             changed = ~np.all((stack == self.prev) | (np.isnan(stack) & np.isnan(self.prev)), axis=(0, 2))
         self.prev = stack
-        for j in np.flatnonzero(changed):
-            self.cells[j].set_values(k.scenario[j], k.low[j], k.high[j])
-            self.cells[j].set_sense()
+        rows = np.flatnonzero(changed)
+        if rows.size:  # the charts' value spans and largest changes in one vectorised pass
+            lo, hi = value_spans(k.baseline[rows], k.target[rows], k.scenario[rows], k.low[rows], k.high[rows])
+            years, biggest = largest_changes(k.scenario[rows], k.baseline[rows])
+            for i, j in enumerate(rows.tolist()):
+                cell = self.cells[j]
+                cell.set_values(k.scenario[j], k.low[j], k.high[j], (float(lo[i]), float(hi[i])))
+                cell.set_sense((int(years[i]), float(biggest[i])))
         has = k.has_target
         off = (has & ~k.met).any(axis=1)
         for j in np.flatnonzero(changed | (off != self.off_target)):
