@@ -67,7 +67,7 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         labels = ["FY"] * 5
         self.balance_plot = self.charts.addPlot(title=BALANCE_TITLE)
         self.ratio_plot = self.charts.addPlot(title="Reserve ratio (balance ÷ expenditure)")
-        self.struct_plot = self.charts.addPlot(title="Structural balance (recurring revenue − recurring expenditure)")
+        self.struct_plot = self.charts.addPlot(title="Structural balance")
         for p in (self.balance_plot, self.ratio_plot, self.struct_plot):
             charts.static_plot(p)
             charts.set_year_ticks(p, labels)
@@ -81,7 +81,7 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         self.balance_scen = self.balance_plot.plot(pen=charts.pen(meaning.NEUTRAL_HEX, 2.5), symbol="o", symbolSize=6,
                                                    symbolBrush=meaning.NEUTRAL_HEX, name="scenario")
         # the reserve ratio's legend says what each line is (the policy's floor, target and ceiling)
-        self.ratio_plot.addLegend(offset=(5, 5), labelTextSize="8pt")
+        self.ratio_plot.addLegend(offset=(5, 5), labelTextSize="7pt", colCount=2, verSpacing=-6)
         self.floor = pg.PlotCurveItem(pen=charts.pen(meaning.WORSE_HEX, 1.5, Qt.PenStyle.DashLine), name="floor")
         self.ceiling = pg.PlotCurveItem(pen=charts.pen(charts.GREY, 1.5, Qt.PenStyle.DashDotLine), name="ceiling")
         self.policy_band = pg.FillBetweenItem(self.floor, self.ceiling, brush=charts.brush(POLICY_BAND))
@@ -94,14 +94,16 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         # the band's legend entry: a swatch of its brush (pyqtgraph's legend cannot sample a FillBetweenItem)
         self._band_swatch = pg.BarGraphItem(x=[0], height=[1], width=1, brush=charts.brush(POLICY_BAND),
                                             pen=pg.mkPen(None))
-        self.ratio_plot.legend.addItem(self._band_swatch, "within policy (floor to ceiling)")
+        self.ratio_plot.legend.addItem(self._band_swatch, "policy range")
         self.bars_base = pg.BarGraphItem(x=X - 0.18, height=np.zeros(5), width=0.34, brush=pg.mkBrush("#c8c8c8"))
         self.bars = pg.BarGraphItem(x=X + 0.18, height=np.zeros(5), width=0.34, brush=pg.mkBrush(meaning.BETTER_HEX))
         self.struct_plot.addItem(self.bars_base)
         self.struct_plot.addItem(self.bars)
         self.struct_plot.addLine(y=0, pen=pg.mkPen("#555555"))
-        self.struct_note = QLabel("Structural balance: grey bars baseline; scenario bars blue at or above zero, "
-                                  "orange below zero (a structural deficit)")
+        self.struct_note = QLabel("Structural balance = recurring revenue − recurring expenditure: grey bars "
+                                  "baseline; scenario bars blue at or above zero, orange below zero (a structural "
+                                  "deficit)")
+        self.struct_note.setWordWrap(True)
         self.findings = QListWidget()
         self.findings.setToolTip("Policy findings of the scenario, fund by fund and year by year")
         self.findings.setWordWrap(True)
@@ -216,7 +218,7 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         if self.balance_axis.fit(b.balance[i], f.balance[i]):
             lo = self.balance_axis.range[0]
             self.balance_plot.setTitle(BALANCE_TITLE if self.balance_axis.starts_at_zero() else
-                                       f"{BALANCE_TITLE} · the axis starts at {charts.money_tick(lo, 0)}, not at zero")
+                                       f"{BALANCE_TITLE} · axis starts at {charts.money_tick(lo, 0)}, not 0")
         self.ratio_axis.fit(b.reserve_ratio[i], f.reserve_ratio[i], *policy)
         self.struct_axis.fit(b.structural[i], f.structural[i])
 

@@ -207,7 +207,7 @@ class OverviewPanel(UpdatesWhenShown, QWidget):
         if self.spend_axis.fit(spend_base, spend):
             lo = self.spend_axis.range[0]
             self.spend_plot.setTitle(SPEND_TITLE if self.spend_axis.starts_at_zero() else
-                                     f"{SPEND_TITLE} · the axis starts at {charts.money_tick(lo, 0)}, not at zero")
+                                     f"{SPEND_TITLE} · axis starts at {charts.money_tick(lo, 0)}, not 0")
         s0, s1 = base.kpis.score, results.kpis.score
         self.score_base.setOpts(height=np.nan_to_num(s0))
         senses = [meaning.judged(float(b - a), False) if np.isfinite(a) and np.isfinite(b) else 0
