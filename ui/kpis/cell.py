@@ -211,6 +211,9 @@ class KpiCell:
         self.area = QRectF()
         self.status: bool | None | str = "unset"
         self.sense = 0
+        self._xs: np.ndarray | None = None
+        self._info_text = ""  # the unit and "lower is better", unelided
+        self._info_room = -1.0  # the width the info line was elided to
         self.updates = 0  # data updates drawn (tests: a hidden tab draws none)
 
     # -- data --------------------------------------------------------------------------------------
@@ -319,11 +322,19 @@ class KpiCell:
         y = self._top() - small.height() - 4
         change_width = small.horizontalAdvance(self.change.text())
         self.change.setPos(self.rect.width() - PAD - change_width, y)
-        parts = [self.unit] if self.unit and not self.percent else []
-        if self.lower_is_better:
-            parts.append("lower is better")
+        if not self._info_text:
+            parts = [self.unit] if self.unit and not self.percent else []
+            if self.lower_is_better:
+                parts.append("lower is better")
+            self._info_text = " · ".join(parts)
+            self._info_full = small.horizontalAdvance(self._info_text)
         width = max(self.rect.width() - 2 * PAD - change_width - 10, 30)
-        self.info.setText(small.elidedText(" · ".join(parts), Qt.TextElideMode.ElideRight, width))
+        fits = self._info_full <= width
+        if fits and self._info_room >= self._info_full and self.info.text() == self._info_text:
+            return  # still whole: nothing to elide again (a drag changes only the change's text)
+        self._info_room = width
+        self.info.setText(self._info_text if fits else
+                          small.elidedText(self._info_text, Qt.TextElideMode.ElideRight, width))
         self.info.setPos(PAD, y)
 
     def _draw_axis(self) -> None:
@@ -353,7 +364,8 @@ class KpiCell:
         axis.lineTo(self.area.left(), self.area.bottom())
         axis.lineTo(self.area.right(), self.area.bottom())
         self.axis.setPath(axis)
-        for item, x in zip(self.years, self._x().tolist()):
+        self._xs = self._x()  # the years' x positions, until the next layout
+        for item, x in zip(self.years, self._xs.tolist()):
             item.setPos(x - item.boundingRect().width() / 2, self.area.bottom() + 2)
 
     def _draw_static(self) -> None:
@@ -370,7 +382,8 @@ class KpiCell:
     def _draw_values(self) -> None:
         if self.area.isEmpty() or self.range is None:
             return
-        x = self._x()
         d = self.data
-        self.scenario.setPath(line_path(x, self._y(d["scenario"])))
-        self.band.setPath(band_path(x, self._y(d["low"]), self._y(d["high"])))
+        x = self._xs if self._xs is not None else self._x()
+        scenario, low, high = self._y(np.stack([d["scenario"], d["low"], d["high"]]))  # one numpy pass
+        self.scenario.setPath(line_path(x, scenario))
+        self.band.setPath(band_path(x, low, high))
