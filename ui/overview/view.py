@@ -202,14 +202,17 @@ class OverviewPanel(UpdatesWhenShown, QWidget):
         """New data for the same chart items; the axis and its zero note only when they change."""
         spend_base = base.funds.expenditure.sum(axis=0)
         spend = results.funds.expenditure.sum(axis=0)
-        self.spend_base.setData(X, spend_base)
+        new_base = base is not getattr(self, "_base_drawn", None)  # the baseline changes with the data only
+        if new_base:
+            self._base_drawn = base
+            self.spend_base.setData(X, spend_base)
+            self.score_base.setOpts(height=np.nan_to_num(base.kpis.score))
         self.spend_scen.setData(X, spend)
         if self.spend_axis.fit(spend_base, spend):
             lo = self.spend_axis.range[0]
             self.spend_plot.setTitle(SPEND_TITLE if self.spend_axis.starts_at_zero() else
                                      f"{SPEND_TITLE} · axis starts at {charts.money_tick(lo, 0)}, not 0")
         s0, s1 = base.kpis.score, results.kpis.score
-        self.score_base.setOpts(height=np.nan_to_num(s0))
         senses = [meaning.judged(float(b - a), False) if np.isfinite(a) and np.isfinite(b) else 0
                   for a, b in zip(s0, s1)]
         self.score_scen.setOpts(height=np.nan_to_num(s1), brushes=[SCORE_BRUSH[x] for x in senses])
