@@ -272,3 +272,12 @@ def test_kpi_cell_updates_in_place_and_keeps_its_axis_in_a_drag(qapp):
     cell.set_values(np.array([820, 905, 1003, 1105, 1270.0]), np.full(5, np.nan), np.full(5, np.nan))
     assert cell.tick_texts() == axis and cell.updates == 2
     assert math.isclose(cell.scenario_data()[1][-1], 1270.0)
+
+
+def test_money_axis_labels_major_ticks_only_and_a_repeated_value_once(qapp):
+    from ui.common.charts import MoneyAxis
+    axis = MoneyAxis("left")
+    assert axis.style["maxTickLevel"] == 0 and axis.style["maxTextLevel"] == 0
+    # a flat $1.2B series: pyqtgraph's ticks 1.200, 1.201, 1.202 B all read "$1.20B": shown once
+    assert axis.tickStrings([1.200e9, 1.201e9, 1.202e9], 1.0, 1e6) == ["$1.20B", "", ""]
+    assert axis.tickStrings([1.0e9, 1.5e9, 2.0e9], 1.0, 5e8) == ["$1.00B", "$1.50B", "$2.00B"]

@@ -37,17 +37,31 @@ def short_year(label: str) -> str:
     return f"FY{digits[-2:]}" if len(digits) >= 2 else label
 
 
-class MoneyAxis(pg.AxisItem):
+def once(labels: list[str]) -> list[str]:
+    """A label repeated on neighbouring ticks (a flat series at `$1.2B $1.2B $1.2B`) is shown once."""
+    return [lab if i == 0 or lab != labels[i - 1] else "" for i, lab in enumerate(labels)]
+
+
+class MajorOnlyAxis(pg.AxisItem):
+    """pyqtgraph's axis with labels on major ticks only (it labels minor ticks too when there is
+    room: 15 labels a chart) and a repeated label shown once."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setStyle(maxTickLevel=0, maxTextLevel=0)
+
+
+class MoneyAxis(MajorOnlyAxis):
     def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
-        return [fmt.compact_money(v * scale) for v in values]
+        return once([fmt.compact_money(v * scale) for v in values])
 
 
-class PercentAxis(pg.AxisItem):
+class PercentAxis(MajorOnlyAxis):
     def tickStrings(self, values, scale, spacing):  # noqa: N802
         # enough decimals that ticks 0.25 points apart do not all read "0%" and "1%"
         step = abs(spacing * scale) * 100
         decimals = next((d for d in range(3) if abs(step * 10 ** d - round(step * 10 ** d)) < 1e-6), 3)
-        return [fmt.percent(v * scale, decimals) for v in values]
+        return once([fmt.percent(v * scale, decimals) for v in values])
 
 
 def set_year_ticks(plot: pg.PlotItem, labels: list[str], short: bool = True) -> None:
