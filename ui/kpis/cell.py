@@ -248,7 +248,7 @@ class KpiCell:
         return charts.X[: len(self.data["scenario"])], self.data["scenario"]
 
     def tick_texts(self) -> list[str]:
-        return [t.text() for t in self.ticks if t.isVisible()]
+        return [t.text() for t in self.ticks if t.isVisibleTo(self.frame)]
 
     def set_sense(self, largest: tuple[int, float] | None = None) -> None:
         """Colour and words of the scenario's change against the baseline: in the plan year where it
