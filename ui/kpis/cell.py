@@ -200,6 +200,9 @@ class KpiCell:
         self.baseline.setPen(BASELINE_PEN)
         self.scenario = QGraphicsPathItem(self.frame)
         self.scenario.setPen(SCENARIO_PENS[0])
+        # pyqtgraph's accessor, as the PlotCurveItem this line was had it (other panels' tests read it)
+        self.scenario.getData = self.scenario_data
+        self.before_read = None  # the panel's flush: results kept while its tab is hidden are drawn first
         self.target = QGraphicsPathItem(self.frame)
         self.target.setPen(TARGET_PEN)
         self.items = (self.grid, self.axis, self.band, self.baseline, self.scenario, self.target)
@@ -245,6 +248,8 @@ class KpiCell:
 
     def scenario_data(self) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) of the scenario line as drawn (the engine's values)."""
+        if self.before_read is not None:
+            self.before_read()
         return charts.X[: len(self.data["scenario"])], self.data["scenario"]
 
     def tick_texts(self) -> list[str]:

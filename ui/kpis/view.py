@@ -138,6 +138,7 @@ class KpiPanel(UpdatesWhenShown, QWidget):
             title = f"{kid} {P.kpi_names[k]}" + (f" ({unit})" if unit else "")
             cell = KpiCell(k, title, unit, bool(base.direction[k] < 0), labels, scene)
             cell.set_static(base.baseline[k], base.target[k])
+            cell.before_read = self.flush
             self.cells.append(cell)
             self.picker.addItem(elide(title, 60))
         for goal in dict.fromkeys(self.goals):
