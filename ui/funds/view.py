@@ -56,6 +56,10 @@ def _pct(v):
     return fmt.percent(v, 1)
 
 
+BALANCE_TITLE = "Ending balance"
+POLICY_BAND = (0, 114, 178, 28)  # the better colour, faint: where the reserve policy is met
+
+
 class FundsPanel(UpdatesWhenShown, QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
@@ -96,34 +100,44 @@ class FundsPanel(UpdatesWhenShown, QWidget):
                                    "Ending balance, reserve ratio and structural balance by year; the figures are "
                                    "in the table above")
         labels = ["FY"] * 5
-        self.balance_plot = self.charts.addPlot(title="Ending balance", axisItems={"left": charts.MoneyAxis("left")})
-        self.ratio_plot = self.charts.addPlot(title="Reserve ratio (balance ÷ expenditure)",
-                                              axisItems={"left": charts.PercentAxis("left")})
-        self.struct_plot = self.charts.addPlot(title="Structural balance (recurring revenue − recurring expenditure)",
-                                               axisItems={"left": charts.MoneyAxis("left")})
+        self.balance_plot = self.charts.addPlot(title=BALANCE_TITLE)
+        self.ratio_plot = self.charts.addPlot(title="Reserve ratio (balance ÷ expenditure)")
+        self.struct_plot = self.charts.addPlot(title="Structural balance")
         for p in (self.balance_plot, self.ratio_plot, self.struct_plot):
             charts.static_plot(p)
             charts.set_year_ticks(p, labels)
             p.getAxis("left").setWidth(64)
+        # round major ticks only, the axis changed only when the values leave it (charts.RoundAxis)
+        self.balance_axis = charts.RoundAxis(self.balance_plot, charts.money_tick)
+        self.ratio_axis = charts.RoundAxis(self.ratio_plot, charts.percent_tick)
+        self.struct_axis = charts.RoundAxis(self.struct_plot, charts.money_tick, zero=True)
         self.balance_plot.addLegend(offset=(5, 5))
-        self.balance_base = self.balance_plot.plot(pen=charts.pen(charts.GREY, 2, Qt.PenStyle.DashLine), name="baseline")
-        self.balance_scen = self.balance_plot.plot(pen=charts.pen(charts.BLUE, 2.5), symbol="o", symbolSize=6,
-                                                   symbolBrush=charts.BLUE, name="scenario")
-        self.floor = pg.PlotCurveItem(pen=charts.pen(charts.RED, 1, Qt.PenStyle.DotLine))
-        self.ceiling = pg.PlotCurveItem(pen=charts.pen(charts.AMBER, 1, Qt.PenStyle.DotLine))
-        self.policy_band = pg.FillBetweenItem(self.floor, self.ceiling, brush=charts.brush(charts.POLICY_BAND))
-        self.target = pg.PlotCurveItem(pen=charts.pen(charts.GREEN, 1, Qt.PenStyle.DashLine))
-        self.ratio_base = pg.PlotCurveItem(pen=charts.pen(charts.GREY, 2, Qt.PenStyle.DashLine))
-        self.ratio_scen = pg.PlotDataItem(pen=charts.pen(charts.BLUE, 2.5), symbol="o", symbolSize=6,
-                                          symbolBrush=charts.BLUE)
+        self.balance_base = self.balance_plot.plot(pen=charts.pen(charts.GREY, 2, Qt.PenStyle.DotLine), name="baseline")
+        self.balance_scen = self.balance_plot.plot(pen=charts.pen(meaning.NEUTRAL_HEX, 2.5), symbol="o", symbolSize=6,
+                                                   symbolBrush=meaning.NEUTRAL_HEX, name="scenario")
+        # the reserve ratio's legend says what each line is (the policy's floor, target and ceiling)
+        self.ratio_plot.addLegend(offset=(5, 5), labelTextSize="7pt", colCount=2, verSpacing=-6)
+        self.floor = pg.PlotCurveItem(pen=charts.pen(meaning.WORSE_HEX, 1.5, Qt.PenStyle.DashLine), name="floor")
+        self.ceiling = pg.PlotCurveItem(pen=charts.pen(charts.GREY, 1.5, Qt.PenStyle.DashDotLine), name="ceiling")
+        self.policy_band = pg.FillBetweenItem(self.floor, self.ceiling, brush=charts.brush(POLICY_BAND))
+        self.target = pg.PlotCurveItem(pen=charts.pen(meaning.BETTER_HEX, 1.5, Qt.PenStyle.DotLine), name="target")
+        self.ratio_base = pg.PlotCurveItem(pen=charts.pen(charts.GREY, 2, Qt.PenStyle.DotLine), name="baseline")
+        self.ratio_scen = pg.PlotDataItem(pen=charts.pen(meaning.NEUTRAL_HEX, 2.5), symbol="o", symbolSize=6,
+                                          symbolBrush=meaning.NEUTRAL_HEX, name="scenario")
         for item in (self.policy_band, self.floor, self.ceiling, self.target, self.ratio_base, self.ratio_scen):
             self.ratio_plot.addItem(item)
+        # the band's legend entry: a swatch of its brush (pyqtgraph's legend cannot sample a FillBetweenItem)
+        self._band_swatch = pg.BarGraphItem(x=[0], height=[1], width=1, brush=charts.brush(POLICY_BAND),
+                                            pen=pg.mkPen(None))
+        self.ratio_plot.legend.addItem(self._band_swatch, "policy range")
         self.bars_base = pg.BarGraphItem(x=X - 0.18, height=np.zeros(5), width=0.34, brush=pg.mkBrush("#c8c8c8"))
-        self.bars = pg.BarGraphItem(x=X + 0.18, height=np.zeros(5), width=0.34, brush=pg.mkBrush(charts.BLUE))
+        self.bars = pg.BarGraphItem(x=X + 0.18, height=np.zeros(5), width=0.34, brush=pg.mkBrush(meaning.BETTER_HEX))
         self.struct_plot.addItem(self.bars_base)
         self.struct_plot.addItem(self.bars)
         self.struct_plot.addLine(y=0, pen=pg.mkPen("#555555"))
-        self.struct_note = QLabel("Grey bars: baseline · coloured bars: scenario (red where a structural deficit)")
+        self.struct_note = QLabel("Structural balance = recurring revenue − recurring expenditure: grey bars "
+                                  "baseline; scenario bars blue at or above zero, orange below zero (a structural "
+                                  "deficit)")
         self.struct_note.setWordWrap(True)
         self.findings = QListWidget()
         self.findings.setToolTip("Policy findings of the selected fund, year by year")
@@ -251,12 +265,23 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         x = X if f.checked[i] else X[:0]  # no figures: empty curves (pyqtgraph warns on all-NaN points)
         self.balance_base.setData(x, b.balance[i][:len(x)], connect="finite")
         self.balance_scen.setData(x, f.balance[i][:len(x)], connect="finite")
-        self.floor.setData(X, np.full(5, f.floor[i]), connect="finite")
-        self.ceiling.setData(X, np.full(5, f.ceiling[i]), connect="finite")
-        self.target.setData(X, np.full(5, f.target[i]), connect="finite")
+        policy = [np.full(5, v) for v in (f.floor[i], f.ceiling[i], f.target[i])]
+        for item, line in zip((self.floor, self.ceiling, self.target), policy):
+            item.setData(X, line, connect="finite")
         self.ratio_base.setData(x, b.reserve_ratio[i][:len(x)], connect="finite")
         self.ratio_scen.setData(x, f.reserve_ratio[i][:len(x)], connect="finite")
         s = np.nan_to_num(f.structural[i])
         self.bars_base.setOpts(height=np.nan_to_num(b.structural[i]))
-        brushes = [pg.mkBrush(charts.RED if d else charts.BLUE) for d in f.structural_deficit[i]]
-        self.bars.setOpts(height=s, brushes=brushes)
+        self.bars.setOpts(height=s, brushes=[DEFICIT_BRUSH if d else SURPLUS_BRUSH for d in f.structural_deficit[i]])
+        if not f.checked[i]:
+            return
+        if self.balance_axis.fit(b.balance[i], f.balance[i]):
+            lo = self.balance_axis.range[0]
+            self.balance_plot.setTitle(BALANCE_TITLE if self.balance_axis.starts_at_zero() else
+                                       f"{BALANCE_TITLE} · axis starts at {charts.money_tick(lo, 0)}, not 0")
+        self.ratio_axis.fit(b.reserve_ratio[i], f.reserve_ratio[i], *policy)
+        self.struct_axis.fit(b.structural[i], f.structural[i])
+
+
+SURPLUS_BRUSH = pg.mkBrush(meaning.BETTER_HEX)
+DEFICIT_BRUSH = pg.mkBrush(meaning.WORSE_HEX)

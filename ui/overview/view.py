@@ -8,12 +8,13 @@ from html import escape
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWidget
 
 from kcplanner.city import city_name
 from kcplanner.engine.fund_data import MISSING_TEXT
 
-from ..common import access, charts, fmt
+from ..common import access, charts, fmt, meaning
 from ..common.charts import X
 from ..common.deferred import UpdatesWhenShown
 
@@ -44,6 +45,8 @@ class Card(QFrame):
         self.note.setText(note)
 
 
+SPEND_TITLE = "Total expenditure, all funds"
+SCORE_TITLE = "Plan score (share of KPI targets met, weighted)"
 CITY_ORIGIN = {"settings": "the plan's Settings (City)", "mapping": "the import mapping",
                "file": "the budget file's name (the plan's Settings give no City)"}
 NEUTRAL, BAD, GOOD = "#1f3b5a", "#c0392b", "#1b7f3b"
@@ -92,24 +95,40 @@ class OverviewPanel(UpdatesWhenShown, QWidget):
             cards.addWidget(c, 1)
         self.graphics = access.chart(pg.GraphicsLayoutWidget(), "Total expenditure and plan score by year",
                                      "Baseline and scenario for each plan year; the figures are in the cards above")
-        self.spend_plot = self.graphics.addPlot(title="Total expenditure, all funds",
-                                                axisItems={"left": charts.MoneyAxis("left")})
-        self.score_plot = self.graphics.addPlot(title="Plan score (share of KPI targets met, weighted)",
-                                                axisItems={"left": charts.PercentAxis("left")})
+        self.spend_plot = self.graphics.addPlot(title=SPEND_TITLE)
+        self.score_plot = self.graphics.addPlot(title=SCORE_TITLE)
         for p in (self.spend_plot, self.score_plot):
             charts.static_plot(p)
             p.getAxis("left").setWidth(64)
             p.addLegend(offset=(5, 5))
-        self.spend_base = self.spend_plot.plot(pen=charts.pen(charts.GREY, 2, Qt.PenStyle.DashLine), name="baseline")
-        self.spend_scen = self.spend_plot.plot(pen=charts.pen(charts.BLUE, 2.5), symbol="o", symbolSize=6,
-                                               symbolBrush=charts.BLUE, name="scenario")
+        # round major ticks only, set when they change; dollars in the neutral colour (a change of
+        # spending is neither better nor worse), the plan score judged against the baseline's
+        self.spend_axis = charts.RoundAxis(self.spend_plot, charts.money_tick)
+        self.spend_base = self.spend_plot.plot(pen=charts.pen(charts.GREY, 2, Qt.PenStyle.DotLine), name="baseline")
+        self.spend_scen = self.spend_plot.plot(pen=charts.pen(meaning.NEUTRAL_HEX, 2.5), symbol="o", symbolSize=6,
+                                               symbolBrush=meaning.NEUTRAL_HEX, name="scenario")
         self.score_base = pg.BarGraphItem(x=X - 0.18, height=np.zeros(5), width=0.34, brush=pg.mkBrush("#c8c8c8"),
                                           name="baseline")
-        self.score_scen = pg.BarGraphItem(x=X + 0.18, height=np.zeros(5), width=0.34, brush=pg.mkBrush(charts.BLUE),
-                                          name="scenario")
+        self.score_scen = pg.BarGraphItem(x=X + 0.18, height=np.zeros(5), width=0.34,
+                                          brush=pg.mkBrush(meaning.NEUTRAL_HEX),
+                                          name="scenario (blue ▲ better, orange ▼ worse than the baseline)")
         self.score_plot.addItem(self.score_base)
         self.score_plot.addItem(self.score_scen)
-        self.score_plot.setYRange(0, 1.05, padding=0)
+        self.score_plot.enableAutoRange(y=False)
+        self.score_plot.setYRange(0, 1.12, padding=0)
+        self.score_plot.getAxis("left").setTicks([[(v, fmt.percent(v, 0)) for v in (0.0, 0.25, 0.5, 0.75, 1.0)], []])
+        self.score_labels = []  # the values on the bars: text items created once, given new text
+        label_font = QFont(self.font())
+        label_font.setPointSizeF(7.5)
+        for dx in (-0.18, 0.18):
+            row = []
+            for i in range(5):
+                item = pg.TextItem("", color="#555555" if dx < 0 else meaning.NEUTRAL_HEX, anchor=(0.5, 1.0))
+                item.setFont(label_font)
+                item.setPos(i + dx, 0)
+                self.score_plot.addItem(item)
+                row.append(item)
+            self.score_labels.append(row)
         self.findings = QListWidget()
         self.findings.setWordWrap(True)
         self.findings.setToolTip("Policy findings of the scenario")
@@ -162,13 +181,11 @@ class OverviewPanel(UpdatesWhenShown, QWidget):
             _fund_card(card, hits, clear, checked)
         s, s0 = results.kpis.score[t], base.kpis.score[t]
         note = f"baseline {fmt.percent(s0, 0)}" if np.isfinite(s0) else "no KPI targets this year"
-        self.score.set(fmt.percent(s, 0), note,
-                       "#1f3b5a" if not np.isfinite(s) or not np.isfinite(s0) or s == s0 else
-                       ("#1b7f3b" if s > s0 else "#c0392b"))
-        self.spend_base.setData(X, base.funds.expenditure.sum(axis=0))
-        self.spend_scen.setData(X, f.expenditure.sum(axis=0))
-        self.score_base.setOpts(height=np.nan_to_num(base.kpis.score))
-        self.score_scen.setOpts(height=np.nan_to_num(results.kpis.score))
+        d_score = s - s0 if np.isfinite(s) and np.isfinite(s0) else float("nan")
+        mark = meaning.marker(d_score)
+        self.score.set(f"{fmt.percent(s, 0)} {mark}".strip(), note,
+                       (meaning.color_of(d_score, lower_is_better=False) or meaning.NEUTRAL).name())
+        self._draw_charts(base, results)
         label_t = results.plan_years[t]
         messages = [x.message for x in results.findings if x.year == label_t]
         if not checked.all():  # funds without revenue data: say what is missing, once
@@ -181,3 +198,34 @@ class OverviewPanel(UpdatesWhenShown, QWidget):
         msgs = results.messages
         self.messages.setText(("Scenario problems (skipped): " + "; ".join(msgs[:3]) +
                                (f" … and {len(msgs) - 3} more (see Rules)" if len(msgs) > 3 else "")) if msgs else "")
+
+    def _draw_charts(self, base, results) -> None:
+        """New data for the same chart items; the axis and its zero note only when they change."""
+        spend_base = base.funds.expenditure.sum(axis=0)
+        spend = results.funds.expenditure.sum(axis=0)
+        new_base = base is not getattr(self, "_base_drawn", None)  # the baseline changes with the data only
+        if new_base:
+            self._base_drawn = base
+            self.spend_base.setData(X, spend_base)
+            self.score_base.setOpts(height=np.nan_to_num(base.kpis.score))
+        self.spend_scen.setData(X, spend)
+        if self.spend_axis.fit(spend_base, spend):
+            lo = self.spend_axis.range[0]
+            self.spend_plot.setTitle(SPEND_TITLE if self.spend_axis.starts_at_zero() else
+                                     f"{SPEND_TITLE} · axis starts at {charts.money_tick(lo, 0)}, not 0")
+        s0, s1 = base.kpis.score, results.kpis.score
+        senses = [meaning.judged(float(b - a), False) if np.isfinite(a) and np.isfinite(b) else 0
+                  for a, b in zip(s0, s1)]
+        self.score_scen.setOpts(height=np.nan_to_num(s1), brushes=[SCORE_BRUSH[x] for x in senses])
+        for row, values in zip(self.score_labels, (s0, s1)):
+            for i, (item, v) in enumerate(zip(row, values)):
+                text = fmt.percent(v, 0) if np.isfinite(v) else ""
+                if row is self.score_labels[1] and senses[i]:
+                    text = f"{text} {meaning.marker(s1[i] - s0[i])}"
+                if text != item.textItem.toPlainText():
+                    item.setText(text, color=SCORE_TEXT[senses[i]] if row is self.score_labels[1] else "#555555")
+                    item.setPos(item.pos().x(), float(np.nan_to_num(v)) + 0.01)
+
+
+SCORE_BRUSH = {1: pg.mkBrush(meaning.BETTER_HEX), -1: pg.mkBrush(meaning.WORSE_HEX), 0: pg.mkBrush("#8fa3b8")}
+SCORE_TEXT = {1: meaning.BETTER_HEX, -1: meaning.WORSE_HEX, 0: "#333333"}
