@@ -84,8 +84,12 @@ class StartController(QObject):
 
         projects = [p for p in recent_project_files() if Path(p).is_file()]
         self._recent_workbooks = [p for p in st.recent_projects() if p.exists()]
-        workbooks = [(p.label, "\n".join(([p.plan] if p.plan else []) + list(p.budgets)))
-                     for p in self._recent_workbooks]
+        workbooks = []
+        for p in self._recent_workbooks:
+            files = ([p.plan] if p.plan else []) + list(p.budgets)
+            folders = sorted({str(Path(f).parent) for f in files})
+            workbooks.append((p.label, folders[0] if len(folders) == 1 else f"{len(folders)} folders",
+                              "\n".join(files)))
         self.page.set_recent(projects, workbooks)
 
     def open(self, request) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCommandLinkButton, QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout,
+from PySide6.QtWidgets import (QCommandLinkButton, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout,
                                QWidget)
 
 PROJECT_SUFFIX = ".kcplan"
@@ -128,7 +128,7 @@ class StartPage(QWidget):
 
         body = QWidget()
         body.setMaximumWidth(880)
-        body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        body.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         grid = QGridLayout(body)
         grid.setHorizontalSpacing(36)
         grid.setVerticalSpacing(14)
@@ -143,8 +143,12 @@ class StartPage(QWidget):
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 24, 24, 24)
+        row = QHBoxLayout()  # centred, as wide as 880 px where there is room, narrower where there is not
+        row.addStretch(1)
+        row.addWidget(body, 8)
+        row.addStretch(1)
         outer.addStretch(1)
-        outer.addWidget(body, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(row)
         outer.addStretch(2)
 
     @staticmethod
@@ -153,17 +157,18 @@ class StartPage(QWidget):
         label.setStyleSheet("font-size: 12pt; font-weight: 600; color: #1f3b5c;")
         return label
 
-    def set_recent(self, projects: list[str], workbooks: list[tuple[str, str]]) -> None:
-        """`projects`: recent .kcplan paths; `workbooks`: (label, tooltip) of recent workbook sets."""
+    def set_recent(self, projects: list[str], workbooks: list[tuple[str, str, str]]) -> None:
+        """`projects`: recent .kcplan paths; `workbooks`: (label, folder, every file) of recent workbook sets."""
         for b in self.recent_buttons:
             self.recent_box.removeWidget(b)
             b.deleteLater()
         self.recent_buttons = []
-        entries = [(Path(p).name, str(Path(p).parent), ("recent_project", p)) for p in projects]
-        entries += [(label, tip, ("recent_workbooks", i)) for i, (label, tip) in enumerate(workbooks)]
-        for title, detail, request in entries[:MAX_RECENT_SHOWN]:
+        entries = [(Path(p).name, f"project in {Path(p).parent}", p, ("recent_project", p)) for p in projects]
+        entries += [(label, f"workbooks in {folder}", tip, ("recent_workbooks", i))
+                    for i, (label, folder, tip) in enumerate(workbooks)]
+        for title, detail, tip, request in entries[:MAX_RECENT_SHOWN]:
             b = QCommandLinkButton(title, detail)
-            b.setToolTip(detail)
+            b.setToolTip(tip)
             b.setAccessibleName(f"Open {title}")
             b.clicked.connect(lambda _c=False, r=request: self.openRequested.emit(r))
             self.recent_box.addWidget(b)
