@@ -9,9 +9,11 @@ as an installed app has it) and prints the median of:
 
 Cases: the floor (a bare PySide6 QMainWindow shown, quit after its first paint); the floor plus
 reading the bundled sample the way the app does (classify, read_dataset, prepare on a worker
-thread); the app opening the sample (no settings: the first start); the app reopening the last
-project (the sample saved as a .kcplan).  Each run gets its own settings and data folders
-(XDG_CONFIG_HOME, XDG_DATA_HOME), so nothing of the developer's is read or written.
+thread); the app opening the sample (no settings, nothing cached: the first start); the app opening
+the sample again (its read cache filled by the run before, ui/common/read_cache.py); the app
+reopening the last project (the sample saved as a .kcplan).  Each run gets its own settings, data and
+cache folders (XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME), so nothing of the developer's is
+read or written.
 Then `python -X importtime` of the sample start: the packages that cost most to import.
 """
 
@@ -76,7 +78,8 @@ def _env(tmp: Path, run: str) -> dict:
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed app has its byte-code cached
     env.update(PYTHONPATH=str(ROOT), PYTHONPYCACHEPREFIX=str(tmp / "pycache"), QT_QPA_PLATFORM=env.get(
         "QT_QPA_PLATFORM", "offscreen"), KCPLANNER_STARTUP_PROBE="1",
-        XDG_CONFIG_HOME=str(tmp / run / "config"), XDG_DATA_HOME=str(tmp / run / "data"))
+        XDG_CONFIG_HOME=str(tmp / run / "config"), XDG_DATA_HOME=str(tmp / run / "data"),
+        XDG_CACHE_HOME=str(tmp / run / "cache"))  # each run starts with nothing cached (ui/common/read_cache.py)
     return env
 
 
@@ -113,13 +116,16 @@ def _make_project(tmp: Path) -> Path:
     return path
 
 
-def _case(label: str, cmd: list[str], tmp: Path, runs: int, prepare=None) -> dict:
+def _case(label: str, cmd: list[str], tmp: Path, runs: int, prepare=None, cache: Path | None = None) -> dict:
     results = []
-    for i in range(runs + 1):  # the first fills the byte-code cache and is not counted
+    for i in range(runs + 1):  # the first fills the byte-code cache (and `cache`) and is not counted
         run = f"{label.split()[0]}-{i}"
         if prepare is not None:
             prepare(run)
-        r = _once(cmd, _env(tmp, run))
+        env = _env(tmp, run)
+        if cache is not None:
+            env["KCPLANNER_CACHE_DIR"] = str(cache)
+        r = _once(cmd, env)
         if i:
             results.append(r)
     wall = statistics.median(r["wall"] for r in results)
@@ -159,6 +165,7 @@ def run_startup(tmp: Path, runs: int) -> int:
     floor = _case("floor: bare QMainWindow painted", [py, "-c", FLOOR], tmp, runs)
     _case("floor + reading the sample (no panels)", [py, "-c", FLOOR, str(SAMPLE)], tmp, runs)
     app = _case("app: the sample painted (first start)", [py, "main.py"], tmp, runs)
+    _case("app: the sample again (read cache)", [py, "main.py"], tmp, runs, cache=tmp / "warm-cache")
     kcplan = _make_project(tmp)
     last = _case("app: the last project painted (.kcplan)", [py, "main.py"], tmp, runs,
                  prepare=lambda run: _settings_with_last_project(tmp, run, kcplan))

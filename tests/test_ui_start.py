@@ -158,3 +158,80 @@ def test_the_tree_mode_kept_in_the_settings_reaches_the_allocations_built_later(
     finally:
         w.project_controller.confirm_unsaved = lambda: "save"
         w.project_controller.shutdown()
+
+
+# -- the read cache (ui/common/read_cache.py) ----------------------------------------------------------
+
+def _load(qtbot, task):
+    from PySide6.QtCore import QThreadPool
+
+    got = []
+    task.signals.finished.connect(got.append)
+    task.signals.failed.connect(lambda text: got.append(text))
+    QThreadPool.globalInstance().start(task)
+    qtbot.waitUntil(lambda: bool(got), timeout=60_000)
+    QThreadPool.globalInstance().waitForDone(10_000)  # the store after `finished`
+    assert not isinstance(got[0], str), got[0]
+    return got[0]
+
+
+def test_workbooks_read_once_are_decoded_next_time_exactly(qtbot, sample_dir, tmp_path, monkeypatch):
+    import pandas as pd
+
+    from ui.common import read_cache
+    from ui.common.workers import LoadTask
+
+    monkeypatch.setenv(read_cache.ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(read_cache, "_enabled", True)
+    first_task = LoadTask(paths=[str(sample_dir)])
+    first = _load(qtbot, first_task)
+    assert not first_task.cached and len(list((tmp_path / "cache" / "reads").glob("*.sqlite"))) == 1
+    again_task = LoadTask(paths=[str(sample_dir)])
+    again = _load(qtbot, again_task)
+    assert again_task.cached
+    assert again.project == first.project
+    a, b = first.prepared.dataset, again.prepared.dataset
+    pd.testing.assert_frame_equal(a.budget.line_items, b.budget.line_items)
+    pd.testing.assert_frame_equal(a.budget.amounts, b.budget.amounts)
+    assert [str(s) for s in a.sources] == [str(s) for s in b.sources]
+    assert again.report.problems == first.report.problems
+    assert [(r.file, r.sheet, r.read, r.imported, dict(r.excluded)) for r in again.report.rows] == \
+        [(r.file, r.sheet, r.read, r.imported, dict(r.excluded)) for r in first.report.rows]
+    np.testing.assert_array_equal(again.prepared.baseline_results().funds.expenditure,
+                                  first.prepared.baseline_results().funds.expenditure)
+
+
+def test_a_changed_workbook_is_read_again(qtbot, sample_dir, tmp_path, monkeypatch):
+    import shutil
+
+    from ui.common import read_cache
+    from ui.common.workers import LoadTask
+
+    folder = tmp_path / "books"
+    shutil.copytree(sample_dir, folder)
+    monkeypatch.setenv(read_cache.ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(read_cache, "_enabled", True)
+    _load(qtbot, LoadTask(paths=[str(folder)]))
+    budget = next(p for p in sorted(folder.glob("*.xlsx")) if p.name != "plan.xlsx")
+    stat = budget.stat()
+    data = bytearray(budget.read_bytes())
+    data[-30] ^= 1  # one byte of the zip's directory: same size, same time, other content
+    budget.write_bytes(bytes(data))
+    import os
+
+    os.utime(budget, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    task = LoadTask(paths=[str(folder)])
+    outcome = _load(qtbot, task)
+    assert not task.cached
+    assert outcome.prepared is not None or outcome.report.errors  # read again: whatever the readers make of it
+
+
+def test_the_read_cache_is_off_unless_the_app_turns_it_on(qtbot, sample_dir, tmp_path, monkeypatch):
+    from ui.common import read_cache
+    from ui.common.workers import LoadTask
+
+    monkeypatch.setenv(read_cache.ENV, str(tmp_path / "cache"))
+    assert not read_cache.enabled()
+    task = LoadTask(paths=[str(sample_dir)])
+    _load(qtbot, task)
+    assert not task.cached and not (tmp_path / "cache").exists()

@@ -39,6 +39,9 @@ def run_app(argv: list[str] | None = None) -> int:
 
     app = make_app(argv)
     clean_last_folder()
+    from .common import read_cache
+
+    read_cache.enable()  # the last workbooks (or the sample), unchanged since, are decoded, not read again
     from .mainwindow import MainWindow
 
     from .project.startup import start_app
