@@ -19,7 +19,8 @@ from ui.workbooks.controller import SAMPLE_DIR
 def scenario_actions(w):
     m = w.menu("Scenario")
     return [a for a in m.actions() if not a.isSeparator() and a.menu() is None] + [
-        w.export_scenario_action, w.export_comparison_action, w.write_back_action, w.scenario_files.open_scenario_action]
+        w.export_scenario_action, w.export_comparison_action, w.write_back_action,
+        w.scenario_files.open_scenario_action]
 
 
 def drop(widget, paths) -> None:

@@ -14,9 +14,10 @@ def _import_before_qt() -> None:
     engine, the readers and the project file), imported before PySide6: once PySide6 is imported its
     import hook (shibokensupport's `feature_imported`) reads the source of every Python module imported
     after it (`inspect.getsource`), about 0.1 s of CPU over these ~850 modules (docs/ui.md, "Start-up")."""
-    import kcplanner.engine  # noqa: F401
-    import kcplanner.project  # noqa: F401
-    import kcplanner.readers  # noqa: F401
+    from importlib import import_module
+
+    for name in ("kcplanner.engine", "kcplanner.project", "kcplanner.readers"):
+        import_module(name)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -120,7 +120,8 @@ class MainWindow(QMainWindow):
     def _install(self, feature: Feature) -> None:
         """Install one feature: keep it as `self.<name>`, put its panel in its tab and its actions in
         their menu and toolbar slots, and answer the names it exposes."""
-        if feature.tab and not (feature.menus or feature.toolbar or feature.exposes) and _takes_session(feature.install):
+        lazy = feature.tab and not (feature.menus or feature.toolbar or feature.exposes)
+        if lazy and _takes_session(feature.install):
             self.lazy_tabs.add(feature.name, feature.tab, lambda session, f=feature: f.install(self, session))
             return  # built when first shown, or asked for: `_panel_built`
         part = feature.install(self)

@@ -161,9 +161,9 @@ class LoadTask(CancellableTask):
     def _from_cache(self) -> bool:
         """Workbooks read before and unchanged since (ui/common/read_cache.py): decoded, not read; True
         when the outcome was sent."""
-        files = read_cache.input_files(self.paths if self.project is None
-                                       else ([self.project.plan] if self.project.plan else []) + list(self.project.budgets))
-        self._cache_key = read_cache.key(files, None if self.project is None else self.project.plan)
+        p = self.project
+        files = read_cache.input_files(self.paths if p is None else ([p.plan] if p.plan else []) + list(p.budgets))
+        self._cache_key = read_cache.key(files, None if p is None else p.plan)
         hit = read_cache.load(self._cache_key)
         if hit is None or self._cancel.is_set():
             return False
