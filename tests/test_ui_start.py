@@ -236,3 +236,22 @@ def test_the_read_cache_is_off_unless_the_app_turns_it_on(qtbot, sample_dir, tmp
     task = LoadTask(paths=[str(sample_dir)])
     _load(qtbot, task)
     assert not task.cached and not (tmp_path / "cache").exists()
+
+
+def test_the_start_up_probe_reports_once_the_tab_on_screen_is_painted_with_data(qtbot, window, sample_loaded, capsys):
+    from ui.start.probe import StartupProbe
+
+    probe = StartupProbe(window, quit_app=False)
+    qtbot.wait(50)
+    assert not probe.done  # painted, but no data yet
+    project, prepared, report = sample_loaded
+    window.session.set_data(prepared, report, project)
+    qtbot.waitUntil(lambda: probe.done, timeout=10_000)
+    qtbot.wait(20)
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.startswith("STARTUP "))
+    import json
+
+    data = json.loads(line[len("STARTUP "):])
+    assert data["tab"] == window.tabs.tabText(window.tabs.currentIndex())
+    assert "data_painted" in data["marks"] and data["cpu"] > 0
