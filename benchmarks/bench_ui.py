@@ -1,7 +1,8 @@
-"""UI benchmark (prints figures): the live loop, opening the sample, scrolling the line items.
+"""UI benchmark (prints figures): the live loop, opening the sample, scrolling the line items, start-up.
 
     python benchmarks/bench_ui.py [--lines 100000] [--kpis 200] [--changes 40] [--skip-open | --open-only]
                                   [--live-only] [--profile]
+    python benchmarks/bench_ui.py --startup [--runs 7]      (part 4 only; benchmarks/startup_runs.py)
 
 1. Live loop, 100,000 line items and 200 KPIs (the engine's synthetic city, tests/engine_data.py):
    time from a slider change to the charts holding the new data (slider.setValue → one evaluate →
@@ -12,7 +13,11 @@
 2. Opening the sample: from `open_paths` to a usable window (read on the worker thread, prepare,
    views filled), for the bundled-size sample (20,000 lines) and for 100,000 lines.
 3. The line-items table at 100,000 rows: scrolling from top to bottom, page by page (repaint).
-Goals: slider → every shown chart painted ≤ 33 ms p95; open the sample ≤ 2 s.
+4. Start-up: fresh processes of `python main.py` with KCPLANNER_STARTUP_PROBE=1 (ui/start/probe.py: quit
+   after the first paint of the tab on screen with the data, print the times) on the sample and on the
+   last project, beside floors (a bare PySide6 QMainWindow; that window plus reading the sample);
+   median wall time from process start and CPU time, and `python -X importtime`'s heaviest packages.
+Goals: slider → every shown chart painted ≤ 33 ms p95; open the sample ≤ 2 s; start-up to the data painted ≤ 2 s.
 """
 
 from __future__ import annotations
@@ -177,8 +182,14 @@ def main() -> int:
     ap.add_argument("--live-only", action="store_true", help="only part 1, the live loop")
     ap.add_argument("--open-only", action="store_true",
                     help="only part 2: write and open the sample (20,000 lines, and --lines when it differs)")
+    ap.add_argument("--startup", action="store_true", help="only part 4: start-up in fresh processes")
+    ap.add_argument("--runs", type=int, default=7, help="fresh processes per start-up case (median)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="kcplanner-bench-ui-"))
+    if args.startup:
+        from benchmarks.startup_runs import run_startup
+
+        return run_startup(tmp, args.runs)
 
     from PySide6.QtCore import QSettings
 

@@ -6,7 +6,6 @@ import sys
 
 from PySide6.QtWidgets import QApplication
 
-from .common import charts
 from .common.settings import APPLICATION, ORGANIZATION
 
 
@@ -15,7 +14,6 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("kcplanner")
-    charts.configure()
     from .common import gc_guard
 
     gc_guard.install(app)  # Qt objects are freed on the GUI thread, never by a worker's collection
@@ -37,14 +35,23 @@ def clean_last_folder() -> None:
 def run_app(argv: list[str] | None = None) -> int:
     """Open the main window (offering to recover an untitled session left by a crash) on the last
     project file, else the last workbooks (or the bundled sample), and run the event loop."""
+    from .start import probe
+
     app = make_app(argv)
     clean_last_folder()
+    from .common import read_cache
+
+    read_cache.enable()  # the last workbooks (or the sample), unchanged since, are decoded, not read again
     from .mainwindow import MainWindow
 
     from .project.startup import start_app
 
     window = MainWindow()  # builds the Requests panel and installs the project support
+    watch = probe.StartupProbe(window) if probe.enabled() else None  # benchmarks/bench_ui.py --startup
     window.show()
+    if watch is not None:
+        watch.mark("window_shown")
+        window.session.resultsChanged.connect(lambda _r: watch.mark("data_loaded"))
     # an untitled session a crash left behind is offered first (Recover / Discard / Not Now); else
     # the last .kcplan, else the last workbooks, or the bundled sample
     start_app(window)

@@ -15,26 +15,17 @@ start of the toolbar, before Undo/Redo.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any, Callable
 
 from PySide6.QtWidgets import QStyle
 
-from .allocations.view import AllocationPanel
-from .evidence.view import EvidencePanel
 from .exports.controller import ExportsController
-from .funds.view import FundsPanel
-from .kpis.view import KpiPanel
-from .lineitems.view import LineItemsPanel
-from .overview.view import OverviewPanel
 from .project.controller import install_project_support
 from .publish.controller import PublishController
-from .requests.view import RequestsPanel, add_requests_menu
-from .review.view import ReviewPanel
-from .rules.view import RulesPanel
 from .scenarios.files import ScenarioFiles
-from .scenarios.view import ComparePanel
+from .start.controller import StartController
 from .stories.keeper import StoriesKeeper
-from .stories.panel import StoriesPanel
 from .team.controller import install_team
 from .workbooks.controller import WorkbooksController
 
@@ -44,22 +35,42 @@ class Feature:
     """One feature of the main window; the window keeps what `install(window)` returns as `window.<name>`."""
 
     name: str
-    install: Callable[[Any], Any]  # install(window) -> the feature's panel or controller
+    install: Callable[..., Any]  # install(window) -> the feature's panel or controller; for a tab,
+    # install(window, session) -> its panel, built when the tab is first shown (ui/common/lazy.py)
     tab: str = ""  # the panel's tab title ("" for a feature without a tab)
     menus: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (menu slot, attribute names of its actions/submenus)
     toolbar: tuple[str, ...] = ()  # attribute names of its actions at the start of the toolbar
     exposes: tuple[str, ...] = ()  # `window.<name>` is answered by the installed object (its public face)
 
 
-def kpi_panel(window) -> KpiPanel:
+def panel(module: str, name: str) -> Callable[[Any, Any], Any]:
+    """A tab's `install(window, session)`: the panel class `name` of `module` (relative to ui/),
+    imported only when the tab is first built, so start-up imports nothing a hidden tab needs."""
+    def install(_window, session):
+        return getattr(import_module(module, __package__), name)(session)
+    return install
+
+
+def kpi_panel(window, session):
     """The KPIs tab; a click on a card opens the KPI's detail window (`MainWindow.show_kpi`)."""
-    panel = KpiPanel(window.session)
+    from .kpis.view import KpiPanel
+
+    panel = KpiPanel(session)
     panel.kpiClicked.connect(window.show_kpi)
     return panel
 
 
+def requests_panel(window, session):
+    """The Requests tab (ui/requests/view.py); built at start all the same: the Requests menu holds its actions."""
+    from .requests.view import RequestsPanel
+
+    return RequestsPanel(session, window)
+
+
 def requests_menu(window):
     """The Requests menu: the Requests panel's actions (ui/requests/view.py)."""
+    from .requests.view import add_requests_menu
+
     menu = window.menu("Requests")
     add_requests_menu(window, window.requests, menu)
     return menu
@@ -83,22 +94,28 @@ def stories_in_project(window) -> StoriesKeeper:
     return StoriesKeeper(panel.book, controller, window.session)
 
 
+def start_page(window) -> StartController:
+    """The start page (ui/start/): Open workbooks…, Open folder…, Open project…, the sample, the
+    recent list and a drop zone, shown while nothing is loaded; scenario actions off until then."""
+    return StartController(window)
+
+
 FEATURES: tuple[Feature, ...] = (
     # the tabs, left to right (View > Ctrl+1 … Ctrl+9, Ctrl+0)
-    Feature("overview", lambda w: OverviewPanel(w.session), tab="Overview"),
-    Feature("allocations", lambda w: AllocationPanel(w.session), tab="Allocations"),
+    Feature("overview", panel(".overview.view", "OverviewPanel"), tab="Overview"),
+    Feature("allocations", panel(".allocations.view", "AllocationPanel"), tab="Allocations"),
     Feature("kpis", kpi_panel, tab="KPIs"),
-    Feature("funds", lambda w: FundsPanel(w.session), tab="Funds"),
-    Feature("line_items", lambda w: LineItemsPanel(w.session), tab="Line items"),
-    Feature("requests", lambda w: RequestsPanel(w.session, w), tab="Requests"),
-    Feature("rules", lambda w: RulesPanel(w.session), tab="Rules"),
-    Feature("compare", lambda w: ComparePanel(w.session), tab="Compare"),
+    Feature("funds", panel(".funds.view", "FundsPanel"), tab="Funds"),
+    Feature("line_items", panel(".lineitems.view", "LineItemsPanel"), tab="Line items"),
+    Feature("requests", requests_panel, tab="Requests"),
+    Feature("rules", panel(".rules.view", "RulesPanel"), tab="Rules"),
+    Feature("compare", panel(".scenarios.view", "ComparePanel"), tab="Compare"),
     # the year in execution against its budget (not the plan): after the plan's tabs, before History
-    Feature("review", lambda w: ReviewPanel(w.session), tab="Review"),
+    Feature("review", panel(".review.view", "ReviewPanel"), tab="Review"),
     # the history behind the drivers' elasticities, and the KPI review (View > Ctrl+0)
-    Feature("evidence", lambda w: EvidencePanel(w.session), tab="Evidence"),
+    Feature("evidence", panel(".evidence.view", "EvidencePanel"), tab="Evidence"),
     # the open budget site's stories (an eleventh tab: no Ctrl+digit of its own)
-    Feature("stories", lambda w: StoriesPanel(w.session), tab="Stories"),
+    Feature("stories", panel(".stories.panel", "StoriesPanel"), tab="Stories"),
     # then, once the skeleton is built
     Feature("requests_menu", requests_menu),
     Feature("workbooks", WorkbooksController,
@@ -127,4 +144,6 @@ FEATURES: tuple[Feature, ...] = (
     Feature("stories_file", stories_in_project),
     # team mode (ui/team/): File > Open Shared Project…, the role, read-only controls, others' changes
     Feature("team", install_team),
+    # the start page in place of the tabs while nothing is loaded (its buttons are the open actions above)
+    Feature("start", start_page),
 )

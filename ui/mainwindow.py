@@ -11,21 +11,21 @@ project file ui/project/.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMenu, QStyle, QTabWidget,
-                               QToolBar, QUndoView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMenu, QStackedWidget, QStyle,
+                               QTabWidget, QToolBar, QUndoView, QVBoxLayout, QWidget)
 
-from kcplanner.city import city_name
-
-from .common import access, charts
+from .common import access
 from .common import settings as st
+from .common.lazy import LazyTabs
 from .features import FEATURES, Feature
-from .kpis.view import KpiDetail
 from .scenarios.view import ScenarioList
 from .session import Session
+from .start.controller import open_dropped
 
 ROOT = Path(__file__).resolve().parents[1]
 ICON = ROOT / "resources" / "icons" / "kcplanner.svg"
@@ -33,10 +33,18 @@ ICON = ROOT / "resources" / "icons" / "kcplanner.svg"
 TABS = [f.tab for f in FEATURES if f.tab]
 
 
+def _takes_session(install) -> bool:
+    """A tab feature's `install(window, session)` builds its panel lazily; a one-argument
+    `install(window)` is built at once, as before."""
+    try:
+        return len(inspect.signature(install).parameters) >= 2
+    except (TypeError, ValueError):
+        return False
+
+
 class MainWindow(QMainWindow):
     def __init__(self, parent=None):
         super().__init__(parent)
-        charts.configure()
         from .common import gc_guard
 
         gc_guard.install()  # before any worker starts: Qt objects are freed on the GUI thread only
@@ -46,12 +54,15 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
         self.setAcceptDrops(True)
         self.session = Session(self)
-        self.kpi_detail: KpiDetail | None = None
+        self.kpi_detail = None  # the KPI detail window (ui/kpis/view.py KpiDetail), made on first use
         self._exposed: dict[str, object] = {}  # window.<name> → the feature that answers it
         self._parts: list[object] = []  # the installed features, in order
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        # a tab's panel is built when the tab is first shown or `window.<name>` is asked for (ui/common/lazy.py)
+        self.lazy_tabs = LazyTabs(self.tabs, self.session, self)
+        self.lazy_tabs.built.connect(self._panel_built)
         for feature in FEATURES:  # the panels first, in tab order: they are the session's first listeners
             if feature.tab:
                 self._install(feature)
@@ -63,7 +74,9 @@ class MainWindow(QMainWindow):
         self._bar_slot = QHBoxLayout()
         self._bar_slot.setContentsMargins(6, 0, 6, 0)
         lay.addLayout(self._bar_slot)
-        lay.addWidget(self.tabs, 1)
+        self.center = QStackedWidget()  # the tabs, or a start page while nothing is loaded (ui/start/)
+        self.center.addWidget(self.tabs)
+        lay.addWidget(self.center, 1)
         self.setCentralWidget(central)
 
         self.scenario_list = ScenarioList(self.session)
@@ -105,11 +118,16 @@ class MainWindow(QMainWindow):
                 self._install(feature)
         self._restore_settings()
         self._update_title()
+        self.lazy_tabs.build_current()
 
     # -- composing -----------------------------------------------------------------------------------
     def _install(self, feature: Feature) -> None:
         """Install one feature: keep it as `self.<name>`, put its panel in its tab and its actions in
         their menu and toolbar slots, and answer the names it exposes."""
+        lazy = feature.tab and not (feature.menus or feature.toolbar or feature.exposes)
+        if lazy and _takes_session(feature.install):
+            self.lazy_tabs.add(feature.name, feature.tab, lambda session, f=feature: f.install(self, session))
+            return  # built when first shown, or asked for: `_panel_built`
         part = feature.install(self)
         setattr(self, feature.name, part)
         if feature.tab:
@@ -130,8 +148,16 @@ class MainWindow(QMainWindow):
             self._exposed[name] = part
         self._parts.append(part)
 
+    def _panel_built(self, name: str, panel: QWidget) -> None:
+        setattr(self, name, panel)
+        self._parts.append(panel)
+
     def __getattr__(self, name: str):
-        """`window.<name>` for a name a feature exposes (ui/features.py): that feature's."""
+        """`window.<name>` for a name a feature exposes (ui/features.py): that feature's; for a tab's
+        panel not built yet, the panel, built now."""
+        lazy = self.__dict__.get("lazy_tabs")
+        if lazy is not None and name in lazy:
+            return lazy.panel(name)
         part = self.__dict__.get("_exposed", {}).get(name)
         if part is None:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
@@ -237,7 +263,8 @@ class MainWindow(QMainWindow):
         state = st.load_bytes(st.KEY_STATE)
         if state is not None:
             self.restoreState(state)
-        self.allocations.set_mode(st.get_str(st.KEY_TREE_MODE, "fund"))
+        mode = st.get_str(st.KEY_TREE_MODE, "fund")
+        self._when_built("allocations", lambda panel: panel.set_mode(mode))
         self.tabs.setCurrentIndex(max(0, min(len(TABS) - 1, st.get_int(st.KEY_TAB, 0))))
         self._saved_year = st.get_int(st.KEY_YEAR, 0)
 
@@ -246,7 +273,21 @@ class MainWindow(QMainWindow):
         st.save_bytes(st.KEY_STATE, self.saveState())
         st.set_value(st.KEY_YEAR, self.session.year)
         st.set_value(st.KEY_TAB, self.tabs.currentIndex())
-        st.set_value(st.KEY_TREE_MODE, self.allocations.model.mode)
+        if self.lazy_tabs.is_built("allocations"):  # else the mode read at start stays
+            st.set_value(st.KEY_TREE_MODE, self.allocations.model.mode)
+
+    def _when_built(self, name: str, then) -> None:
+        """Run `then(panel)` on the panel of tab feature `name` now if it is built, else once it is."""
+        panel = self.lazy_tabs.built_panel(name) if name in self.lazy_tabs else getattr(self, name, None)
+        if panel is not None:
+            then(panel)
+            return
+
+        def built(built_name, built_panel):
+            if built_name == name:
+                self.lazy_tabs.built.disconnect(built)
+                then(built_panel)
+        self.lazy_tabs.built.connect(built)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         for part in self._parts:  # a running load or export stops
@@ -265,13 +306,15 @@ class MainWindow(QMainWindow):
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            self.workbooks.open_paths(paths)
+            open_dropped(self, paths)  # a .kcplan opens as a project, the rest as workbooks
 
     # -- panels ------------------------------------------------------------------------------------------
     def show_kpi(self, k: int) -> None:
         if self.session.prepared is None:
             return
         if self.kpi_detail is None:
+            from .kpis.view import KpiDetail
+
             self.kpi_detail = KpiDetail(self.session, k, self)
         else:
             self.kpi_detail.set_kpi(k)
@@ -312,7 +355,11 @@ class MainWindow(QMainWindow):
         """`city — scenario — project.kcplan (unsaved changes) — kcplanner`.  With a project open
         its state is shown ("unsaved changes" since the last save point, "read-only"); without one
         a `*` marks edits made since the scenario file was saved."""
-        city = city_name(self.session.dataset, self.session.mappings)[0]  # Settings, mapping or file name
+        city = ""
+        if self.session.dataset is not None or self.session.mappings:
+            from kcplanner.city import city_name  # pandas: imported once there is data
+
+            city = city_name(self.session.dataset, self.session.mappings)[0]  # Settings, mapping or file name
         controller = getattr(self, "project_controller", None)
         project = controller.title_part() if controller is not None else ""
         try:

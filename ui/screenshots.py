@@ -1,5 +1,5 @@
 """`python -m ui.screenshots OUT_DIR`: open the window on the sample offscreen, show each panel
-and save PNGs (overview, allocations, kpis, kpi detail, funds, line items, requests, rules,
+and save PNGs (the start page before the sample loads, overview, allocations, kpis, kpi detail, funds, line items, requests, rules,
 compare, review, stories, the Publish dialog, the History tab of a project, the justification
 builder, the optimizer, the mapping dialog on Oakland's budget export (when /work/shared/realdata
 is there), validation report).
@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     w = MainWindow()
     w.resize(1600, 1000)
     w.show()
+    _settle(app)
+    w.grab().save(str(out / "start.png"))  # nothing loaded yet: the start page (ui/start/)
     done = []
     w.loadFinished.connect(done.append)
     w.open_paths([str(sample)])

@@ -31,6 +31,9 @@ def configure() -> None:
         _configured = True
 
 
+configure()  # every chart module imports this one: pyqtgraph is set up when the first chart is (start-up imports no chart)
+
+
 def short_year(label: str) -> str:
     """`FY2026-27` → `FY27`."""
     digits = "".join(ch for ch in label if ch.isdigit())

@@ -19,6 +19,7 @@ from kcplanner.engine import Prepared, prepare
 from kcplanner.report import ValidationReport
 from kcplanner.readers import Cancelled, read_dataset
 
+from . import read_cache
 from .settings import Project
 
 PLAN_SHEETS = ("goals", "kpis", "kpi", "drivers", "funds", "revenue", "assumptions", "settings", "objectives")
@@ -156,9 +157,32 @@ class LoadTask(CancellableTask):
         self.paths = paths
         self.mappings = tuple(mappings or ())
         self.check_mappings = check_mappings
+        self.cached = False  # the outcome came from the read cache
+        self._cache_key = None
+
+    def _from_cache(self) -> bool:
+        """Workbooks read before and unchanged since (ui/common/read_cache.py): decoded, not read; True
+        when the outcome was sent."""
+        p = self.project
+        files = read_cache.input_files(self.paths if p is None else ([p.plan] if p.plan else []) + list(p.budgets))
+        self._cache_key = read_cache.key(files, None if p is None else p.plan)
+        hit = read_cache.load(self._cache_key)
+        if hit is None or self._cancel.is_set():
+            return False
+        project, dataset, report = hit
+        self.signals.progress.emit(0.97, "Computing the baseline")
+        prepared = prepare(dataset)
+        prepared.baseline_results()
+        if self._cancel.is_set():
+            raise Cancelled()
+        self.cached = True
+        self.signals.finished.emit(LoadOutcome(project, prepared, report, self.mappings))
+        return True
 
     def run(self) -> None:
         try:
+            if not self.mappings and read_cache.enabled() and self._from_cache():
+                return
             project = self.project
             if project is None:
                 self.signals.progress.emit(0.0, "Looking for the plan workbook")
@@ -181,6 +205,8 @@ class LoadTask(CancellableTask):
             if self._cancel.is_set():
                 raise Cancelled()
             self.signals.finished.emit(LoadOutcome(project, prepared, result.report, self.mappings))
+            if not self.mappings and result.dataset is not None:  # the next start decodes it (read_cache.py)
+                read_cache.store(self._cache_key, project, result.dataset, result.report)
         except Cancelled:
             self.signals.cancelled.emit()
         except Exception:  # noqa: BLE001 - shown to the user, never lost

@@ -16,7 +16,8 @@ def tab_title(role: str) -> str:
 
 
 class WorkflowTab(QObject):
-    """Adds the panel after the Requests tab when a shared project opens, removes it when it closes."""
+    """Adds the panel as the last tab when a shared project opens, removes it when it closes.  Last,
+    so the other tabs keep their places (View > Ctrl+1…0 and the saved tab are by position)."""
 
     def __init__(self, window, team):
         super().__init__(team)
@@ -35,10 +36,7 @@ class WorkflowTab(QObject):
             return
         self.panel = TeamRequestsPanel(project, self.window)
         self.panel.setObjectName("team_requests_panel")
-        tabs = self.window.tabs
-        requests = getattr(self.window, "requests", None)
-        at = tabs.indexOf(requests) + 1 if requests is not None and tabs.indexOf(requests) >= 0 else tabs.count()
-        tabs.insertTab(at, self.panel, tab_title(project.role))
+        self.window.tabs.addTab(self.panel, tab_title(project.role))
         self.panel.refresh()
 
     def _remove(self) -> None:
