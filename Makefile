@@ -23,7 +23,7 @@ bench: $(VENV)/.installed
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 sample: $(VENV)/.installed
-	$(PY) -m kcplanner.cli sample resources/sample
+	$(PY) -m kcplanner.cli sample kcplanner/resources/sample
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

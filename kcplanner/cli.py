@@ -19,7 +19,8 @@ import os
 import sys
 from pathlib import Path
 
-from .cli_inputs import EXIT_INVALID, EXIT_OK, EXIT_USAGE, add_inputs, load_inputs, missing_inputs, read_inputs
+from .cli_inputs import (EXIT_INVALID, EXIT_OK, EXIT_USAGE, add_inputs, load_inputs, missing_inputs, read_inputs,
+                         resolve_sample)
 
 
 def _time_limit(text: str) -> float:
@@ -399,6 +400,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     if args.command in ("validate", "run", "export", "optimize", "review", "estimate", "publish"):
+        problem = resolve_sample(args)
+        if problem:
+            print(f"kcplanner {args.command}: {problem}", file=sys.stderr)
+            return EXIT_USAGE
         missing = missing_inputs(args)
         if missing:
             print("No such file or folder: " + ", ".join(missing), file=sys.stderr)

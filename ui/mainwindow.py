@@ -11,13 +11,12 @@ project file ui/project/.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMenu, QStyle, QTabWidget,
                                QToolBar, QUndoView, QVBoxLayout, QWidget)
 
+from kcplanner.bundled import icon_path
 from kcplanner.city import city_name
 
 from .common import charts
@@ -27,8 +26,7 @@ from .kpis.view import KpiDetail
 from .scenarios.view import ScenarioList
 from .session import Session
 
-ROOT = Path(__file__).resolve().parents[1]
-ICON = ROOT / "resources" / "icons" / "kcplanner.svg"
+ICON = icon_path()  # package data (kcplanner/resources/icons), in a checkout, a wheel or the bundle
 
 TABS = [f.tab for f in FEATURES if f.tab]
 
