@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="kcplanner",
         description="Budget planning for a city's Office of Management and Budget. "
                     "With no command, opens the desktop app.")
+    from . import __version__
+    parser.add_argument("--version", action="version", version=f"kcplanner {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check workbooks and print the validation report",

@@ -34,9 +34,10 @@ def clean_last_folder() -> None:
         clean_leftovers(folder)
 
 
-def run_app(argv: list[str] | None = None) -> int:
+def run_app(argv: list[str] | None = None, open_file: str | None = None) -> int:
     """Open the main window (offering to recover an untitled session left by a crash) on the last
-    project file, else the last workbooks (or the bundled sample), and run the event loop."""
+    project file, else the last workbooks (or the bundled sample), and run the event loop.
+    `open_file`: a .kcplan to open instead (`kcplanner city.kcplan`, a double-click on the file)."""
     app = make_app(argv)
     clean_last_folder()
     from .mainwindow import MainWindow
@@ -47,5 +48,14 @@ def run_app(argv: list[str] | None = None) -> int:
     window.show()
     # an untitled session a crash left behind is offered first (Recover / Discard / Not Now); else
     # the last .kcplan, else the last workbooks, or the bundled sample
-    start_app(window)
+    start_app(window, _opener(window, open_file) if open_file else None)
     return app.exec()
+
+
+def _opener(window, path: str):
+    """The start that opens the project file given (if it cannot be opened: the usual start)."""
+    def start() -> None:
+        from .project.controller import install_project_support
+
+        install_project_support(window).open_project(path, on_failure=window.open_initial)
+    return start
