@@ -8,8 +8,6 @@ import ast
 import re
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 FILES = sorted(p for pkg in ("kcplanner", "ui") for p in (ROOT / pkg).rglob("*.py"))
 #: calls and modules that exist on POSIX only (or do something else on Windows)
@@ -27,15 +25,20 @@ def test_the_scan_sees_the_code_base():
     assert len(FILES) > 100
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_no_posix_only_call_or_hard_coded_tmp(path):
-    text = _source(path)
-    assert not POSIX_ONLY.search(text), f"{path}: a POSIX-only call ({POSIX_ONLY.search(text).group(0)})"
-    assert not re.search(r"""["']/tmp\b""", text), f"{path}: a hard-coded /tmp (use tempfile)"
+def _offenders(check) -> list[str]:
+    return [f"{path.relative_to(ROOT)}: {found}" for path in FILES for found in check(path)]
+
+
+def test_no_posix_only_call_or_hard_coded_tmp():
+    def check(path):
+        text = _source(path)
+        found = [m.group(0) for m in POSIX_ONLY.finditer(text)]
+        return found + [m.group(0) + " (use tempfile)" for m in re.finditer(r"""["']/tmp\b""", text)]
+    assert not _offenders(check)
 
 
 def _guarded(tree: ast.Module, node: ast.AST) -> bool:
-    """The import sits in the `else` or body of an `if` that tests sys.platform or os.name."""
+    """The import sits in a branch of an `if` that tests sys.platform or os.name."""
     for parent in ast.walk(tree):
         if isinstance(parent, ast.If) and re.search(r"sys\.platform|os\.name", ast.unparse(parent.test)):
             if any(node is n for branch in (parent.body, parent.orelse) for stmt in branch for n in ast.walk(stmt)):
@@ -43,29 +46,38 @@ def _guarded(tree: ast.Module, node: ast.AST) -> bool:
     return False
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_posix_modules_only_behind_a_platform_check(path):
+def _posix_imports(path: Path) -> list[str]:
     tree = ast.parse(_source(path))
+    found = []
     for node in ast.walk(tree):
         names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
             [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
-        for name in names:
-            if name.split(".")[0] in POSIX_MODULES:
-                assert _guarded(tree, node), f"{path}:{node.lineno}: import {name} without a platform check"
+        found += [f"line {node.lineno}: import {n} without a platform check" for n in names
+                  if n.split(".")[0] in POSIX_MODULES and not _guarded(tree, node)]
+    return found
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_no_path_joined_with_a_slash_string(path):
-    """`str(folder) + "/" + name` or f"{folder}/{name}" breaks on Windows: Path / name does not."""
-    text = _source(path)
-    bad = re.search(r"""\+\s*["']/["']\s*\+|os\.path\.join\([^)]*["'][^"']*/[^"']*["']""", text)
-    assert not bad, f"{path}: a path joined by hand ({bad.group(0)})"
+def test_posix_modules_only_behind_a_platform_check():
+    assert not _offenders(_posix_imports)
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_package_data_is_not_found_through_the_source_tree(path):
+def test_the_platform_check_is_seen(tmp_path):
+    """The check above can fail: an unguarded `import fcntl` is found, a guarded one is not."""
+    bare, guarded = tmp_path / "bare.py", tmp_path / "guarded.py"
+    bare.write_text("import fcntl\n", encoding="utf-8")
+    guarded.write_text("import sys\nif sys.platform == 'win32':\n    import msvcrt\nelse:\n    import fcntl\n",
+                       encoding="utf-8")
+    assert _posix_imports(bare) and not _posix_imports(guarded)
+
+
+def test_no_path_joined_with_a_slash_string():
+    """`str(folder) + "/" + name` or os.path.join(folder, "a/b") breaks on Windows: Path / name does not."""
+    pattern = re.compile(r"""\+\s*["']/["']\s*\+|os\.path\.join\([^)]*["'][^"']*/[^"']*["']""")
+    assert not _offenders(lambda path: [m.group(0) for m in pattern.finditer(_source(path))])
+
+
+def test_package_data_is_not_found_through_the_source_tree():
     """Files the program ships are package data (kcplanner/bundled.py), so they are found the same in a
     checkout, an installed wheel and the bundle."""
-    text = _source(path)
-    assert not re.search(r"""parents?\[?\d?\]?\s*/\s*["']resources["']""", text), \
-        f"{path}: builds a path to resources/ from the source tree; use kcplanner.bundled"
+    pattern = re.compile(r"""(parent|parents\[\d\]|ROOT)\s*/\s*["']resources["']""")
+    assert not _offenders(lambda path: [m.group(0) for m in pattern.finditer(_source(path))])
