@@ -128,3 +128,25 @@ def test_the_bundle_command_line_runs_the_sample(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     import json
     assert json.loads(out.read_text(encoding="utf-8"))["departments"]
+
+
+def test_a_file_open_event_opens_the_project(qapp, monkeypatch):
+    """macOS Finder hands a double-clicked .kcplan to the app as a QFileOpenEvent."""
+    from PySide6.QtGui import QFileOpenEvent
+    from PySide6.QtWidgets import QWidget
+
+    import ui.project.controller as controller
+    from ui.app import FileOpenFilter
+
+    opened = []
+
+    class Controller:
+        def open_project(self, path):
+            opened.append(path)
+    monkeypatch.setattr(controller, "install_project_support", lambda window: Controller())
+    window = QWidget()
+    opener = FileOpenFilter(window)
+    assert opener.eventFilter(qapp, QFileOpenEvent("/projects/FY27 budget.kcplan"))
+    assert not opener.eventFilter(qapp, QFileOpenEvent("/projects/police.xlsx"))  # not a project: Qt's default
+    assert opened == ["/projects/FY27 budget.kcplan"]
+    window.deleteLater()

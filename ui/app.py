@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from .common import charts
@@ -46,10 +47,29 @@ def run_app(argv: list[str] | None = None, open_file: str | None = None) -> int:
 
     window = MainWindow()  # builds the Requests panel and installs the project support
     window.show()
+    file_opener = FileOpenFilter(window)  # macOS hands a double-clicked .kcplan to the running app
+    app.installEventFilter(file_opener)
     # an untitled session a crash left behind is offered first (Recover / Discard / Not Now); else
     # the last .kcplan, else the last workbooks, or the bundled sample
     start_app(window, _opener(window, open_file) if open_file else None)
     return app.exec()
+
+
+class FileOpenFilter(QObject):
+    """Open the .kcplan that the system asks the running app to open (QFileOpenEvent: macOS Finder's
+    double-click or drop on the Dock icon; elsewhere the file comes as an argument: ui/launch.py)."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.FileOpen and event.file().lower().endswith(".kcplan"):
+            from .project.controller import install_project_support
+
+            install_project_support(self.window).open_project(event.file())
+            return True
+        return False
 
 
 def _opener(window, path: str):
