@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from .cli_inputs import (EXIT_INVALID, EXIT_OK, EXIT_USAGE, add_inputs, load_inputs, missing_inputs, read_inputs,
-                         resolve_sample)
+                         resolve_sample, resolve_shipped_mappings)
 
 
 def _time_limit(text: str) -> float:
@@ -402,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     if args.command in ("validate", "run", "export", "optimize", "review", "estimate", "publish"):
+        resolve_shipped_mappings(args)
         problem = resolve_sample(args)
         if problem:
             print(f"kcplanner {args.command}: {problem}", file=sys.stderr)

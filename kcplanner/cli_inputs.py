@@ -17,7 +17,8 @@ def add_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=Path, nargs="+", metavar="PATH",
                    help="department budget workbooks, or folders of them (required unless --sample)")
     p.add_argument("--mapping", type=Path, action="append", default=[], metavar="FILE",
-                   help="an import mapping (.json) for workbooks in another city's layout (repeatable)")
+                   help="an import mapping (.json) for workbooks in another city's layout (repeatable); "
+                        "a shipped one by its name: oakland, boston-operating, boston-revenue, austin-kpis")
     p.add_argument("--actuals", type=Path, nargs="+", default=[], metavar="PATH",
                    help="Actuals and Revenue Actuals workbooks or CSVs (the year in execution), or folders of them")
     p.add_argument("--sample", action="store_true",
@@ -39,6 +40,18 @@ def resolve_sample(args) -> str | None:
         return f"the bundled sample city is missing from this installation ({sample_dir()}); reinstall kcplanner"
     args.plan, args.budget = sample_plan(), [sample_dir()]
     return None
+
+
+def resolve_shipped_mappings(args) -> None:
+    """`--mapping oakland` (no such file here): the mapping kcplanner ships under that name."""
+    from .bundled import mappings_dir
+
+    def resolve(path: Path) -> Path:
+        if path.exists() or path.parent != Path("."):
+            return path
+        shipped = mappings_dir() / (path.name if path.suffix.lower() == ".json" else f"{path.name}.json")
+        return shipped if shipped.is_file() else path
+    args.mapping = [resolve(p) for p in args.mapping]
 
 
 def read_inputs(args):

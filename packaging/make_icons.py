@@ -28,7 +28,7 @@ def render(svg: Path, size: int) -> QImage:
 
 
 def main() -> int:
-    _app = QGuiApplication.instance() or QGuiApplication(["make_icons"])
+    app = QGuiApplication.instance() or QGuiApplication(["make_icons"])  # QSvgRenderer needs one
     sys.path.insert(0, str(HERE.parent))
     from kcplanner.bundled import icon_path
 
@@ -39,6 +39,7 @@ def main() -> int:
             print(f"could not write {target} (no Qt image plugin for {suffix})", file=sys.stderr)
             return 1
         print(f"Wrote {target}")
+    app.quit()
     return 0
 
 

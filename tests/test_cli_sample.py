@@ -74,3 +74,19 @@ def test_help_names_sample(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     assert "--sample" in capsys.readouterr().out
+
+
+def test_a_shipped_mapping_by_its_name(tmp_path, monkeypatch, capsys):
+    """`--mapping oakland` from any folder: the mapping kcplanner ships (no path into the package)."""
+    from kcplanner.cli_inputs import resolve_shipped_mappings
+
+    monkeypatch.chdir(tmp_path)
+    args = type("Args", (), {})()
+    args.mapping = [Path("oakland"), Path("boston-revenue.json"), Path("mine.json"), Path("sub") / "oakland"]
+    resolve_shipped_mappings(args)
+    assert args.mapping[:2] == [bundled.mappings_dir() / "oakland.json", bundled.mappings_dir() / "boston-revenue.json"]
+    assert args.mapping[2:] == [Path("mine.json"), Path("sub") / "oakland"]  # not shipped, or a path: as given
+    (tmp_path / "oakland").write_text("{}", encoding="utf-8")  # a file of that name here wins
+    args.mapping = [Path("oakland")]
+    resolve_shipped_mappings(args)
+    assert args.mapping == [Path("oakland")]

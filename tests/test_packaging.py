@@ -150,3 +150,18 @@ def test_a_file_open_event_opens_the_project(qapp, monkeypatch):
     assert not opener.eventFilter(qapp, QFileOpenEvent("/projects/police.xlsx"))  # not a project: Qt's default
     assert opened == ["/projects/FY27 budget.kcplan"]
     window.deleteLater()
+
+
+@bundle_built
+def test_the_bundle_reads_a_real_city_with_a_shipped_mapping(tmp_path):
+    from .realdata import REALDATA, need
+
+    need(REALDATA / "oakland")
+    out = tmp_path / "oakland.json"
+    budget = next((REALDATA / "oakland").glob("*.xlsx"))
+    done = subprocess.run([str(BUNDLE / f"kcplanner{EXE}"), "run", "--budget", str(budget), "--mapping", "oakland",
+                           "--json", str(out)], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    import json
+    funds = json.loads(out.read_text(encoding="utf-8"))["funds"].values()
+    assert sum(f["expenditure"][0] for f in funds) == pytest.approx(1_239_428_331, abs=0.5)  # SOURCE.txt's total
