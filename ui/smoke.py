@@ -5,7 +5,8 @@ It starts the real main window (settings and the untitled session in a throwaway
 user's), opens the bundled sample, makes a scenario (Police +2%), exports it through the window's own
 export, reads the workbook back as a scenario, and exits 0, or 1 with the reason.  It prints when each
 step ended, in seconds since $KCPLANNER_SMOKE_T0 (a time.time() the caller took just before starting
-the program: benchmarks/bench_bundle.py) or else since this module started.
+the program: benchmarks/bench_bundle.py) or else since this module started.  With
+$KCPLANNER_SMOKE_SCREENSHOT set, the window on the sample is saved there as a PNG.
 """
 
 from __future__ import annotations
@@ -74,6 +75,10 @@ def _run(out: Path, tmp: Path, start: float) -> int:
         return 1
     session = window.session
     _say(f"sample {time.perf_counter() - start:.2f} s ({len(session.dataset.sources)} workbooks)")
+    shot = os.environ.get("KCPLANNER_SMOKE_SCREENSHOT")  # a PNG of the window on the sample, to look at
+    if shot:
+        _wait(app, lambda: False, 1.0)  # the charts draw after the load
+        window.grab().save(shot)
     session.edit_scenario(session.scenario.add_rule(Rule("Police +2%", Target(department="Police"), "percent", 2.0)),
                           "Police +2%")
     session.flush()
