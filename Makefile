@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 
-.PHONY: run test bench sample clean
+.PHONY: run test bench sample bundle clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,16 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+# the desktop bundle (PyInstaller, one folder in build/dist/kcplanner), built and started headless
+$(VENV)/.bundle-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test,bundle]'
+	touch $@
+
+bundle: $(VENV)/.bundle-installed
+	PY=$(PY) bash packaging/smoke.sh
+
 sample: $(VENV)/.installed
-	$(PY) -m kcplanner.cli sample resources/sample
+	$(PY) -m kcplanner.cli sample kcplanner/resources/sample
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

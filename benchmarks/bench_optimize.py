@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_optimize.py [--requests 100] [--seed 1] [--time-limit 30]
                                                   [--sizes 100 300 1000 2000]
 
-The sample (resources/sample) has fewer requests; extra ones are generated deterministically on
+The sample (kcplanner/resources/sample) has fewer requests; extra ones are generated deterministically on
 top of it (programs that drive KPIs, costs of 0.5–4% of the program's spending, a mix of
 Enhancements, New programs, Capital and Reductions, ranks 1..n per department).  For each
 configuration it prints the time to a proposal, its exact mean plan score, and the score of a
@@ -36,7 +36,7 @@ from kcplanner.readers import read_dataset  # noqa: E402
 from kcplanner.requests import Request, add_request, request_records  # noqa: E402
 from kcplanner.scenario import EMPTY_SCENARIO  # noqa: E402
 
-SAMPLE = ROOT / "resources" / "sample"
+SAMPLE = ROOT / "kcplanner" / "resources" / "sample"
 
 
 def load_sample():

@@ -19,7 +19,8 @@ import os
 import sys
 from pathlib import Path
 
-from .cli_inputs import EXIT_INVALID, EXIT_OK, EXIT_USAGE, add_inputs, load_inputs, missing_inputs, read_inputs
+from .cli_inputs import (EXIT_INVALID, EXIT_OK, EXIT_USAGE, add_inputs, load_inputs, missing_inputs, read_inputs,
+                         resolve_sample, resolve_shipped_mappings)
 
 
 def _time_limit(text: str) -> float:
@@ -54,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="kcplanner",
         description="Budget planning for a city's Office of Management and Budget. "
                     "With no command, opens the desktop app.")
+    from . import __version__
+    parser.add_argument("--version", action="version", version=f"kcplanner {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check workbooks and print the validation report",
@@ -399,6 +402,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     if args.command in ("validate", "run", "export", "optimize", "review", "estimate", "publish"):
+        resolve_shipped_mappings(args)
+        problem = resolve_sample(args)
+        if problem:
+            print(f"kcplanner {args.command}: {problem}", file=sys.stderr)
+            return EXIT_USAGE
         missing = missing_inputs(args)
         if missing:
             print("No such file or folder: " + ", ".join(missing), file=sys.stderr)

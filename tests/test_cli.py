@@ -16,7 +16,7 @@ from kcplanner.cli import main
 from .realdata import REALDATA, require
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "resources" / "sample"
+SAMPLE = ROOT / "kcplanner" / "resources" / "sample"
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +204,7 @@ def test_run_oakland_with_its_shipped_mapping(tmp_path, capsys):
     out = tmp_path / "oakland.json"
     assert main(["validate", "--budget", str(oakland)]) == 1  # not the standard layout without a mapping
     capsys.readouterr()
-    code = main(["run", "--budget", str(oakland), "--mapping", str(ROOT / "resources" / "mappings" / "oakland.json"),
+    code = main(["run", "--budget", str(oakland), "--mapping", str(ROOT / "kcplanner" / "resources" / "mappings" / "oakland.json"),
                  "--json", str(out)])
     assert code == 0, capsys.readouterr().err
     data = json.loads(out.read_text())

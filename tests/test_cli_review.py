@@ -89,7 +89,7 @@ def test_review_missing_input_and_unwritable_output(inputs, tmp_path, capsys):
 def test_review_of_the_bundled_sample_with_the_real_readers(tmp_path, capsys):
     """The sample's actuals (docs/sample-data.md): FY2026 through P06, Police and Health running hot,
     Parks and Recreation and Information Technology cold, every other department within tolerance."""
-    sample = ROOT / "resources" / "sample"
+    sample = ROOT / "kcplanner" / "resources" / "sample"
     files = sorted(sample.glob("*.xlsx"))
     before = _digest(files)
     out = tmp_path / "review.json"
@@ -139,7 +139,7 @@ def test_the_tolerances_come_from_the_plans_settings(tmp_path):
     assert [(p.cell, "expected a tolerance from 0% to 100%" in p.message) for p in bad] == [("B7", True)]
 
     sample = tmp_path / "sample"
-    shutil.copytree(ROOT / "resources" / "sample", sample)
+    shutil.copytree(ROOT / "kcplanner" / "resources" / "sample", sample)
     import openpyxl
 
     wb = openpyxl.load_workbook(sample / "plan.xlsx")

@@ -16,7 +16,7 @@ from kcplanner.evidence import estimate_evidence, evidence_to_json
 from kcplanner.evidence.ols import fit_batch
 from tests.evidence_data import reference_fit
 
-SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "sample"
+SAMPLE = Path(__file__).resolve().parent.parent / "kcplanner" / "resources" / "sample"
 _ACTUAL = re.compile(r"^FY\s*(\d{2,4})(-\d{2})?\s+Actual$")
 
 

@@ -121,7 +121,7 @@ def test_every_recommendation_shows_up_in_the_sample():
 
     from kcplanner.readers import read_dataset
 
-    folder = Path(__file__).resolve().parent.parent / "resources" / "sample"
+    folder = Path(__file__).resolve().parent.parent / "kcplanner" / "resources" / "sample"
     ds = read_dataset(folder / "plan.xlsx", sorted(p for p in folder.glob("*.xlsx") if p.name != "plan.xlsx")).dataset
     ev = estimate_evidence(ds, pool="goal")
     rec = ev.kpis["recommendation"]

@@ -16,7 +16,7 @@ from kcplanner.report import ValidationReport
 from tests.conftest import write_csv, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = sorted((ROOT / "resources" / "mappings").glob("*.json"))
+SHIPPED = sorted((ROOT / "kcplanner" / "resources" / "mappings").glob("*.json"))
 
 SPEC_EXAMPLE = {"table": "line_items", "sheet": "Sheet1", "header_row": 1,
                 "columns": {"fund": "Fund", "department": "Department", "program": "Program",

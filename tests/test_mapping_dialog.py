@@ -139,7 +139,7 @@ def test_kpi_table(qtbot, tmp_path):
 
 @require(OAKLAND)
 def test_oakland_stays_responsive(qtbot):
-    d = MappingDialog(OAKLAND, load_mapping(ROOT / "resources" / "mappings" / "oakland.json"))
+    d = MappingDialog(OAKLAND, load_mapping(ROOT / "kcplanner" / "resources" / "mappings" / "oakland.json"))
     qtbot.addWidget(d)
     t0 = time.perf_counter()
     d.refresh_now()
@@ -169,7 +169,7 @@ def test_unreadable_file_gives_a_message_not_a_traceback(qtbot, tmp_path, monkey
 def test_shipped_mappings_round_trip_through_the_dialog(qtbot, name, rel, status):
     path = REAL / rel
     need(path)
-    shipped = load_mapping(ROOT / "resources" / "mappings" / f"{name}.json")
+    shipped = load_mapping(ROOT / "kcplanner" / "resources" / "mappings" / f"{name}.json")
     d = MappingDialog(path, shipped)
     qtbot.addWidget(d)
     assert status in d.status.text() and "0 error(s)" in d.status.text()

@@ -285,7 +285,7 @@ def test_bundled_sample_city():
     from pathlib import Path
 
     from kcplanner.readers import read_dataset
-    sample = Path(__file__).resolve().parents[1] / "resources" / "sample"
+    sample = Path(__file__).resolve().parents[1] / "kcplanner" / "resources" / "sample"
     books = sorted(p for p in sample.glob("*.xlsx") if p.name != "plan.xlsx")
     if not books:
         pytest.skip("no bundled sample")

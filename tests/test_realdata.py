@@ -30,7 +30,7 @@ from .realdata import REALDATA, require
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = REALDATA
-MAPPINGS = ROOT / "resources" / "mappings"
+MAPPINGS = ROOT / "kcplanner" / "resources" / "mappings"
 BOSTON_OP = REAL / "boston" / "fy24-adopted-operating-budget.csv"
 BOSTON_REV = REAL / "boston" / "fy24-adopted-revenue-budget.csv"
 OAKLAND = REAL / "oakland" / "BudgetData for Public Adopted FY2016-17 Midcycle.xlsx"

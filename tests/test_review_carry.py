@@ -358,7 +358,7 @@ def test_run_on_the_bundled_sample_carries_the_reviews_balance_change(tmp_path):
     `run` with the option shifts every fund's balance, every plan year, by the review's ΔBal."""
     from pathlib import Path
 
-    sample = Path(__file__).resolve().parents[1] / "resources" / "sample"
+    sample = Path(__file__).resolve().parents[1] / "kcplanner" / "resources" / "sample"
     files = sorted(sample.glob("*.xlsx"))
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
     carry = tmp_path / "carry.json"

@@ -398,7 +398,7 @@ def test_the_pdf_from_the_command_line_needs_no_display(tmp_path):
     import sys
     from pathlib import Path
 
-    sample = Path(__file__).resolve().parents[1] / "resources" / "sample"
+    sample = Path(__file__).resolve().parents[1] / "kcplanner" / "resources" / "sample"
     pdf = tmp_path / "q.pdf"
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
     done = subprocess.run([sys.executable, "-c", "import sys; from ui.launch import main; sys.exit(main(sys.argv[1:]))",

@@ -19,7 +19,7 @@ from kcplanner.fiscal import parse_year_phase
 
 LINES = 2000
 SEED = 3
-RESOURCES = Path(__file__).resolve().parents[1] / "resources" / "sample"
+RESOURCES = Path(__file__).resolve().parents[1] / "kcplanner" / "resources" / "sample"
 
 
 def _hashes(paths) -> dict[str, str]:
@@ -284,11 +284,11 @@ def test_revenue_close_to_expenditure():
 
 @pytest.mark.slow
 def test_bundled_sample_is_current(tmp_path):
-    assert (RESOURCES / "plan.xlsx").exists(), "resources/sample is missing: run kcplanner sample resources/sample"
+    assert (RESOURCES / "plan.xlsx").exists(), "resources/sample is missing: run kcplanner sample kcplanner/resources/sample"
     files = sample.write_sample(tmp_path)
     bundled = {p.name: p for p in RESOURCES.glob("*.xlsx")}
     assert set(bundled) == {p.name for p in files.all}
-    assert _hashes(bundled.values()) == _hashes(files.all), "regenerate: kcplanner sample resources/sample"
+    assert _hashes(bundled.values()) == _hashes(files.all), "regenerate: kcplanner sample kcplanner/resources/sample"
     assert sum(p.stat().st_size for p in bundled.values()) < 3_000_000
 
 

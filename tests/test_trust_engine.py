@@ -257,7 +257,7 @@ def test_oakland_budget_without_a_plan():
     path = REALDATA / "oakland" / "BudgetData for Public Adopted FY2016-17 Midcycle.xlsx"
     need(path)
     before = _sha(path)
-    mapping = load_mapping(ROOT / "resources" / "mappings" / "oakland.json")
+    mapping = load_mapping(ROOT / "kcplanner" / "resources" / "mappings" / "oakland.json")
     result = read_dataset(None, [path], [mapping])
     assert result.dataset is not None, result.report.to_text()
     ds = result.dataset

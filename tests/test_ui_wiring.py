@@ -195,7 +195,7 @@ def test_oakland_opens_through_the_mapping_dialog(qtbot, window, monkeypatch, tm
     def fake_edit_mapping(path, mapping=None, parent=None, sheet=None):
         asked.append(Path(path).name)
         assert parent is window and window.task is None  # before the load, on the GUI thread
-        return load_mapping(ROOT / "resources" / "mappings" / "oakland.json")
+        return load_mapping(ROOT / "kcplanner" / "resources" / "mappings" / "oakland.json")
     monkeypatch.setattr("ui.mapping.dialog.edit_mapping", fake_edit_mapping)
     with qtbot.waitSignal(window.loadFinished, timeout=120_000) as blocker:
         window.open_paths([str(OAKLAND)])
@@ -219,7 +219,7 @@ def test_open_with_mapping_reads_a_csv_with_a_saved_mapping(qtbot, window, monke
     from kcplanner.readers import needs_mapping
 
     assert needs_mapping(BOSTON)
-    answers = iter([([str(BOSTON)], ""), ([str(ROOT / "resources" / "mappings" / "boston-operating.json")], "")])
+    answers = iter([([str(BOSTON)], ""), ([str(ROOT / "kcplanner" / "resources" / "mappings" / "boston-operating.json")], "")])
     monkeypatch.setattr("ui.workbooks.controller.QFileDialog.getOpenFileNames", lambda *a, **k: next(answers))
 
     def no_dialog(*_a, **_k):

@@ -12,12 +12,13 @@ project file ui/project/.
 from __future__ import annotations
 
 import inspect
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMenu, QStackedWidget, QStyle,
                                QTabWidget, QToolBar, QUndoView, QVBoxLayout, QWidget)
+
+from kcplanner.bundled import icon_path
 
 from .common import access
 from .common import settings as st
@@ -27,8 +28,7 @@ from .scenarios.view import ScenarioList
 from .session import Session
 from .start.controller import open_dropped
 
-ROOT = Path(__file__).resolve().parents[1]
-ICON = ROOT / "resources" / "icons" / "kcplanner.svg"
+ICON = icon_path()  # package data (kcplanner/resources/icons), in a checkout, a wheel or the bundle
 
 TABS = [f.tab for f in FEATURES if f.tab]
 

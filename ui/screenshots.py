@@ -5,7 +5,7 @@ builder, the optimizer, the mapping dialog on Oakland's budget export (when /wor
 is there), validation report).
 
 Settings go to a temporary folder, so a developer's own settings are never touched.  Without the
-bundled sample (resources/sample), a sample city is generated in a temporary folder.
+bundled sample (kcplanner/resources/sample), a sample city is generated in a temporary folder.
 """
 
 from __future__ import annotations

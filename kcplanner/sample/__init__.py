@@ -8,7 +8,7 @@ fixed creation date.  docs/sample-data.md describes the result.
 
 The package, one job a module:
 - `names`: the fixed facts (departments, programs, funds, goals, KPIs, requests), read from the
-  JSON under `resources/sample_city/`;
+  JSON under `kcplanner/resources/sample_city/`;
 - `lines`: line items and positions, department by department;
 - `city`: the whole city's tables (`generate`) and its baseline fund projection;
 - `kpis`: KPI targets and baseline paths;

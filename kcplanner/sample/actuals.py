@@ -10,7 +10,7 @@ collections and KPI actuals, drawn around the generated line items and revenue.
   debt service in two payments, transfers quarterly, the other classes a noisy seasonal shape.
 - y0 months 1…6: the group's Adopted × its expected share through month 6 (SPEC's review share from
   the prior years, with its fallbacks) × its department's pace (a few departments run hot or cold,
-  `resources/sample_city/actuals.json`), spread over the months by y0's own calendar.
+  `kcplanner/resources/sample_city/actuals.json`), spread over the months by y0's own calendar.
 - Revenue: one row per (fund, source) and quarter, sized the same way (prior years sum to the
   Revenue sheet's Actuals; y0 Q1–Q2 from its Estimate).
 - KPIs: the prior years' yearly values and y0's Q1 and Q2 values, around the baseline path.

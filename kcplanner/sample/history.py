@@ -8,7 +8,7 @@ review"): ten years of yearly spending and of KPI values, generated from known e
 - KPIs: going back from the Baseline at Baseline FY, ln K[t] − ln K[t−1] = a + Σ_d b_d·x_{d,t} + ε_t,
   with x_{d,t} the driver's log spending change L_d years earlier (S as the estimator reads it: line
   items' Actuals, else the Actuals rows), b_d the TRUE elasticity (the Drivers sheet's, unless
-  `resources/sample_city/history.json` names another), a the KPI's trend less the drivers' average
+  `kcplanner/resources/sample_city/history.json` names another), a the KPI's trend less the drivers' average
   push, ε normal.  Values are clamped to the KPI's Minimum/Maximum and rounded to its decimals.
 - Special cases from history.json: a new measure (values only from its first year), a gap, a KPI
   whose past targets are always met, a KPI that spending does not move (true elasticities 0, its

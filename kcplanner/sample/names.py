@@ -1,36 +1,21 @@
 """The fixed facts of the sample city (a city in the Kansas City, Missouri mould), read from data.
 
 Pure data, no randomness: `kcplanner.sample` draws line items around these facts.  The facts
-live in JSON under `resources/sample_city/` (city, funds, accounts, departments, KPIs, requests);
-this module finds that folder (the checkout's `resources/`, or the copy an installed wheel puts
-under `<prefix>/share/kcplanner/`), reads it once and exposes the facts as the constants below.
+live in JSON under `kcplanner/resources/sample_city/` (city, funds, accounts, departments, KPIs,
+requests; package data, found by kcplanner.bundled), read once and exposed as the constants below.
 Dollar figures are FY2026 Adopted millions; rates are percent points.
 """
 
 from __future__ import annotations
 
 import json
-import sysconfig
 from dataclasses import dataclass, field
-from pathlib import Path
 
-FOLDER = "sample_city"
-
-
-def data_dir() -> Path:
-    """The folder holding the sample city's JSON files (checkout first, then an installed wheel's copy)."""
-    candidates = [Path(__file__).resolve().parents[2] / "resources" / FOLDER]
-    for scheme in (sysconfig.get_default_scheme(), sysconfig.get_preferred_scheme("user")):
-        candidates.append(Path(sysconfig.get_path("data", scheme)) / "share" / "kcplanner" / FOLDER)
-    for folder in candidates:
-        if (folder / "city.json").is_file():
-            return folder
-    raise FileNotFoundError("the sample city's data (city.json and its siblings) is missing; looked in "
-                            + ", ".join(str(c) for c in candidates))
+from ..bundled import sample_city_dir
 
 
 def _load(name: str) -> dict:
-    path = data_dir() / name
+    path = sample_city_dir() / name
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:

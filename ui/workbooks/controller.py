@@ -15,6 +15,8 @@ from PySide6.QtCore import QObject, QThreadPool, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QProgressBar, QProgressDialog, QStyle
 
+from kcplanner.bundled import mappings_dir, sample_dir
+
 from ..common import settings as st
 from ..common.dialogs import OpenDialog, ReportDialog
 from ..common.progress import PROGRESS_DELAY_MS
@@ -22,8 +24,7 @@ from ..common.settings import Project
 from ..common.workers import LoadOutcome, LoadTask
 from ..mapping import flow as mapping_flow
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_DIR = ROOT / "resources" / "sample"
+SAMPLE_DIR = sample_dir()  # package data (kcplanner/resources/sample): a checkout, a wheel or the bundle
 
 
 class WorkbooksController(QObject):
@@ -89,8 +90,8 @@ class WorkbooksController(QObject):
         if SAMPLE_DIR.is_dir() and any(SAMPLE_DIR.glob("*.xlsx")):
             self.open_paths([str(SAMPLE_DIR)])
         else:
-            self.window.statusBar().showMessage("The bundled sample (resources/sample) is missing: "
-                                         "use File > Open workbooks, or `kcplanner sample resources/sample`.")
+            self.window.statusBar().showMessage(f"The bundled sample ({SAMPLE_DIR}) is missing: use File > Open "
+                                                "workbooks, or write one with `kcplanner sample FOLDER`.")
 
     def open_dialog(self) -> None:
         dlg = OpenDialog(self.session.project, self.window)
@@ -127,7 +128,7 @@ class WorkbooksController(QObject):
             return
         st.set_value(st.KEY_LAST_DIR, str(Path(files[0]).parent))
         chosen, _ = QFileDialog.getOpenFileNames(self.window, "Choose the import mapping(s)",
-                                                 str(ROOT / "resources" / "mappings"), "Mappings (*.json)")
+                                                 str(mappings_dir()), "Mappings (*.json)")
         if not chosen:
             return
         try:
