@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "resources" / "sample"
+SAMPLE = ROOT / "kcplanner" / "resources" / "sample"  # kcplanner.bundled.sample_dir() in the checkout
 
 FLOOR = r'''
 import json, sys, time
