@@ -185,6 +185,17 @@ def test_threshold_inverts_the_chord_bound(m, s_el, ymax, pieces, frac):
         assert sat.best_u(theta - step) < tau
 
 
+def test_a_numerically_flat_chord_does_not_push_the_threshold_right():
+    """Found by the property above: the last chords of this curve have slopes of 1e-15 and start at
+    τ less 1e-15; θ is where the steep chords reach τ (about 0.25), not 0.5 (τ's rounding ÷ 1e-15)."""
+    sat = _Saturating(1.0, 1.0, np.zeros(1), 0.0, 0.0234375, 1.5, 0.75, 1.0, 3)
+    tau = sat.best_u(0.75)
+    steep = [(s, b) for s, b in sat.chords() if s > 1e-9]
+    expected = max((tau - b) / s for s, b in steep)   # the chords that rise, inverted by hand
+    assert sat.threshold(tau) == pytest.approx(expected, rel=1e-9) and expected < 0.3
+    assert sat.best_u(sat.threshold(tau) - 1e-6) < tau
+
+
 def test_rank_order_start_keeps_every_fiscal_row():
     P = prepare(city(3))
     model = _Model(P, EMPTY_SCENARIO, OptimizeOptions())

@@ -111,12 +111,17 @@ class _Saturating:
             return None
         # best_u is increasing and concave on [0, yp_max]: invert on the piece that reaches tau
         # best_u(y) ≥ tau ⟺ every chord ≥ tau ⟺ y ≥ each (tau − b)/s (a flat chord: b ≥ tau)
+        # A chord already at tau where it starts (b within rounding of tau: the last chords of a
+        # saturated curve have slopes of 1e-15) asks for no y: dividing by its slope would put θ
+        # far to the right and cut off sets that reach tau.
+        tol = 1e-12 * max(1.0, abs(tau))
         ys = [0.0]
         for s, b in chords:
-            if s > 0:
-                ys.append((tau - b) / s)
-            elif b < tau:
+            if b >= tau - tol:
+                continue
+            if s <= 0:
                 return None
+            ys.append((tau - b) / s)
         return max(ys)
 
 
