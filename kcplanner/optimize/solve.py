@@ -48,8 +48,8 @@ def optimize(prepared: Prepared, base_scenario: Scenario, options: OptimizeOptio
     lp, info = _build(model, formulation=opt.formulation, with_gain=not (tight and score))
     start = None
     if tight:
-        add_dominance_rows(model, lp)
-        start = rank_order_start(model)
+        useless, pairs = add_dominance_rows(model, lp)
+        start = rank_order_start(model, useless, pairs)
     n = lp.n
     primary_terms = info["score_terms"] if score else info["gain_terms"]
     primary_const = info["score_const"] if score else info["gain_const"]
