@@ -12,6 +12,7 @@ from ..engine import Prepared, evaluate
 from ..scenario import Scenario
 from .constraints import _money
 from .dominance import add_dominance_rows
+from .fill import best_start
 from .highs import SolverProgress
 from .model import _build, _Model, _vec
 from .objectives import objective_value
@@ -49,7 +50,8 @@ def optimize(prepared: Prepared, base_scenario: Scenario, options: OptimizeOptio
     start = None
     if tight:
         useless, pairs = add_dominance_rows(model, lp)
-        start = rank_order_start(model, useless, pairs)
+        start = (best_start(model, info, useless, pairs) if opt.start == "score"
+                 else rank_order_start(model, useless, pairs))
     n = lp.n
     primary_terms = info["score_terms"] if score else info["gain_terms"]
     primary_const = info["score_const"] if score else info["gain_const"]

@@ -24,18 +24,8 @@ def rank_order_start(model, useless=(), pairs=()) -> dict[int, float]:
     """{decision column: value}: the locks, departments unchanged (or at the bound nearest 0),
     and the unlocked requests in Rank order that keep every fiscal row feasible, honouring the
     dominance results (`useless` never funded; (i, j) in `pairs`: j only with i)."""
-    nr = len(model.req_ids)
-    rows = model.constraints.rows
-    coef = np.array([model.fiscal_coef(i) / r.scale for i, r in enumerate(rows)]).reshape(len(rows), model.n_dec)
-    need = np.array([(r.rhs - r.const) / r.scale
-                     + (0.0 if r.relaxed else (FISCAL_MARGIN if r.const < 0 else min(FISCAL_MARGIN, r.const / r.scale)))
-                     for r in rows])
-    v = np.zeros(model.n_dec)
-    for i in range(nr):
-        if model.lock[i] == 1:
-            v[i] = 1.0
-    for i in range(nr, model.n_dec):
-        v[i] = min(max(0.0, model.dec_lo[i]), model.dec_hi[i])
+    coef, need = fiscal_rows(model)
+    v = locked_point(model)
     room = coef @ v - need
     col = {_key(r): i for i, r in enumerate(model.req_ids)}
     never = set(int(j) for j in useless)
@@ -52,6 +42,33 @@ def rank_order_start(model, useless=(), pairs=()) -> dict[int, float]:
         if not swapped:
             break
     return {i: float(v[i]) for i in range(model.n_dec)}
+
+
+def fiscal_rows(model) -> tuple[np.ndarray, np.ndarray]:
+    """(coef, need): the fiscal rows as the MILP has them, coef·v ≥ need (scaled, with margins)."""
+    rows = model.constraints.rows
+    coef = np.array([model.fiscal_coef(i) / r.scale for i, r in enumerate(rows)]).reshape(len(rows), model.n_dec)
+    need = np.array([(r.rhs - r.const) / r.scale
+                     + (0.0 if r.relaxed else (FISCAL_MARGIN if r.const < 0 else min(FISCAL_MARGIN, r.const / r.scale)))
+                     for r in rows])
+    return coef, need
+
+
+def locked_point(model) -> np.ndarray:
+    """The must-fund requests funded, nothing else; departments unchanged (or at the bound nearest 0)."""
+    nr = len(model.req_ids)
+    v = np.zeros(model.n_dec)
+    v[:nr][model.lock == 1] = 1.0
+    for i in range(nr, model.n_dec):
+        v[i] = min(max(0.0, model.dec_lo[i]), model.dec_hi[i])
+    return v
+
+
+def honour(v: np.ndarray, pairs, coef: np.ndarray) -> np.ndarray:
+    """A copy of `v` with j swapped for i wherever j is funded without a request i that dominates it."""
+    w = v.copy()
+    _honour(w, pairs, coef, np.zeros(coef.shape[0]))
+    return w
 
 
 def _honour(v: np.ndarray, pairs, coef: np.ndarray, room: np.ndarray) -> tuple[np.ndarray, bool]:
