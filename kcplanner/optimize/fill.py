@@ -75,6 +75,17 @@ class ScoreEval:
         gain = np.min(self.slope[idx][:, :, None] * yc[:, None, :] + self.icpt[idx][:, :, None], axis=1)
         return np.where(y < 0, self.s_el[idx][:, None] * y, gain)
 
+    def moves(self, rows: np.ndarray, lin: np.ndarray, sv: np.ndarray, cand: np.ndarray) -> np.ndarray:
+        """dir·K_lin of KPI-years `rows` with each candidate request added alone to a set with
+        Lin·v = lin and S·v = sv (only the saturating driver-years of those rows are evaluated)."""
+        R = self.R[rows]
+        idx = np.flatnonzero(R.any(axis=0))
+        out = (self.Lc[rows] + lin[rows])[:, None] + self.Lin[np.ix_(rows, cand)]
+        if len(idx):
+            y = (self.y0[idx] + sv[idx])[:, None] + self.S[np.ix_(idx, cand)]
+            out = out + R[:, idx] @ (self.absc[idx, None] * self.u(idx, y))
+        return out
+
     def along(self, r: int, lin: float, sv: np.ndarray, pick: np.ndarray) -> np.ndarray:
         """dir·K_lin of KPI-year r as the requests `pick` are added one by one to a set with
         Lin·v = lin (row r) and S·v = sv."""
@@ -90,11 +101,13 @@ class ScoreEval:
 
 
 def score_fill(model, ev: ScoreEval, coef: np.ndarray, need: np.ndarray, v0: np.ndarray, free: np.ndarray,
-               rounds: int = 2) -> np.ndarray:
+               rounds: int = 2, price: np.ndarray | None = None) -> np.ndarray:
     """Decisions (a copy of `v0` with some of the `free` requests funded): bundles that meet a
-    KPI-year target, most score per dollar first, within the fiscal rows coef·v ≥ need."""
+    KPI-year target, most score per dollar first, within the fiscal rows coef·v ≥ need.
+    `price` (per decision) replaces the five-year dollars as the cost."""
     v = v0.copy()
-    dollars = np.maximum(model.dec_size[free], 1e-9 * max(float(model.dec_size.max(initial=0.0)), 1.0))
+    size = model.dec_size if price is None else price
+    dollars = np.maximum(size[free], 1e-9 * max(float(size.max(initial=0.0)), 1.0))
     for _ in range(rounds + 1):
         v = _fill(ev, coef, need, v, free, dollars)
         # drop what adds nothing, then fill again with the room that frees
@@ -124,13 +137,16 @@ def _fill(ev: ScoreEval, coef, need, v, free, dollars) -> np.ndarray:
         if not len(cand):
             return v
         lin, sv = ev.Lin @ v, ev.S @ v
-        # each candidate's move of every KPI-year (alone), and the score each room-maker costs
-        moved = ev.kpi_from(lin[:, None] + ev.Lin[:, cand], sv[:, None] + ev.S[:, cand]) - L[:, None]
+        # each candidate's move of every KPI-year not yet met (alone), and the score each
+        # room-maker (a request that frees room in some fund row) costs
+        unmet = np.flatnonzero(L < ev.need)
+        moved = ev.moves(unmet, lin, sv, cand) - L[unmet, None]
         maker = np.flatnonzero(np.any(coef[:, cand] > 0, axis=0))
-        harm = ev.share @ ((L[:, None] + moved[:, maker]) >= ev.need[:, None]) - base
-        best, best_bundle = 0.0, None
-        for r in np.flatnonzero(L < ev.need):
-            gain = moved[r]
+        mk = cand[maker]
+        harm = ev.share @ (ev.kpi_from(lin[:, None] + ev.Lin[:, mk], sv[:, None] + ev.S[:, mk]) >= ev.need[:, None]) - base
+        bundles, costs = [], []
+        for row, r in enumerate(unmet):
+            gain = moved[row]
             useful = np.flatnonzero(gain > 0)
             if not len(useful):
                 continue
@@ -141,16 +157,20 @@ def _fill(ev: ScoreEval, coef, need, v, free, dollars) -> np.ndarray:
                 continue
             chosen = order[:reach[0] + 1]
             bundle = _with_room(cand, chosen, maker, harm, coef, room)
-            if bundle is None:
-                continue
-            w = v.copy()
-            w[bundle] = 1.0
-            add = float(ev.score(w[:, None])[0]) - base
-            ratio = add / float(cost[chosen].sum())
-            if add > 1e-12 and ratio > best:
-                best, best_bundle = ratio, bundle
-        if best_bundle is None:
+            if bundle is not None:
+                bundles.append(bundle)
+                costs.append(float(cost[chosen].sum()))
+        if not bundles:
             return v
+        W = np.repeat(v[:, None], len(bundles), axis=1)     # every bundle scored at once
+        for b, bundle in enumerate(bundles):
+            W[bundle, b] = 1.0
+        add = ev.score(W) - base
+        ratio = np.where(add > 1e-12, add / np.array(costs), -np.inf)
+        b = int(np.argmax(ratio))
+        if not np.isfinite(ratio[b]):
+            return v
+        best_bundle = bundles[b]
         v[best_bundle] = 1.0
         room = room + coef[:, best_bundle].sum(axis=1)
 
