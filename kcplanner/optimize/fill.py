@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .options import MET_MARGIN
+from .start import fiscal_rows, honour, locked_point, rank_order_start
 
 
 class ScoreEval:
@@ -202,8 +203,6 @@ def _with_room(cand, chosen, maker, harm, coef, room):
 def best_start(model, info: dict, useless=(), pairs=()) -> dict[int, float]:
     """The better (by the linear score) of the rank-order fill and the score-aware fill, as
     {decision column: value}; both keep every fiscal row and honour the dominance rows."""
-    from .start import fiscal_rows, honour, locked_point, rank_order_start
-
     ranked = rank_order_start(model, useless, pairs)
     if model.options.objective != "score" or not info.get("met_vars") or "kpis" not in info:
         return ranked
