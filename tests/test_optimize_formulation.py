@@ -206,6 +206,44 @@ def test_rank_order_start_keeps_every_fiscal_row():
     assert model.constraints.check(res) == []
 
 
+@pytest.mark.parametrize("seed", range(40, 52))
+def test_rank_order_start_honours_the_dominance_rows(seed):
+    """The start HiGHS is given is a whole solution of the model it solves: it keeps every fiscal row
+    (checked by the exact engine), funds no request never needed, and funds j only with every i that
+    dominates it; the rank-order fill without the dominance results is the reference it may differ from
+    only by those swaps and the fill after them (never fewer requests funded)."""
+    from kcplanner.optimize.dominance import add_dominance_rows
+    from kcplanner.optimize.model import _build
+
+    P = prepare(city(seed, n_requests=12))
+    model = _Model(P, EMPTY_SCENARIO, OptimizeOptions())
+    lp, _ = _build(model, formulation="tight", with_gain=False)
+    useless, pairs = add_dominance_rows(model, lp)
+    start = rank_order_start(model, useless, pairs)
+    plain = rank_order_start(model)
+    funded = [model.req_ids[i] for i in range(len(model.req_ids)) if start[i] > 0.5]
+    res = evaluate(P, EMPTY_SCENARIO.with_funded_requests(funded))
+    assert model.constraints.check(res) == []
+    assert all(start[j] == 0.0 for j in useless)
+    assert all(start[i] >= start[j] for i, j in pairs)
+    # a request that dominates a funded one leaves at least its room: the swaps never shrink the set
+    assert sum(start.values()) >= sum(v for i, v in plain.items() if i not in set(useless))
+
+
+def test_swaps_for_dominating_requests_keep_the_room_exact():
+    """_honour swaps j for i where j is funded without i (chains too), and the room it returns is
+    the room of the new set computed afresh."""
+    from kcplanner.optimize.start import _honour
+
+    coef = np.array([[-1.0, -2.0, -3.0, -0.5], [-1.0, -1.0, -4.0, 0.0]])   # room each request leaves
+    need = np.array([-6.0, -6.0])
+    v = np.array([0.0, 0.0, 1.0, 1.0])                  # 2 is funded; 1 dominates 2, 0 dominates 1
+    room, swapped = _honour(v, [(1, 2), (0, 1)], coef, coef @ v - need)
+    assert swapped and list(v) == [1.0, 0.0, 0.0, 1.0]
+    assert np.allclose(room, coef @ v - need)
+    assert _honour(v, [(1, 2), (0, 1)], coef, room)[1] is False
+
+
 def _knapsack(seed: int):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(3, 9))

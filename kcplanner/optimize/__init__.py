@@ -34,6 +34,7 @@ The package, one job a module:
 - kpi_rows.py     the KPI part of the MILP: met rows (plain big-M or tight thresholds), gain rows
 - dominance.py    requests never needed, and z_j ≤ z_i for a request never better than another
 - start.py        the rank-order fill on the linear model: the solver's starting set
+- fill.py         the score-aware fill (bundles that meet a target cheapest): start="score"
 - highs.py        HiGHS through highspy: start, progress (SolverProgress), stop with the best set
 - run.py          run a built MILP with highspy (tight) or scipy's milp (plain)
 - solve.py        optimize(): build, solve, tie-break; diagnose_infeasible()

@@ -82,12 +82,12 @@ def dominance(model, chunk: int = 64) -> tuple[list[int], list[tuple[int, int]]]
     return useless, pairs
 
 
-def add_dominance_rows(model, lp) -> int:
+def add_dominance_rows(model, lp) -> tuple[list[int], list[tuple[int, int]]]:
     """Fix the requests never needed at 0 and add z_i − z_j ≥ 0 for each dominance pair;
-    returns the number of rows added."""
+    returns (never needed, pairs), which a starting set must honour too."""
     useless, pairs = dominance(model)
     for j in useless:
         lp.ub[j] = min(lp.ub[j], 0.0)
     for i, j in pairs:
         lp.row([i, j], [1.0, -1.0], 0.0, np.inf)
-    return len(pairs)
+    return useless, pairs

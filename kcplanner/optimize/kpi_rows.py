@@ -46,7 +46,9 @@ def _tanh_chords(height: float, scale: float, ymax: float, pieces: int) -> list[
         if dy <= 0:
             continue
         slope = (hs[i + 1] - hs[i]) / dy
-        out.append((slope, hs[i] - slope * ys[i]))
+        # h is concave with h(0) = 0: every chord, extended to y = 0, is at or above 0 (rounding
+        # could leave a later one a hair below, making the bound at 0 negative)
+        out.append((slope, max(hs[i] - slope * ys[i], 0.0)))
     return out
 
 

@@ -137,6 +137,7 @@ def _build(model: _Model, with_kpis: bool = True, elastic: bool = False, formula
     kpis = KpiRows(model, lp, tight=formulation == "tight")
     info["score_terms"], info["score_const"], info["met_vars"] = kpis.score_rows()
     info["gain_terms"], info["gain_const"] = kpis.gain_rows() if with_gain else ({}, 0.0)
+    info["kpis"] = kpis
     return lp, info
 
 

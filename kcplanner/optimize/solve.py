@@ -12,6 +12,7 @@ from ..engine import Prepared, evaluate
 from ..scenario import Scenario
 from .constraints import _money
 from .dominance import add_dominance_rows
+from .fill import best_start
 from .highs import SolverProgress
 from .model import _build, _Model, _vec
 from .objectives import objective_value
@@ -48,8 +49,9 @@ def optimize(prepared: Prepared, base_scenario: Scenario, options: OptimizeOptio
     lp, info = _build(model, formulation=opt.formulation, with_gain=not (tight and score))
     start = None
     if tight:
-        add_dominance_rows(model, lp)
-        start = rank_order_start(model)
+        useless, pairs = add_dominance_rows(model, lp)
+        start = (best_start(model, info, useless, pairs) if opt.start == "score"
+                 else rank_order_start(model, useless, pairs))
     n = lp.n
     primary_terms = info["score_terms"] if score else info["gain_terms"]
     primary_const = info["score_const"] if score else info["gain_const"]
