@@ -58,6 +58,30 @@ def write_bad_workbook(folder: Path) -> Path:
     return path
 
 
+def _grab_panel(app, w, c, panel, name, out, moved, rid, program) -> None:
+    """Show one panel as a person would look at it (a KPI that moves, a request, a filtered line) and save it."""
+    w.tabs.setCurrentWidget(panel)
+    _settle(app, 8)
+    if panel is w.kpis and moved:
+        w.kpis.scroll_to(moved[0])
+        _settle(app, 4)
+    if panel is w.requests and rid is not None:
+        w.requests.select_request(rid)
+        _settle(app, 8)
+    if panel is c.history:
+        c.history.refresh(full=True)
+        _settle(app, 4)
+        rows = c.history.model.rowCount()
+        if rows:  # the pane below shows the selected change in full
+            c.history.view.selectRow(max(0, rows - 2))
+            _settle(app, 4)
+    if panel is w.line_items:
+        w.line_items.filter.setText(program)
+        w.line_items.apply_filter()
+        _settle(app, 4)
+    w.grab().save(str(out / f"{name}.png"))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
@@ -140,26 +164,15 @@ def main(argv: list[str] | None = None) -> int:
              ("line-items", w.line_items), ("requests", w.requests), ("rules", w.rules), ("history", c.history)]
     rid = _moving_request(s)
     for name, panel in shots:
-        w.tabs.setCurrentWidget(panel)
-        _settle(app, 8)
-        if panel is w.kpis and moved:
-            w.kpis.scroll_to(moved[0])
-            _settle(app, 4)
-        if panel is w.requests and rid is not None:
-            w.requests.select_request(rid)
-            _settle(app, 8)
-        if panel is c.history:
-            c.history.refresh(full=True)
-            _settle(app, 4)
-            rows = c.history.model.rowCount()
-            if rows:  # the pane below shows the selected change in full
-                c.history.view.selectRow(max(0, rows - 2))
-                _settle(app, 4)
-        if panel is w.line_items:
-            w.line_items.filter.setText(p1)
-            w.line_items.apply_filter()
-            _settle(app, 4)
-        w.grab().save(str(out / f"{name}.png"))
+        _grab_panel(app, w, c, panel, name, out, moved, rid, p1)
+    # the same panels at the two screens analysts have (a laptop's 1280×720, a 1920×1080 monitor)
+    for width, height in ((1280, 720), (1920, 1080)):
+        folder = out / f"{width}x{height}"
+        folder.mkdir(exist_ok=True)
+        w.resize(width, height)
+        for name, panel in shots + [("compare", w.compare), ("review", w.review)]:
+            _grab_panel(app, w, c, panel, name, folder, moved, rid, p1)
+    w.resize(1600, 1000)
     w.tabs.setCurrentWidget(w.compare)
     w.compare.set_pair(0, 1)
     _settle(app, 8)

@@ -214,3 +214,9 @@ def number_tick(v: float, step: float) -> str:
     if step <= 0:
         return fmt.kpi_value(v)
     return f"{v:,.{step_decimals(step)}f}"
+
+
+def zero_note(title: str, low: float) -> str:
+    """A money chart's title when its axis does not start at zero: the note on a second line, so a
+    long title does not set the chart's minimum width (the Funds tab's three charts fit at 1280)."""
+    return f"{title}<br><small>axis starts at {money_tick(low, 0)}, not 0</small>"

@@ -278,7 +278,7 @@ class FundsPanel(UpdatesWhenShown, QWidget):
         if self.balance_axis.fit(b.balance[i], f.balance[i]):
             lo = self.balance_axis.range[0]
             self.balance_plot.setTitle(BALANCE_TITLE if self.balance_axis.starts_at_zero() else
-                                       f"{BALANCE_TITLE} · axis starts at {charts.money_tick(lo, 0)}, not 0")
+                                       charts.zero_note(BALANCE_TITLE, lo))
         self.ratio_axis.fit(b.reserve_ratio[i], f.reserve_ratio[i], *policy)
         self.struct_axis.fit(b.structural[i], f.structural[i])
 

@@ -212,7 +212,7 @@ class OverviewPanel(UpdatesWhenShown, QWidget):
         if self.spend_axis.fit(spend_base, spend):
             lo = self.spend_axis.range[0]
             self.spend_plot.setTitle(SPEND_TITLE if self.spend_axis.starts_at_zero() else
-                                     f"{SPEND_TITLE} · axis starts at {charts.money_tick(lo, 0)}, not 0")
+                                     charts.zero_note(SPEND_TITLE, lo))
         s0, s1 = base.kpis.score, results.kpis.score
         senses = [meaning.judged(float(b - a), False) if np.isfinite(a) and np.isfinite(b) else 0
                   for a, b in zip(s0, s1)]
