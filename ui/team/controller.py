@@ -26,6 +26,7 @@ from ..common.workers import JobTask
 from .conflict import connection_lost, resolve_conflict
 from .connect import KEY_LAST_SHARED, ConnectionDialog, store_in_keyring, with_keyring_password
 from .listener import ChangeBridge
+from .offline import OfflineActions
 from .readonly import ControlHold, hold_for_role, refusal
 from .status import RoleLabel, role_notice
 from .workflow_tab import WorkflowTab
@@ -90,6 +91,7 @@ class TeamController(QObject):
         self.open_shared_action.setToolTip(tip)
         self.open_shared_action.setStatusTip(tip)
         self.open_shared_action.triggered.connect(lambda _c=False: self.open_dialog())
+        self.offline = OfflineActions(self)         # File > Take Offline Copy… / Bring Back Offline Changes…
         self._place_action()
         self.session.undo_stack.guard = lambda command: refusal(self.project, command)
         self.session.undo_stack.refused.connect(lambda reason: self._say(f"Not changed: {reason}"))
@@ -106,8 +108,8 @@ class TeamController(QObject):
         recent = self.projects.recent_menu.menuAction()
         after = actions[actions.index(recent) + 1] if recent in actions and actions.index(recent) + 1 < len(actions) \
             else None
-        menu.insertAction(after, self.open_shared_action) if after is not None else menu.addAction(
-            self.open_shared_action)
+        for action in (self.open_shared_action, *self.offline.actions):
+            menu.insertAction(after, action) if after is not None else menu.addAction(action)
 
     # -- opening --------------------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -154,6 +156,7 @@ class TeamController(QObject):
         self.project = shared
         self.role_label.show_project(shared)
         self.workflow.show_for(shared)
+        self.offline.update()
         if shared is None:
             return
         hold_for_role(self.hold, self.window, shared)
@@ -180,15 +183,13 @@ class TeamController(QObject):
 
     def refresh_scenarios(self) -> bool:
         """Read the scenarios again and show them if they differ from what is on screen; True if they did."""
-        p, c = self.project, self.projects
+        p = self.project
         if p is None or p.closed:
             return False
         if self._resolving:  # a conflict is being settled: after it
             self._refresh_timer.start()
             return False
-        if c._drag_timer.isActive():  # a drag not saved yet goes first
-            c._drag_timer.stop()
-            c._record(c._drag_key, None, undoable=True)
+        self.flush_drag()  # a drag not saved yet goes first
         try:
             p.refresh()
         except ProjectError as exc:
@@ -198,6 +199,13 @@ class TeamController(QObject):
             return False
         self._adopt()
         return True
+
+    def flush_drag(self) -> None:
+        """Save a slider drag that waits for its pause, before the scenarios are read or brought back."""
+        c = self.projects
+        if c._drag_timer.isActive():
+            c._drag_timer.stop()
+            c._record(c._drag_key, None, undoable=True)
 
     def _adopt(self, current: str | None = None) -> None:
         """Show the project's scenarios as they are now (no edit, no save)."""
