@@ -24,11 +24,12 @@ def plus(s: Scenario, label: str) -> Scenario:
     return Scenario(s.name, s.rules + (Rule(label, Target(department="Fire"), "percent", 1.0),), s.funded_requests)
 
 
-def answer(kind: str, act, seen: list, attempts: int = 400) -> None:
-    """From a timer: once the active modal widget is a `kind` (the busy dialog comes first), act on it."""
+def answer(w, kind: str, act, seen: list, attempts: int = 400) -> None:
+    """From a timer: once the active modal widget is a `kind` of window `w` (the busy dialog comes
+    first; a poll left over from an earlier test must not answer this window's question), act on it."""
     def poll(n=attempts):
         dialog = QApplication.activeModalWidget()
-        if dialog is None or type(dialog).__name__ != kind or dialog in seen:
+        if dialog is None or type(dialog).__name__ != kind or dialog in seen or dialog.parentWidget() is not w:
             if n > 0:
                 QTimer.singleShot(25, lambda: poll(n - 1))
             return
@@ -95,7 +96,7 @@ def test_take_a_copy_and_bring_it_back_twice_through_the_window(qtbot, window, t
         if choice == "mine":
             grab(dialog, "team-offline-conflict")
         (dialog.mine_button if choice == "mine" else dialog.theirs_button).click()
-    answer("ConflictDialog", act, seen)
+    answer(w, "ConflictDialog", act, seen)
     w.team.offline.choose_offline_copy = lambda: str(path)
     w.team.offline.bring_action.trigger()
     box = report(qtbot, w, "offline_brought_back")
@@ -128,7 +129,7 @@ def test_take_a_copy_and_bring_it_back_twice_through_the_window(qtbot, window, t
     qtbot.wait(300)   # the listener's own refresh
     count = rows(team, "SELECT count(*) FROM edits")[0][0]
     seen2: list = []
-    answer("ConflictDialog", lambda d: d.theirs_button.click(), seen2)
+    answer(w, "ConflictDialog", lambda d: d.theirs_button.click(), seen2)
     w.team.offline.bring_action.trigger()
     box = report(qtbot, w, "offline_brought_back")
     assert "Saved as new versions" not in box.text() and "Created" not in box.text()

@@ -28,6 +28,7 @@ from .connect import KEY_LAST_SHARED, ConnectionDialog, store_in_keyring, with_k
 from .listener import ChangeBridge
 from .offline import OfflineActions
 from .readonly import ControlHold, hold_for_role, refusal
+from .reimport import SharedReimport
 from .status import RoleLabel, role_notice
 from .workflow_tab import WorkflowTab
 
@@ -35,6 +36,7 @@ REFRESH_DELAY_MS = 100   # a burst of notifications → one read of the scenario
 RELOAD_DELAY_MS = 300    # … → one read of the data
 SCENARIO_TABLES = {"scenarios", "edits"}
 DATA_TABLES = {"requests", "positions"}
+DATA_EVENTS = {"data", "import"}   # audit events that changed the data (OMB's tables re-imported)
 
 
 def describe(change) -> str:
@@ -53,6 +55,8 @@ def describe(change) -> str:
         return f"{who} changed the positions"
     if act == "data":
         return f"{who} changed OMB's tables"
+    if act == "import":
+        return f"{who} re-imported the workbooks (OMB's tables)"
     if act == "conflict":
         return f"{who} kept a conflicting version of {key} in the History"
     return f"{who} changed {key}" if key else f"{who} changed the project"
@@ -92,6 +96,7 @@ class TeamController(QObject):
         self.open_shared_action.setStatusTip(tip)
         self.open_shared_action.triggered.connect(lambda _c=False: self.open_dialog())
         self.offline = OfflineActions(self)         # File > Take Offline Copy… / Bring Back Offline Changes…
+        self.reimport = SharedReimport(self)        # File > Re-import Workbooks… in a shared project (OMB)
         self._place_action()
         self.session.undo_stack.guard = lambda command: refusal(self.project, command)
         self.session.undo_stack.refused.connect(lambda reason: self._say(f"Not changed: {reason}"))
@@ -173,9 +178,9 @@ class TeamController(QObject):
         mine = change.user == p.user
         if not mine:
             self._say(describe(change))
-        if change.table in SCENARIO_TABLES and change.action != "data":
+        if change.table in SCENARIO_TABLES and change.action not in DATA_EVENTS:
             self._refresh_timer.start()
-        elif not mine and (change.table in DATA_TABLES or change.action == "data"):
+        elif not mine and (change.table in DATA_TABLES or change.action in DATA_EVENTS):
             self._reload_timer.start()
         elif not mine and change.table == "narratives":
             QTimer.singleShot(0, self._reload_narratives)
