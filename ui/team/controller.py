@@ -28,6 +28,7 @@ from .connect import KEY_LAST_SHARED, ConnectionDialog, store_in_keyring, with_k
 from .listener import ChangeBridge
 from .offline import OfflineActions
 from .readonly import ControlHold, hold_for_role, refusal
+from .reconnect import Reconnect
 from .reimport import SharedReimport
 from .status import RoleLabel, role_notice
 from .workflow_tab import WorkflowTab
@@ -97,6 +98,7 @@ class TeamController(QObject):
         self.open_shared_action.triggered.connect(lambda _c=False: self.open_dialog())
         self.offline = OfflineActions(self)         # File > Take Offline Copy… / Bring Back Offline Changes…
         self.reimport = SharedReimport(self)        # File > Re-import Workbooks… in a shared project (OMB)
+        self.reconnect = Reconnect(self)            # Retry after a lost connection: connecting on the pool
         self._place_action()
         self.session.undo_stack.guard = lambda command: refusal(self.project, command)
         self.session.undo_stack.refused.connect(lambda reason: self._say(f"Not changed: {reason}"))
@@ -324,13 +326,17 @@ class TeamController(QObject):
                 retry_it = connection_lost(self.window, error)
             finally:
                 self.projects._suspend -= 1
-            if retry_it:
-                QTimer.singleShot(0, retry)
+            if retry_it:  # connect again on the pool (up to the connect timeout), then save again
+                self.reconnect.start(p, lambda: (self._say("Connected again: saving your change"), retry()),
+                                     self._not_saved, lambda again: self._save_refused(_lost(again), retry))
             else:
-                self._say("Not saved: the change was undone here (Edit > Redo brings it back)")
-                QTimer.singleShot(0, self._undo_unsaved)
+                self._not_saved()
             return True
         return False
+
+    def _not_saved(self) -> None:
+        self._say("Not saved: the change was undone here (Edit > Redo brings it back)")
+        QTimer.singleShot(0, self._undo_unsaved)
 
     def _refused_box(self, error) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -363,6 +369,14 @@ class TeamController(QObject):
     def _say(self, text: str) -> None:
         self.last_message = text
         self.window.statusBar().showMessage(text, 10000)
+
+
+def _lost(error):
+    """A failed attempt to connect again, as the ConnectionLost the lost-connection box shows."""
+    from kcplanner.project.postgres import ConnectionLost
+
+    return error if isinstance(error, ConnectionLost) else ConnectionLost(
+        f"{error}" if not isinstance(error, str) else "connecting to the server again failed")
 
 
 def _html(text: str) -> str:
