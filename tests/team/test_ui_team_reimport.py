@@ -9,6 +9,7 @@ import shutil
 import time
 
 import openpyxl
+from PySide6.QtCore import QTimer
 import pandas as pd
 import pytest
 
@@ -175,3 +176,51 @@ def test_workbooks_not_on_this_computer_are_named(tmp_path):
     gone = str(tmp_path / "elsewhere" / "b.xlsx")
     assert missing_paths(Project(None, (str(here), gone))) == [gone]
     assert missing_paths(Project(gone, (str(here),))) == [gone]
+
+
+def test_the_servers_list_is_offered_and_a_workbook_not_here_is_marked_and_refused(qtbot, window, team, city,
+                                                                                    tmp_path):
+    """The real dialog: filled with the server's list, a path not on this computer in red; OK with it
+    names it and offers the dialog again; Cancel then reads nothing."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ui.common.settings import Project
+
+    dataset, files = city
+    w = window
+    open_shared(qtbot, w, team.url("analyst"))
+    gone = str(tmp_path / "elsewhere" / "police.xlsx")
+    recorded = Project(str(files.plan), (gone, *[str(b) for b in files.budgets[1:]]))
+    steps: list = []
+
+    def poll(n=400):
+        top = QApplication.activeModalWidget()
+        if top is None or top in [s for _k, s in steps]:
+            if n > 0:
+                QTimer.singleShot(25, lambda: poll(n - 1))
+            return
+        if isinstance(top, QMessageBox):
+            assert gone in top.text()
+            steps.append(("box", top))
+            top.button(QMessageBox.StandardButton.Ok).click()
+        else:
+            steps.append(("dialog", top))
+            first = top.budgets.item(0)
+            steps.append(("colour", (first.text(), first.foreground().color().name(), first.toolTip(),
+                                     top.windowTitle())))
+            if len([k for k, _s in steps if k == "dialog"]) == 1:
+                grab(top, "team-reimport-choose-workbooks")
+                top.accept()
+            else:
+                top.reject()
+        QTimer.singleShot(25, lambda: poll(n - 1))
+    QTimer.singleShot(0, poll)
+    chosen = w.team.reimport._ask(recorded)
+    assert chosen is None
+    kinds = [k for k, _s in steps if k != "colour"]
+    assert kinds == ["dialog", "box", "dialog"]
+    text, colour, tip, title = steps[1][1]
+    assert title.startswith("Re-import workbooks into ") and "on 127.0.0.1" in title
+    assert (text, colour, tip) == (gone, "#b00020", "Not on this computer: remove it and add the workbook from where "
+                                                    "it is here")
+    assert steps[4][1][0] == gone   # offered again as chosen

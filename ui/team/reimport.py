@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox
 
 from ..common import settings as st
 from ..project.recovery import ReimportDialog
@@ -164,6 +164,9 @@ class SharedReimport(QObject):
                           "them, or choose where they are on this computer; a path in red is not here.")
             note.setWordWrap(True)
             dlg.layout().insertWidget(0, note)
+            box = dlg.findChild(QDialogButtonBox)
+            if box is not None and box.button(QDialogButtonBox.StandardButton.Open) is not None:
+                box.button(QDialogButtonBox.StandardButton.Open).setText("Read the Workbooks")
             for i in range(dlg.budgets.count()):
                 item = dlg.budgets.item(i)
                 if not Path(item.text()).exists():
