@@ -25,10 +25,14 @@ def plus(s: Scenario, label: str) -> Scenario:
     return Scenario(s.name, s.rules + (Rule(label, Target(department="Fire"), "percent", 1.0),), s.funded_requests)
 
 
-def answer(w, kind: str, act, seen: list, attempts: int = 400) -> None:
+def answer(w, kind: str, act, seen: list, attempts: int = 400) -> list:
     """From a timer: once the active modal widget is a `kind` of window `w` (the busy dialog comes
     first; a poll left over from an earlier test must not answer this window's question), act on it."""
+    stop: list = []   # append anything: the poll ends
+
     def poll(n=attempts):
+        if stop:
+            return
         dialog = QApplication.activeModalWidget()
         if dialog is None or type(dialog).__name__ != kind or dialog in seen or dialog.parentWidget() is not w:
             if n > 0:
@@ -37,6 +41,7 @@ def answer(w, kind: str, act, seen: list, attempts: int = 400) -> None:
         seen.append(dialog)
         act(dialog)
     QTimer.singleShot(0, poll)
+    return stop
 
 
 def report(qtbot, w, name: str):
@@ -135,11 +140,12 @@ def test_take_a_copy_and_bring_it_back_twice_through_the_window(qtbot, window, t
     qtbot.wait(300)   # the listener's own refresh
     count = rows(team, "SELECT count(*) FROM edits")[0][0]
     seen2: list = []
-    answer(w, "ConflictDialog", lambda d: d.theirs_button.click(), seen2)
+    stop = answer(w, "ConflictDialog", lambda d: d.theirs_button.click(), seen2)
     w.team.offline.bring_action.trigger()
     box = report(qtbot, w, "offline_brought_back")
     assert "Saved as new versions" not in box.text() and "Created" not in box.text()
     close(box)
+    stop.append(True)
     assert dict(rows(team, "SELECT name, version FROM scenarios")) == versions
     after = rows(team, "SELECT count(*) FROM edits")[0][0]
     if choice == "mine":

@@ -18,9 +18,14 @@ from .ui_team_fixtures import grab, open_shared, server_version, ui_settings, wi
 SLOW_S = 1.5
 
 
-def on_lost_box(w, act, seen: list, attempts: int = 400) -> None:
-    """Answer each lost-connection box of window `w` (from a timer) with `act(box)`, as many as come."""
+def on_lost_box(w, act, seen: list, attempts: int = 400) -> list:
+    """Answer each lost-connection box of window `w` (from a timer) with `act(box)`, as many as come,
+    until something is appended to the list returned."""
+    stop: list = []
+
     def poll(n=attempts):
+        if stop:
+            return
         box = QApplication.activeModalWidget()
         if box is not None and box.objectName() == "connection_lost" and box.parentWidget() is w \
                 and box not in seen:
@@ -29,6 +34,7 @@ def on_lost_box(w, act, seen: list, attempts: int = 400) -> None:
         if n > 0:
             QTimer.singleShot(25, lambda: poll(n - 1))
     QTimer.singleShot(0, poll)
+    return stop
 
 
 def slow_connect(monkeypatch, fail_first: bool = False):
@@ -53,7 +59,7 @@ def test_retry_connects_off_the_gui_thread_and_saves_once(qtbot, window, team, m
     kill_window_connection(team, p)
     calls = slow_connect(monkeypatch)
     seen: list = []
-    on_lost_box(w, lambda box: box.button(QMessageBox.StandardButton.Retry).click(), seen)
+    stop = on_lost_box(w, lambda box: box.button(QMessageBox.StandardButton.Retry).click(), seen)
     ticks: list = []
     timer = QTimer(interval=50)
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
@@ -71,6 +77,7 @@ def test_retry_connects_off_the_gui_thread_and_saves_once(qtbot, window, team, m
     print(f"\nreconnect: {len(calls)} connect call(s) of {SLOW_S} s; the GUI timer (50 ms) fired {len(during)} times "
           f"meanwhile")
     assert len(during) >= 8          # the window's event loop kept turning (blocked: 0)
+    stop.append(True)
     assert len(seen) == 1 and not w.team.reconnect.running
     assert w.session.scenario == mine
     with team.sql("analyst") as c:   # one version, one audit row for the save
@@ -91,12 +98,13 @@ def test_a_failed_attempt_asks_again_and_cancel_while_connecting_undoes(qtbot, w
     def act(box):
         texts.append(box.text())
         box.button(QMessageBox.StandardButton.Retry).click()   # both times: the second attempt is cancelled
-    on_lost_box(w, act, seen)
+    stop = on_lost_box(w, act, seen)
     mine = with_rule(before, "Never saved", 1.0)
     w.session.edit_scenario(mine, "Never saved")
     qtbot.waitUntil(lambda: len(seen) == 2 and w.team.reconnect.running, timeout=15_000)
     assert "the server is still away" in texts[1]          # the failed attempt's reason, asked again
     from PySide6.QtWidgets import QPushButton
+    stop.append(True)
     w.team.reconnect.dialog.findChild(QPushButton).click()  # Cancel while the second attempt connects
     qtbot.waitUntil(lambda: w.session.scenario == before, timeout=5000)
     assert not w.team.reconnect.running and w.session.undo_stack.canRedo()

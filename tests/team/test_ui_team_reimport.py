@@ -195,7 +195,7 @@ def test_the_servers_list_is_offered_and_a_workbook_not_here_is_marked_and_refus
 
     def poll(n=400):
         top = QApplication.activeModalWidget()
-        if top is None or top in [s for _k, s in steps]:
+        if top is None or top in [s for _k, s in steps] or top.parentWidget() is not w:
             if n > 0:
                 QTimer.singleShot(25, lambda: poll(n - 1))
             return
@@ -213,6 +213,7 @@ def test_the_servers_list_is_offered_and_a_workbook_not_here_is_marked_and_refus
                 top.accept()
             else:
                 top.reject()
+                return   # done: no poll left running into the next test
         QTimer.singleShot(25, lambda: poll(n - 1))
     QTimer.singleShot(0, poll)
     chosen = w.team.reimport._ask(recorded)
