@@ -170,6 +170,28 @@ def test_a_copy_that_is_not_an_offline_copy_is_refused_with_its_reason(qtbot, wi
     assert w.team.offline.bring_action.isEnabled()
 
 
+def test_a_copy_of_another_shared_project_is_refused(qtbot, window, team, tmp_path):
+    w = window
+    open_shared(qtbot, w, team.url("analyst"))
+    path = tmp_path / "laptop.kcplan"
+    take_copy(qtbot, w, path)
+    with Project.open(path) as laptop:
+        laptop.put_scenario(plus(laptop.scenario("Police plan"), "offline police"))
+    with sqlite3.connect(path) as c:   # as if taken from next year's round on the same server
+        base = json.loads(c.execute("SELECT value FROM meta WHERE key = 'team_base'").fetchone()[0])
+        base["location"] = base["location"].rsplit("/", 1)[0] + "/budget_fy2029"
+        c.execute("UPDATE meta SET value = ? WHERE key = 'team_base'", (json.dumps(base),))
+    count = rows(team, "SELECT count(*) FROM edits")[0][0]
+    w.team.offline.choose_offline_copy = lambda: str(path)
+    w.team.offline.bring_action.trigger()
+    qtbot.waitUntil(lambda: w.project_controller.message_box is not None
+                    and w.project_controller.message_box.isVisible(), timeout=30_000)
+    text = w.project_controller.message_box.text()
+    assert "laptop.kcplan is an offline copy of budget_fy2029 on 127.0.0.1" in text and "nothing was brought back" in text
+    assert rows(team, "SELECT count(*) FROM edits")[0][0] == count
+    assert rows(team, "SELECT version FROM scenarios WHERE name = 'Police plan'")[0][0] == 1
+
+
 @pytest.mark.parametrize("who", ["viewer", "police"])
 def test_a_viewer_or_a_manager_sees_the_offline_actions_disabled_with_the_reason(qtbot, window, team, who):
     w = window

@@ -11,6 +11,7 @@ open, the actions are disabled with a tooltip that says why.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import QFileDialog
 from kcplanner.project import ProjectError
 
 from ..common import settings as st
-from ..project.where import display_name
+from ..project.where import display_name, shared_name
 from .busy import busy_dialog, close_busy
 from .conflict import resolve_conflict
 from .readonly import manager_reason, viewer_reason
@@ -47,6 +48,24 @@ def default_name(project) -> str:
     """`budget_fy2028 offline 2026-12-02.kcplan`: the database's name and today."""
     base = display_name(project).split(" on ", 1)[0] or "shared project"
     return f"{base} offline {date.today().isoformat()}.kcplan"
+
+
+def check_same_project(project, path: str) -> None:
+    """Refuse a copy taken from another shared project (another database or server): its scenario
+    IDs and versions are that project's, and would be matched against this one's."""
+    import json
+    import sqlite3
+
+    from kcplanner.project.postgres import TeamError
+    try:
+        with contextlib.closing(sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)) as c:
+            row = c.execute("SELECT value FROM meta WHERE key = 'team_base'").fetchone()
+        origin = json.loads(row[0]).get("location", "") if row else ""
+    except (sqlite3.Error, ValueError, TypeError, AttributeError):
+        return   # not readable as an offline copy: bring_back says what it is
+    if origin and shared_name(origin) != shared_name(project.location):
+        raise TeamError(f"{Path(path).name} is an offline copy of {shared_name(origin)}, not of "
+                        f"{shared_name(project.location)} (the shared project open here): nothing was brought back")
 
 
 def _names(items) -> str:
@@ -166,6 +185,7 @@ class OfflineActions(QObject):
 
         def job():
             from kcplanner.project.postgres import bring_back
+            check_same_project(p, path)
             return bring_back(p, path)
         self._start(job, lambda out: self._brought(p, path, out), "Bring back offline changes",
                     f"Bringing back the scenarios of {Path(path).name}…")
