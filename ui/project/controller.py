@@ -112,6 +112,7 @@ class ProjectController(MenusMixin, FileActionsMixin, ReimportMixin, ClosingMixi
         # `save_refused(error, retry)`, which returns True when it dealt with it
         self.save_refused: Callable[[ProjectError, Callable[[], int]], bool] | None = None
         self.complete_url: Callable[[str], str] | None = None  # a shared project's URL → with its keyring password
+        self.shared_reimport = None  # ui/team/: Re-import Workbooks… for a shared project (`why_not(p)`, `start()`)
         self._drag_timer = QTimer(self)  # a shared project: a slider drag is saved once it pauses
         self._drag_timer.setSingleShot(True)
         self._drag_timer.setInterval(DRAG_SAVE_DELAY_MS)

@@ -145,12 +145,15 @@ class MenusMixin:
         self.reimport_action.setEnabled(idle and writable)
         self.export_history_action.setEnabled(open_)
         shared = open_ and is_shared(p)
+        tips = dict(SHARED_TIPS)
         if shared:  # what works on a file only: disabled, and the tooltip says why
             self.save_as_action.setEnabled(False)
-            self.reimport_action.setEnabled(False)
+            why = self.shared_reimport.why_not(p) if self.shared_reimport is not None else tips["reimport_action"]
+            self.reimport_action.setEnabled(idle and why is None)  # ui/team/: OMB re-imports into the server
+            tips["reimport_action"] = why or self.shared_reimport.tip
         if not hasattr(self, "_file_tips"):
             self._file_tips = {name: getattr(self, name).toolTip() for name in SHARED_TIPS}
-        for name, tip in SHARED_TIPS.items():
+        for name, tip in tips.items():
             text = tip if shared else self._file_tips[name]
             getattr(self, name).setToolTip(text)
             getattr(self, name).setStatusTip(text)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QProgressBar, QProgressDialog
 
 from ..common import settings as st
 from ..common.progress import PROGRESS_DELAY_MS
+from .where import is_shared
 from .recovery import ReimportDialog, invalid_box
 from .tasks import FunctionTask
 
@@ -47,6 +48,9 @@ class ReimportMixin:
     def reimport(self) -> None:
         """Read the source workbooks again (worker), show what changed, take the new data on OK."""
         p = self.project
+        if p is not None and not p.closed and is_shared(p) and self.shared_reimport is not None:
+            self.shared_reimport.start()  # ui/team/: the workbooks chosen here, OMB's tables on the server
+            return
         if p is None or p.closed or p.read_only or self.busy:
             return
         changes = list(self.changes)

@@ -26,7 +26,10 @@ from ..common.workers import JobTask
 from .conflict import connection_lost, resolve_conflict
 from .connect import KEY_LAST_SHARED, ConnectionDialog, store_in_keyring, with_keyring_password
 from .listener import ChangeBridge
+from .offline import OfflineActions
 from .readonly import ControlHold, hold_for_role, refusal
+from .reconnect import Reconnect
+from .reimport import SharedReimport
 from .status import RoleLabel, role_notice
 from .workflow_tab import WorkflowTab
 
@@ -34,6 +37,7 @@ REFRESH_DELAY_MS = 100   # a burst of notifications → one read of the scenario
 RELOAD_DELAY_MS = 300    # … → one read of the data
 SCENARIO_TABLES = {"scenarios", "edits"}
 DATA_TABLES = {"requests", "positions"}
+DATA_EVENTS = {"data", "import"}   # audit events that changed the data (OMB's tables re-imported)
 
 
 def describe(change) -> str:
@@ -52,6 +56,8 @@ def describe(change) -> str:
         return f"{who} changed the positions"
     if act == "data":
         return f"{who} changed OMB's tables"
+    if act == "import":
+        return f"{who} re-imported the workbooks (OMB's tables)"
     if act == "conflict":
         return f"{who} kept a conflicting version of {key} in the History"
     return f"{who} changed {key}" if key else f"{who} changed the project"
@@ -90,6 +96,9 @@ class TeamController(QObject):
         self.open_shared_action.setToolTip(tip)
         self.open_shared_action.setStatusTip(tip)
         self.open_shared_action.triggered.connect(lambda _c=False: self.open_dialog())
+        self.offline = OfflineActions(self)         # File > Take Offline Copy… / Bring Back Offline Changes…
+        self.reimport = SharedReimport(self)        # File > Re-import Workbooks… in a shared project (OMB)
+        self.reconnect = Reconnect(self)            # Retry after a lost connection: connecting on the pool
         self._place_action()
         self.session.undo_stack.guard = lambda command: refusal(self.project, command)
         self.session.undo_stack.refused.connect(lambda reason: self._say(f"Not changed: {reason}"))
@@ -106,8 +115,8 @@ class TeamController(QObject):
         recent = self.projects.recent_menu.menuAction()
         after = actions[actions.index(recent) + 1] if recent in actions and actions.index(recent) + 1 < len(actions) \
             else None
-        menu.insertAction(after, self.open_shared_action) if after is not None else menu.addAction(
-            self.open_shared_action)
+        for action in (self.open_shared_action, *self.offline.actions):
+            menu.insertAction(after, action) if after is not None else menu.addAction(action)
 
     # -- opening --------------------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -154,6 +163,7 @@ class TeamController(QObject):
         self.project = shared
         self.role_label.show_project(shared)
         self.workflow.show_for(shared)
+        self.offline.update()
         if shared is None:
             return
         hold_for_role(self.hold, self.window, shared)
@@ -170,9 +180,9 @@ class TeamController(QObject):
         mine = change.user == p.user
         if not mine:
             self._say(describe(change))
-        if change.table in SCENARIO_TABLES and change.action != "data":
+        if change.table in SCENARIO_TABLES and change.action not in DATA_EVENTS:
             self._refresh_timer.start()
-        elif not mine and (change.table in DATA_TABLES or change.action == "data"):
+        elif not mine and (change.table in DATA_TABLES or change.action in DATA_EVENTS):
             self._reload_timer.start()
         elif not mine and change.table == "narratives":
             QTimer.singleShot(0, self._reload_narratives)
@@ -180,15 +190,13 @@ class TeamController(QObject):
 
     def refresh_scenarios(self) -> bool:
         """Read the scenarios again and show them if they differ from what is on screen; True if they did."""
-        p, c = self.project, self.projects
+        p = self.project
         if p is None or p.closed:
             return False
         if self._resolving:  # a conflict is being settled: after it
             self._refresh_timer.start()
             return False
-        if c._drag_timer.isActive():  # a drag not saved yet goes first
-            c._drag_timer.stop()
-            c._record(c._drag_key, None, undoable=True)
+        self.flush_drag()  # a drag not saved yet goes first
         try:
             p.refresh()
         except ProjectError as exc:
@@ -198,6 +206,13 @@ class TeamController(QObject):
             return False
         self._adopt()
         return True
+
+    def flush_drag(self) -> None:
+        """Save a slider drag that waits for its pause, before the scenarios are read or brought back."""
+        c = self.projects
+        if c._drag_timer.isActive():
+            c._drag_timer.stop()
+            c._record(c._drag_key, None, undoable=True)
 
     def _adopt(self, current: str | None = None) -> None:
         """Show the project's scenarios as they are now (no edit, no save)."""
@@ -311,13 +326,17 @@ class TeamController(QObject):
                 retry_it = connection_lost(self.window, error)
             finally:
                 self.projects._suspend -= 1
-            if retry_it:
-                QTimer.singleShot(0, retry)
+            if retry_it:  # connect again on the pool (up to the connect timeout), then save again
+                self.reconnect.start(p, lambda: (self._say("Connected again: saving your change"), retry()),
+                                     self._not_saved, lambda again: self._save_refused(_lost(again), retry))
             else:
-                self._say("Not saved: the change was undone here (Edit > Redo brings it back)")
-                QTimer.singleShot(0, self._undo_unsaved)
+                self._not_saved()
             return True
         return False
+
+    def _not_saved(self) -> None:
+        self._say("Not saved: the change was undone here (Edit > Redo brings it back)")
+        QTimer.singleShot(0, self._undo_unsaved)
 
     def _refused_box(self, error) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -350,6 +369,14 @@ class TeamController(QObject):
     def _say(self, text: str) -> None:
         self.last_message = text
         self.window.statusBar().showMessage(text, 10000)
+
+
+def _lost(error):
+    """A failed attempt to connect again, as the ConnectionLost the lost-connection box shows."""
+    from kcplanner.project.postgres import ConnectionLost
+
+    return error if isinstance(error, ConnectionLost) else ConnectionLost(
+        f"{error}" if not isinstance(error, str) else "connecting to the server again failed")
 
 
 def _html(text: str) -> str:
