@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from kcplanner.project import Project
-from kcplanner.project.postgres import TeamError, bring_back, keep_mine, take_offline
+from kcplanner.project.postgres import TeamError, bring_back, keep_mine, settle_copy, take_offline, take_theirs
 from kcplanner.scenario import Rule, Scenario, Target
 
 
@@ -45,6 +45,41 @@ def test_take_a_copy_change_it_offline_and_bring_it_back(team, tmp_path):
         again = bring_back(shared, path)   # bringing the same copy twice changes nothing more
         assert (again.saved, again.created, again.conflicts) == ([], [], [])
         assert again.unchanged == ["Baseline", "Police plan", "Offline idea"]
+
+
+def test_a_conflict_settled_take_theirs_is_not_asked_again_and_a_later_offline_change_saves_over_it(team, tmp_path):
+    path = tmp_path / "laptop.kcplan"
+    with team.open("analyst") as shared:
+        take_offline(shared, path).close()
+        with Project.open(path) as laptop:
+            laptop.put_scenario(plus(laptop.scenario("Baseline"), "offline baseline"))
+        with team.open("analyst") as colleague:
+            colleague.put_scenario(plus(colleague.scenario("Baseline"), "office baseline"))
+        first = bring_back(shared, path)
+        assert [c.name for c in first.conflicts] == ["Baseline"] and first.copy_settled
+        take_theirs(shared, first.conflicts[0])
+        assert settle_copy(shared, path, ["Baseline"], take_server=["Baseline"])
+        settled_at = shared.scenario_version("Baseline").version
+        again = bring_back(shared, path)   # the copy still holds its own Baseline: nothing is asked or saved
+        assert (again.saved, again.created, again.conflicts) == ([], [], [])
+        assert shared.scenario("Baseline").rules[-1].label == "office baseline"
+        with Project.open(path) as laptop:   # a later change on the laptop, over what was settled
+            assert laptop.scenario("Baseline") == shared.scenario("Baseline")   # the copy took theirs too
+            laptop.put_scenario(plus(laptop.scenario("Baseline"), "later offline"))
+        later = bring_back(shared, path)
+        assert later.saved == ["Baseline"] and later.conflicts == []
+        assert shared.scenario_version("Baseline").version == settled_at + 1
+        assert [r.label for r in shared.scenario("Baseline").rules][-2:] == ["office baseline", "later offline"]
+
+
+def test_a_copy_open_elsewhere_is_not_settled_and_says_so(team, tmp_path):
+    path = tmp_path / "laptop.kcplan"
+    with team.open("analyst") as shared:
+        take_offline(shared, path).close()
+        with Project.open(path) as laptop:
+            laptop.put_scenario(plus(laptop.scenario("Police plan"), "offline police"))
+            report = bring_back(shared, path)   # the laptop's window still has the copy open
+            assert report.saved == ["Police plan"] and report.copy_settled is False
 
 
 def test_a_copy_deleted_offline_is_deleted_back_unless_changed(team, tmp_path):

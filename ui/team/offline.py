@@ -201,6 +201,11 @@ class OfflineActions(QObject):
         if p is not self.team.project or p.closed:
             return
         choices, failures = self._settle(p, list(out.conflicts))
+        if choices:   # the copy records the settled conflicts: bringing it back again asks nothing more
+            from kcplanner.project.postgres import settle_copy
+
+            server = [name for name, choice in choices if choice != "mine"]   # theirs, or mine saved as a copy
+            out.copy_settled = settle_copy(p, path, [name for name, _c in choices], server) and out.copy_settled
         current = self.window.session.scenario.name
         if choices and choices[-1][1].startswith("copy:"):
             current = choices[-1][1][5:]
@@ -279,8 +284,13 @@ def bring_back_text(path: str, out, choices, failures) -> tuple[str, list[str]]:
     details += [f"Not settled: {f}" for f in failures]
     if out.unchanged:
         details.append(f"Unchanged: {_names(out.unchanged)}.")
-    details.append("The window now shows the scenarios as they are on the server. Bringing the same copy back "
-                   "again saves nothing more (a scenario whose server version you took is asked about again).")
+    if getattr(out, "copy_settled", True):
+        details.append("The window now shows the scenarios as they are on the server. The copy records what came "
+                       "back: bringing it back again saves and asks nothing more.")
+    else:
+        details.append("The window now shows the scenarios as they are on the server. The copy could not record "
+                       "what came back (it is open in another window, or read-only): bringing it back again asks "
+                       "about the same scenarios.")
     return text, details
 
 

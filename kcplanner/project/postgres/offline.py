@@ -28,6 +28,7 @@ class BroughtBack:
     deleted: list[str] = field(default_factory=list)      # deleted offline (and unchanged on the server)
     unchanged: list[str] = field(default_factory=list)
     conflicts: list[ConflictError] = field(default_factory=list)   # changed on both sides: the user chooses
+    copy_settled: bool = True   # the copy records what came back (False: it could not be written)
 
     def summary(self) -> str:
         parts = [f"{len(v)} {k}" for k, v in (("saved", self.saved), ("created", self.created),
@@ -98,7 +99,58 @@ def bring_back(project, path: str | Path) -> BroughtBack:
                 out.deleted.append(now.scenario.name)
             else:
                 out.conflicts.append(_theirs_conflict(project, now, None, start["version"]))
+    out.copy_settled = settle_copy(project, path, out.saved + out.created + out.deleted)
     return out
+
+
+def settle_copy(project, path: str | Path, names, take_server=()) -> bool:
+    """Record in the offline copy that its scenarios `names` have been brought back (saved, created,
+    deleted, or a conflict settled by the user): each now starts from the server's current version
+    with the copy's content as it is, so bringing the same copy back again changes and asks nothing
+    more, and a later offline change is saved over the version it was settled at.  The scenarios in
+    `take_server` (a conflict settled "take theirs" or "save mine as a copy") take the server's
+    version in the copy too, so a later offline change is made on what the user chose to keep.
+    False (nothing recorded) when the copy cannot be written — open in another window, or
+    read-only — in which case the next bring-back meets the same scenarios again, and says so."""
+    from ..errors import ProjectError
+    from ..project import Project
+    take_server = set(take_server)
+    names = set(names) | take_server
+    if not names:
+        return True
+    project.refresh()
+    by_name = {s.scenario.name: s for s in project._scenarios.values()}
+    by_id = {s.id: s for s in project._scenarios.values()}
+    try:
+        copy = Project.open(Path(path))
+    except ProjectError:
+        return False
+    with copy:
+        if copy.read_only:
+            return False
+        for name in sorted(take_server):
+            if name in by_name and name in copy:
+                copy.put_scenario(by_name[name].scenario,
+                                  f"Took the shared project's version of '{name}' when bringing the copy back")
+        record = json.loads(copy._meta_value(META_KEY) or "{}")
+        base = record.get("scenarios", {})
+        rows = copy._conn.execute("SELECT id, name, data FROM scenarios").fetchall()
+        offline = {str(sid): (name, json.loads(data)) for sid, name, data in rows}
+        for file_id, (name, data) in offline.items():
+            start = base.get(file_id)
+            now = by_id.get(start["id"]) if start else None
+            if name in names or (now is not None and now.scenario.name in names):
+                now = by_name.get(name) or now
+                if now is not None:
+                    base[file_id] = {"id": now.id, "version": now.version, "data": data}
+        for file_id in [f for f in base if f not in offline]:   # deleted offline: settled when named
+            now = by_id.get(base[file_id]["id"])
+            if now is None or now.scenario.name in names:
+                del base[file_id]
+        record["scenarios"] = base
+        with copy._tx() as c:
+            c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (META_KEY, json.dumps(record, ensure_ascii=False)))
+    return True
 
 
 def _save_over(project, start: dict, mine, note: str, out: BroughtBack) -> None:
@@ -126,4 +178,4 @@ def _theirs_conflict(project, now: StoredScenario, mine, expected: int) -> Confl
                          Theirs(now.version, now.modified_by, now.modified, now.scenario))
 
 
-__all__ = ["take_offline", "bring_back", "BroughtBack"]
+__all__ = ["take_offline", "bring_back", "settle_copy", "BroughtBack"]
