@@ -286,7 +286,7 @@ def test_every_table_of_the_dialogs_can_copy(qtbot, loaded, tmp_path):
     from tests.conftest import write_csv
     from ui.mapping.dialog import MappingDialog
 
-    w, s = loaded, loaded.session
+    w = loaded
     w.show_kpi(0)
     assert w.kpi_detail.findChildren(QTableView) and not _uncopyable(w.kpi_detail)
     dlg = w.requests.open_optimizer()

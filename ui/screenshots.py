@@ -16,20 +16,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from .common.waiting import wait_until
+
 
 STORY = ("# Two more officers on every shift\n\nThe plan funds **12 officers** in FY2027, so that response times "
          "fall below *eight minutes* in every district.\n\n- Overtime falls by a third\n- Two new patrol cars\n\n"
          "{{chart: CHART}}\n\nThe outlook of the fund that pays for it:\n\n{{chart: fund-outlook:Genral Fund}}\n")
 
-
-def _wait(app, cond, timeout: float = 60.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        app.processEvents()
-        if cond():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def _settle(app, n: int = 5) -> None:
@@ -117,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     done = []
     w.loadFinished.connect(done.append)
     w.open_paths([str(sample)])
-    if not _wait(app, lambda: done, 120) or not done[0]:
+    if not wait_until(app, lambda: done, 120) or not done[0]:
         print("the sample did not load", file=sys.stderr)
         return 1
     s = w.session
@@ -126,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     opened = []
     c.opened.connect(opened.append)
     c.new_project(tmp / "Sample City budget.kcplan")
-    if not _wait(app, lambda: opened, 60):
+    if not wait_until(app, lambda: opened, 60):
         print("the project was not created", file=sys.stderr)
         return 1
 
@@ -191,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # the evidence for the drivers (estimated on the thread pool when the tab is first shown), and the KPI review
     w.tabs.setCurrentWidget(w.evidence)
-    if _wait(app, lambda: w.evidence.ev is not None and not w.evidence.busy) and "PS-03" in w.evidence.ev.kpis.index:
+    if wait_until(app, lambda: w.evidence.ev is not None and not w.evidence.busy) and "PS-03" in w.evidence.ev.kpis.index:
         w.evidence.show_kpi("PS-03")
     _settle(app, 8)
     w.grab().save(str(out / "evidence-kpi.png"))
@@ -245,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         finished = []
         opt.runFinished.connect(finished.append)
         opt.run()
-        _wait(app, lambda: finished, 120)
+        wait_until(app, lambda: finished, 120)
         _settle(app, 8)
         opt.grab().save(str(out / "optimizer.png"))
         opt.close()
@@ -268,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     c.confirm_unsaved = lambda: "save"  # opening workbooks closes the project: no question here
     done.clear()
     w.open_paths([str(bad)])
-    _wait(app, lambda: done, 60)
+    wait_until(app, lambda: done, 60)
     _settle(app, 8)
     if w.report_dialog is not None:
         w.report_dialog.grab().save(str(out / "validation-report.png"))

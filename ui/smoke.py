@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .common.waiting import wait_until
+
 TIMEOUT_S = 180.0
 
 
@@ -25,15 +27,6 @@ def _say(text: str) -> None:
     if sys.stdout is not None:  # a windowed program on Windows has no console
         print(text, flush=True)
 
-
-def _wait(app, cond, timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        app.processEvents()
-        if cond():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,14 +63,14 @@ def _run(out: Path, tmp: Path, start: float) -> int:
     loaded: list[bool] = []
     window.loadFinished.connect(loaded.append)
     window.open_sample()
-    if not _wait(app, lambda: loaded, TIMEOUT_S) or not loaded[0]:
+    if not wait_until(app, lambda: loaded, TIMEOUT_S) or not loaded[0]:
         _say("FAILED: the bundled sample did not load")
         return 1
     session = window.session
     _say(f"sample {time.perf_counter() - start:.2f} s ({len(session.dataset.sources)} workbooks)")
     shot = os.environ.get("KCPLANNER_SMOKE_SCREENSHOT")  # a PNG of the window on the sample, to look at
     if shot:
-        _wait(app, lambda: False, 1.0)  # the charts draw after the load
+        wait_until(app, lambda: False, 1.0)  # the charts draw after the load
         window.grab().save(shot)
     session.edit_scenario(session.scenario.add_rule(Rule("Police +2%", Target(department="Police"), "percent", 2.0)),
                           "Police +2%")
@@ -87,7 +80,7 @@ def _run(out: Path, tmp: Path, start: float) -> int:
     if window.export_scenario(str(out)) is None:
         _say("FAILED: the export did not start")
         return 1
-    if not _wait(app, lambda: written, TIMEOUT_S) or not written[0] or not out.is_file():
+    if not wait_until(app, lambda: written, TIMEOUT_S) or not written[0] or not out.is_file():
         _say(f"FAILED: the scenario was not exported to {out}")
         return 1
     from kcplanner.exports import load_any_scenario
