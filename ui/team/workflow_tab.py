@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from .workflow.panel import TeamRequestsPanel
-
 TITLES = {"department_manager": "My requests", "omb_analyst": "Review queue", "viewer": "Requests workflow"}
 
 
@@ -23,7 +21,7 @@ class WorkflowTab(QObject):
         super().__init__(team)
         self.window = window
         self.team = team
-        self.panel: TeamRequestsPanel | None = None
+        self.panel = None   # TeamRequestsPanel (ui/team/workflow/panel.py), while a shared project is open
         team.changes_arrived.connect(self._changed)
         team.reloaded.connect(lambda: self._changed(None))
 
@@ -34,6 +32,8 @@ class WorkflowTab(QObject):
         self._remove()
         if project is None:
             return
+        from .workflow.panel import TeamRequestsPanel   # psycopg: imported when a shared project opens
+
         self.panel = TeamRequestsPanel(project, self.window)
         self.panel.setObjectName("team_requests_panel")
         self.window.tabs.addTab(self.panel, tab_title(project.role))
