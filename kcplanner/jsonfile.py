@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 #: Deeper nesting than any scenario or mapping needs; checked before parsing.
 MAX_DEPTH = 100
@@ -128,3 +131,18 @@ def read_json(path: str | Path, what: str = "file", *, label: str | None = None,
 
 
 __all__ = ["JsonFileError", "read_json", "parse_json_text", "decode_json_bytes", "MAX_DEPTH", "MAX_DIGITS"]
+
+
+def json_value(v: Any) -> Any:
+    """A table cell as a JSON value for the files we write (`--json`): NaN, NA and None → null,
+    numpy scalars → Python, lists and tuples element by element (JSON has no NaN)."""
+    if isinstance(v, (list, tuple)):
+        return [json_value(x) for x in v]
+    if v is None or v is pd.NA:
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+

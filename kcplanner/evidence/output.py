@@ -6,13 +6,11 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ..atomic import atomic_write_text
+from ..jsonfile import json_value
 from .core import Evidence
 
 DRIVER_KEYS = ("kpi", "department", "program", "lag", "n", "estimate", "se", "low", "high", "p", "r2", "entered",
@@ -20,22 +18,9 @@ DRIVER_KEYS = ("kpi", "department", "program", "lag", "n", "estimate", "se", "lo
 KPI_KEYS = ("years", "completeness", "volatility", "attainment", "responsive", "redundant_with", "recommendation")
 
 
-def _value(v: Any) -> Any:
-    """JSON value: NaN/NA/None → null, numpy scalars → Python, lists kept."""
-    if isinstance(v, (list, tuple)):
-        return [_value(x) for x in v]
-    if v is None or v is pd.NA:
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
 def evidence_to_json(ev: Evidence) -> dict[str, Any]:
-    drivers = [{k: _value(row[k]) for k in DRIVER_KEYS} for row in ev.drivers.to_dict("records")]
-    kpis = {str(k): {c: _value(row[c]) for c in KPI_KEYS} for k, row in zip(ev.kpis.index, ev.kpis.to_dict("records"))}
+    drivers = [{k: json_value(row[k]) for k in DRIVER_KEYS} for row in ev.drivers.to_dict("records")]
+    kpis = {str(k): {c: json_value(row[c]) for c in KPI_KEYS} for k, row in zip(ev.kpis.index, ev.kpis.to_dict("records"))}
     return {"drivers": drivers, "kpis": kpis}
 
 

@@ -108,11 +108,22 @@ def _key(name: str) -> str:
 
 
 class ScenarioVerbs:
-    """Put, rename and delete a scenario, and `name in project`: the same on both back-ends, each an
-    audited edit through the back-end's own `record_edit` (the .kcplan file's or PostgreSQL's)."""
+    """The scenarios in order, `name in project`, and put, rename and delete a scenario: the same on
+    both back-ends, each edit audited through the back-end's own `record_edit` (the .kcplan file's
+    or PostgreSQL's)."""
 
     def __contains__(self, name: str) -> bool:
         return _key(name) in self._scenarios
+
+    @property
+    def scenarios(self) -> list[Scenario]:
+        """Every scenario, in the order they were created (or arranged with `move_scenario`)."""
+        with self._lock:
+            return [s.scenario for s in sorted(self._scenarios.values(), key=lambda s: (s.position, s.id))]
+
+    @property
+    def scenario_names(self) -> list[str]:
+        return [s.name for s in self.scenarios]
 
     def put_scenario(self, scenario: Scenario, description: str | None = None) -> int:
         """Add the scenario, or replace the one with its name.  Returns the audit row's seq."""

@@ -32,16 +32,6 @@ class ScenariosMixin(ScenarioVerbs):
         self._scenarios = scenarios
 
     # -- scenarios --------------------------------------------------------------------------------
-    @property
-    def scenarios(self) -> list[Scenario]:
-        """Every scenario, in the order they were created (or arranged with `move_scenario`)."""
-        with self._lock:
-            return [s.scenario for s in sorted(self._scenarios.values(), key=lambda s: (s.position, s.id))]
-
-    @property
-    def scenario_names(self) -> list[str]:
-        return [s.name for s in self.scenarios]
-
     def scenario(self, name: str) -> Scenario:
         with self._lock:
             stored = self._scenarios.get(_key(name))

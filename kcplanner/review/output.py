@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..atomic import atomic_write_text
+from ..jsonfile import json_value
 from .core import Review
 
 KEYS = ("budget", "actual", "projection", "variance", "flag")
 
 
-def _value(v: Any) -> Any:
-    """JSON value: NaN/None → null, numpy scalars → Python."""
-    if v is None or v is pd.NA:
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
 def _figures(row: pd.Series, prefix: str = "") -> dict[str, Any]:
-    return {k: _value(row[prefix + k]) for k in KEYS}
+    return {k: json_value(row[prefix + k]) for k in KEYS}
 
 
 def review_to_json(r: Review) -> dict[str, Any]:
@@ -39,8 +28,8 @@ def review_to_json(r: Review) -> dict[str, Any]:
         "through": r.through_label,
         "departments": {str(d): _figures(row) for d, row in r.departments.iterrows()},
         "funds": {str(f): {"expenditure": _figures(row, "expenditure_"), "revenue": _figures(row, "revenue_"),
-                           "balance_change": _value(row["balance_change"])} for f, row in r.funds.iterrows()},
-        "kpis": {str(k): {c: _value(row[c]) for c in ("latest", "period", "target", "met", "previous")}
+                           "balance_change": json_value(row["balance_change"])} for f, row in r.funds.iterrows()},
+        "kpis": {str(k): {c: json_value(row[c]) for c in ("latest", "period", "target", "met", "previous")}
                  for k, row in r.kpis.iterrows()},
     }
 

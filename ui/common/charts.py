@@ -196,12 +196,7 @@ def money_tick(v: float, step: float) -> str:
     tick: as on the cards)."""
     if step <= 0:
         return fmt.compact_money(v)
-    a = abs(v)
-    sign = "-" if v < 0 else ""
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if a >= div:
-            return f"{sign}${a / div:,.{min(step_decimals(step, div), 2)}f}{suffix}"
-    return f"{sign}${a:,.0f}"
+    return fmt.compact_money(v, lambda unit: min(step_decimals(step, unit), 2))
 
 
 def percent_tick(v: float, step: float) -> str:

@@ -32,15 +32,18 @@ def signed_money(x: float) -> str:
     return ("+" if x > 0 else "-") + LOCALE.toCurrencyString(abs(float(x)), "$", 0)
 
 
-def compact_money(x: float) -> str:
-    """`$1.82B`, `$245.3M`, `$12.5K` for cards and chart axes."""
+def compact_money(x: float, decimals=None) -> str:
+    """`$1.82B`, `$245.3M`, `$12.5K` for cards and chart axes.  `decimals(unit)` (unit 1e9, 1e6 or
+    1e3) gives the decimals of that unit, by default 2 for billions and 1 otherwise (an axis asks
+    for the decimals its tick step needs: ui/common/charts.py `money_tick`)."""
     if x is None or not math.isfinite(x):
         return DASH
     a = abs(x)
     sign = "-" if x < 0 else ""
     for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if a >= div:
-            return f"{sign}${LOCALE.toString(a / div, 'f', 2 if div == 1e9 else 1)}{suffix}"
+            places = decimals(div) if decimals is not None else (2 if div == 1e9 else 1)
+            return f"{sign}${LOCALE.toString(a / div, 'f', places)}{suffix}"
     return f"{sign}${LOCALE.toString(a, 'f', 0)}"
 
 

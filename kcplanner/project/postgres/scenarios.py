@@ -53,15 +53,6 @@ class TeamScenariosMixin(ScenarioVerbs):
         """Read the scenarios again (after a change notification from another window)."""
         self._load_scenarios()
 
-    @property
-    def scenarios(self) -> list[Scenario]:
-        with self._lock:
-            return [s.scenario for s in sorted(self._scenarios.values(), key=lambda s: (s.position, s.id))]
-
-    @property
-    def scenario_names(self) -> list[str]:
-        return [s.name for s in self.scenarios]
-
     def scenario(self, name: str) -> Scenario:
         return self._stored(name).scenario
 
