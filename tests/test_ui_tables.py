@@ -161,6 +161,29 @@ def test_funds_findings_follow_the_selected_fund(qtbot, loaded):
         assert items[:len(mine)] == mine and name in p.findings_title.text()
 
 
+def test_a_hidden_allocations_tab_sums_nothing_until_shown(qtbot, loaded, monkeypatch):
+    """A slider moved on another tab costs the Allocations tree nothing; shown, it holds the latest
+    results (its fund total equals the engine's expenditure summed with pandas)."""
+    from ui.allocations import models as alloc_models
+
+    w, s = loaded, loaded.session
+    _show(qtbot, w, w.allocations)
+    _show(qtbot, w, w.overview)   # the tree is now hidden
+    panel = w.allocations
+    calls = []
+    real = alloc_models.group_totals
+    monkeypatch.setattr(alloc_models, "group_totals", lambda r: (calls.append(1), real(r))[1])
+    s.edit_scenario(s.scenario.add_rule(Rule("Cut", Target(fund=s.results.funds.names[0]), "percent", -10.0)), "Cut")
+    s.flush()
+    assert calls == []
+    _show(qtbot, w, w.allocations)
+    panel.set_mode("fund")
+    t = s.year
+    expected = pd.Series(s.results.funds.expenditure[:, t]).sum()
+    assert panel.total.model_.rows[0][2] == pytest.approx(expected, rel=1e-9)
+    assert calls   # summed once it was needed
+
+
 def test_allocations_total_sort_filter_and_blanks(qtbot, loaded):
     w = loaded
     s = w.session

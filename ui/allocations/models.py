@@ -90,7 +90,8 @@ class AllocationModel(QAbstractItemModel):
         self.prepared: Prepared | None = None
         self.roots: list[_Node] = []
         self.base: list[np.ndarray] = []
-        self.scen: list[np.ndarray] = []
+        self._scen: list[np.ndarray] = []
+        self._scen_due = False   # results arrived while hidden: `scen` is summed when first read
         self.g_inv: list[np.ndarray] = []
         self.r_inv: list[np.ndarray] = []
         self.rule_pct: dict[Target, float] = {}
@@ -194,19 +195,39 @@ class AllocationModel(QAbstractItemModel):
                 stack.extend(node.children)
 
     # -- recalculation ---------------------------------------------------------------------------
+    @property
+    def scen(self) -> list[np.ndarray]:
+        """The scenario's amounts per level (node × year); summed from the latest results when read."""
+        if self._scen_due:
+            self._scen_due = False
+            self._sum_results(self._results)
+        return self._scen
+
+    @scen.setter
+    def scen(self, value: list[np.ndarray]) -> None:
+        self._scen, self._scen_due = value, False
+
     def set_results(self, results: Results, emit: bool = True) -> None:
+        """The tree's amounts for new results.  While no view shows the tree (`live` False) the sums
+        wait until something reads them: a slider moved on another tab costs nothing here."""
         self._results = results
         if self.prepared is None or results is None:
             return
+        if self.live:
+            self._sum_results(results)
+        else:
+            self._scen_due = True
+        if emit:
+            self._emit_all()
+
+    def _sum_results(self, results: Results) -> None:
         G = group_totals(results)
         Q = funded_request_costs(results)
         for level in range(3):
             out = np.asarray(self.g_mat[level] @ G)
             if Q.shape[0]:
                 out = out + np.asarray(self.r_mat[level] @ Q)
-            self.scen[level] = out
-        if emit:
-            self._emit_all()
+            self._scen[level] = out
 
     def set_scenario(self, scenario) -> None:
         self.rule_pct, self.rule_amt = {}, {}

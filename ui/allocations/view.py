@@ -144,7 +144,7 @@ class AllocationPanel(QWidget):
 
         session.datasetChanged.connect(self._dataset_changed)
         session.resultsChanged.connect(self.model.set_results)
-        session.resultsChanged.connect(lambda _r: self.update_total())
+        session.resultsChanged.connect(lambda _r: self.update_total() if self.isVisible() else None)
         session.scenarioChanged.connect(self._scenario_changed)
         session.yearChanged.connect(self._year_changed)
 
@@ -169,6 +169,7 @@ class AllocationPanel(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802
         self.model.set_live(True)
+        self.update_total()   # the results that came while the tab was hidden
         super().showEvent(event)
 
     def hideEvent(self, event) -> None:  # noqa: N802
